@@ -1,0 +1,31 @@
+//! # ringpool
+//!
+//! Zero-allocation message passing for latency-critical systems: `#[derive(PooledMessage)]` fixes a
+//! message's size class and wire type id at compile time; pools hand out refcounted [`RingPtr`]s into
+//! cache-line-aligned slots. This facade re-exports the runtime (`pool-runtime`) and the derive
+//! macros (`pool-derive`), so depending on `ringpool` alone is enough.
+//!
+//! ```
+//! use ringpool::bytemuck::{Pod, Zeroable};
+//! use ringpool::{PooledMessage, SizeClass};
+//!
+//! #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+//! #[bytemuck(crate = "ringpool::bytemuck")]
+//! #[repr(C)]
+//! #[pooled(type_id = 7)]
+//! struct SwapEvent {
+//!     pool: [u8; 20],
+//!     amount_in: [u8; 32],
+//!     amount_out: [u8; 32],
+//! }
+//!
+//! const _: () = assert!(SwapEvent::SIZE == 84);
+//! assert_eq!(SwapEvent::CLASS, SizeClass::S);
+//! assert_eq!(SwapEvent::TYPE_ID, 7);
+//! ```
+
+#[doc(inline)]
+pub use pool_runtime::*;
+
+#[doc(inline)]
+pub use pool_derive::PooledMessage;
