@@ -8,3 +8,88 @@ pub use ::core;
 
 pub use crate::class::{SLOT_ALIGN, SizeClass};
 pub use crate::message::{PooledMessage, stable_type_id};
+
+// ---- compile-time checks of `#[derive(PooledMessage)]` -------------------------------------
+//
+// A proc macro cannot evaluate `size_of`, so the derive emits calls such as
+// `assert_size_within_limit::<Msg, { size_of::<Msg>() }, Check<{ size_of::<Msg>() <= MAX }>>()`
+// in a `const` item. The bound holds only for `Check<true>`; when it fails, the trait's
+// `on_unimplemented` message prints the type and the actual number next to the limit.
+
+/// The outcome of a compile-time condition; only `Check<true>` implements the check traits.
+pub struct Check<const PASSES: bool>;
+
+/// `Msg` has at most `SizeClass::MAX_MESSAGE_SIZE` bytes.
+#[diagnostic::on_unimplemented(
+    message = "`{Msg}` is {SIZE} bytes, over the 16384-byte limit of a pooled message (size class XL)",
+    label = "too large for any size class",
+    note = "shrink `{Msg}` or split it into several messages"
+)]
+pub trait SizeWithinLimit<Msg: ?Sized, const SIZE: usize> {}
+#[diagnostic::do_not_recommend]
+impl<Msg: ?Sized, const SIZE: usize> SizeWithinLimit<Msg, SIZE> for Check<true> {}
+
+/// `Msg` needs at most `SLOT_ALIGN`-byte alignment.
+#[diagnostic::on_unimplemented(
+    message = "`{Msg}` needs {ALIGN}-byte alignment, over the 64-byte alignment of pool slots",
+    label = "aligned beyond a cache line",
+    note = "lower the alignment of `{Msg}` and its fields to at most 64 bytes"
+)]
+pub trait AlignWithinLimit<Msg: ?Sized, const ALIGN: usize> {}
+#[diagnostic::do_not_recommend]
+impl<Msg: ?Sized, const ALIGN: usize> AlignWithinLimit<Msg, ALIGN> for Check<true> {}
+
+/// `Msg` is at least one byte.
+#[diagnostic::on_unimplemented(
+    message = "`{Msg}` is zero-sized; a pooled message must be at least one byte",
+    label = "zero-sized",
+    note = "give `{Msg}` a field with a non-zero size"
+)]
+pub trait NotZeroSized<Msg: ?Sized> {}
+#[diagnostic::do_not_recommend]
+impl<Msg: ?Sized> NotZeroSized<Msg> for Check<true> {}
+
+/// `Self` is `bytemuck::Pod`; exists only to say so clearly when it is not.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `bytemuck::Pod`, which every pooled message must be",
+    label = "not `bytemuck::Pod`",
+    note = "derive it: `#[derive(Clone, Copy, Pod, Zeroable)]` (depending on `ringpool` alone, add `#[bytemuck(crate = \"ringpool::bytemuck\")]`)",
+    note = "`bool`, `char`, references, pointers and padding bytes can never be `Pod`: use integers and byte arrays"
+)]
+pub trait MessageIsPod {}
+impl<T: bytemuck::Pod> MessageIsPod for T {}
+
+/// Fails to compile unless `Msg: bytemuck::Pod`.
+pub const fn assert_pod<Msg: MessageIsPod>() {}
+
+/// Fails to compile unless `Msg` is not zero-sized (`C` is `Check<{ size_of::<Msg>() > 0 }>`).
+pub const fn assert_not_zero_sized<Msg: ?Sized, C: NotZeroSized<Msg>>() {}
+
+/// Fails to compile unless `SIZE <= MAX_MESSAGE_SIZE` (`C` is `Check<{ SIZE <= MAX }>`).
+pub const fn assert_size_within_limit<
+    Msg: ?Sized,
+    const SIZE: usize,
+    C: SizeWithinLimit<Msg, SIZE>,
+>() {
+}
+
+/// Fails to compile unless `ALIGN <= SLOT_ALIGN` (`C` is `Check<{ ALIGN <= SLOT_ALIGN }>`).
+pub const fn assert_align_within_limit<
+    Msg: ?Sized,
+    const ALIGN: usize,
+    C: AlignWithinLimit<Msg, ALIGN>,
+>() {
+}
+
+/// `SizeClass::for_size(size)`, for a size the checks above already bound to the largest class.
+///
+/// # Panics
+///
+/// Panics (a compile error when evaluated in a `const`) if `size` exceeds `MAX_MESSAGE_SIZE`,
+/// which the size check rules out first.
+pub const fn size_class_of(size: usize) -> SizeClass {
+    match SizeClass::for_size(size) {
+        Some(class) => class,
+        None => panic!("message larger than the largest size class"),
+    }
+}

@@ -1,0 +1,199 @@
+//! `#[pooled(...)]`: the derive's own options.
+
+use crate::errors::Errors;
+
+/// The options of one `#[derive(PooledMessage)]`.
+#[derive(Default)]
+pub(crate) struct PooledAttrs {
+    /// `type_id = N`: the wire id, overriding the name hash.
+    pub(crate) type_id: Option<u16>,
+    /// `crate = "path"`: where the runtime is, overriding the `Cargo.toml` lookup.
+    pub(crate) runtime: Option<syn::Path>,
+}
+
+impl PooledAttrs {
+    /// Reads every `#[pooled(...)]` in `attrs`. Each bad key or value is reported into `errors`
+    /// on its own tokens and parsing goes on, so all of them show up at once.
+    pub(crate) fn parse(attrs: &[syn::Attribute], errors: &mut Errors) -> PooledAttrs {
+        let mut parsed = PooledAttrs::default();
+        let mut seen: Vec<String> = Vec::new();
+        for attr in attrs.iter().filter(|attr| attr.path().is_ident("pooled")) {
+            if let Err(error) = attr.meta.require_list() {
+                errors.push(error);
+                continue;
+            }
+            let result = attr.parse_nested_meta(|meta| {
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| {
+                        let path = &meta.path;
+                        quote::quote!(#path).to_string().replace(' ', "")
+                    });
+                let known = matches!(key.as_str(), "type_id" | "crate");
+                if !known {
+                    errors.spanned(
+                        &meta.path,
+                        format!(
+                            "unknown `pooled` attribute `{key}`; expected `type_id` or `crate`"
+                        ),
+                    );
+                    skip_value(&meta)?;
+                    return Ok(());
+                }
+                if seen.contains(&key) {
+                    errors.spanned(&meta.path, format!("duplicate `pooled` attribute `{key}`"));
+                    skip_value(&meta)?;
+                    return Ok(());
+                }
+                seen.push(key.clone());
+                let value: syn::Expr = meta.value()?.parse()?;
+                match key.as_str() {
+                    "type_id" => parsed.type_id = parse_type_id(&value, errors),
+                    _ => parsed.runtime = parse_crate_path(&value, errors),
+                }
+                Ok(())
+            });
+            if let Err(error) = result {
+                errors.push(error);
+            }
+        }
+        parsed
+    }
+}
+
+/// Consumes `= value` or `(...)` after a key that is reported as an error.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _value: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        let _ignored: proc_macro2::TokenStream = content.parse()?;
+    }
+    Ok(())
+}
+
+fn parse_type_id(value: &syn::Expr, errors: &mut Errors) -> Option<u16> {
+    const EXPECTED: &str =
+        "`type_id` must be a `u16` integer literal, e.g. `#[pooled(type_id = 7)]`";
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(literal),
+        ..
+    }) = value
+    else {
+        errors.spanned(value, EXPECTED);
+        return None;
+    };
+    if !matches!(literal.suffix(), "" | "u16") {
+        errors.spanned(
+            literal,
+            format!(
+                "`type_id` is a `u16`, not a `{}`; drop the suffix",
+                literal.suffix()
+            ),
+        );
+        return None;
+    }
+    match literal.base10_parse::<u16>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            errors.spanned(
+                literal,
+                format!(
+                    "`type_id = {}` does not fit in a `u16`; use 0..=65535",
+                    literal.base10_digits()
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn parse_crate_path(value: &syn::Expr, errors: &mut Errors) -> Option<syn::Path> {
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(literal),
+        ..
+    }) = value
+    else {
+        errors.spanned(
+            value,
+            "`crate` must be a string literal path, e.g. `#[pooled(crate = \"ringpool\")]`",
+        );
+        return None;
+    };
+    match literal.parse::<syn::Path>() {
+        Ok(path) => Some(path),
+        Err(_) => {
+            errors.at(
+                literal.span(),
+                format!(
+                    "`crate = {:?}` is not a path, e.g. `\"ringpool\"`",
+                    literal.value()
+                ),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PooledAttrs;
+    use crate::errors::Errors;
+
+    fn parse(item: proc_macro2::TokenStream) -> (PooledAttrs, String) {
+        let input: syn::DeriveInput = syn::parse2(item).unwrap();
+        let mut errors = Errors::default();
+        let attrs = PooledAttrs::parse(&input.attrs, &mut errors);
+        (attrs, errors.to_compile_errors().to_string())
+    }
+
+    #[test]
+    fn reads_type_id_and_crate() {
+        let (attrs, errors) = parse(quote::quote!(
+            #[pooled(type_id = 65535u16, crate = "::renamed::inner")]
+            struct M;
+        ));
+        assert_eq!(errors, "");
+        assert_eq!(attrs.type_id, Some(65535));
+        let path = attrs.runtime.unwrap();
+        assert_eq!(quote::quote!(#path).to_string(), ":: renamed :: inner");
+    }
+
+    #[test]
+    fn reports_every_bad_key_together() {
+        let (attrs, errors) = parse(quote::quote!(
+            #[pooled(type_id = 70000, colour = "red", type_id = 1)]
+            #[pooled(crate = 5, type_id = -1)]
+            struct M;
+        ));
+        assert_eq!(attrs.type_id, None);
+        for expected in [
+            "does not fit in a `u16`",
+            "unknown `pooled` attribute `colour`",
+            "duplicate `pooled` attribute `type_id`",
+            "`crate` must be a string literal",
+        ] {
+            assert!(
+                errors.contains(expected),
+                "missing {expected:?} in {errors}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_suffix_and_non_literal() {
+        let (_, errors) = parse(quote::quote!(
+            #[pooled(type_id = 7u32)]
+            struct M;
+        ));
+        assert!(errors.contains("not a `u32`"), "{errors}");
+        let (_, errors) = parse(quote::quote!(
+            #[pooled(type_id = ID)]
+            struct M;
+        ));
+        assert!(errors.contains("integer literal"), "{errors}");
+    }
+}

@@ -1,0 +1,69 @@
+//! Expand: the `unsafe impl PooledMessage` and the compile-time checks of size, alignment and
+//! `Pod`-ness, all inside one `const _: () = { ... };`.
+
+use super::valid::ValidMessage;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+/// The impl plus its checks. Each check calls a `__private` function whose bound fails with a
+/// `#[diagnostic::on_unimplemented]` message stating the actual number and the limit; the checks
+/// carry the span of the type's name, so that is where the error points.
+pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
+    let ident = message.ident;
+    let rt = &message.runtime;
+    let private = quote!(#rt::__private);
+    let name = ident.to_string();
+    let type_id = match message.type_id {
+        Some(id) => {
+            let literal = proc_macro2::Literal::u16_unsuffixed(id);
+            quote!(#literal)
+        }
+        None => quote!(#private::stable_type_id(#name)),
+    };
+    let size = quote!(#private::core::mem::size_of::<#ident>());
+    let align = quote!(#private::core::mem::align_of::<#ident>());
+    let checks = quote_spanned! {ident.span()=>
+        #private::assert_pod::<#ident>();
+        #private::assert_not_zero_sized::<#ident, #private::Check<{ #size > 0 }>>();
+        #private::assert_size_within_limit::<
+            #ident,
+            { #size },
+            #private::Check<{ #size <= #private::SizeClass::MAX_MESSAGE_SIZE }>,
+        >();
+        #private::assert_align_within_limit::<
+            #ident,
+            { #align },
+            #private::Check<{ #align <= #private::SLOT_ALIGN }>,
+        >();
+    };
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, clippy::all)]
+        const _: () = {
+            #[automatically_derived]
+            // SAFETY: the constants below are computed from the type itself, and the checks
+            // after this impl fail the build unless it is `Pod`, non-empty, at most
+            // `MAX_MESSAGE_SIZE` bytes and at most `SLOT_ALIGN`-aligned; the derive rejected it
+            // unless it is `#[repr(C)]` or `#[repr(transparent)]`.
+            unsafe impl #private::PooledMessage for #ident
+            where
+                // Under `for<..>` the bound is not "trivially false" when `Pod` is missing, so
+                // the impl does not fail on its own: `assert_pod` reports it once, readably.
+                for<'__pooled> #ident: #private::bytemuck::Pod,
+            {
+                const SIZE: usize = #size;
+                const ALIGN: usize = #align;
+                const CLASS: #private::SizeClass = #private::size_class_of(#size);
+                const TYPE_ID: u16 = #type_id;
+                const NAME: &'static str = #name;
+
+                #[inline]
+                fn __only_derive_is_allowed_to_implement_this_trait() {}
+            }
+
+            const _: () = {
+                #checks
+            };
+        };
+    }
+}
