@@ -13,6 +13,9 @@
     missing_docs
 )]
 
+// Lets `#[derive(PooledMessage)]` name this crate as `::pool_runtime` in its own tests and doc tests.
+extern crate self as pool_runtime;
+
 mod class;
 mod message;
 #[allow(dead_code, unused_imports)]
