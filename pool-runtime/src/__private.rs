@@ -26,7 +26,6 @@ pub struct Check<const PASSES: bool>;
     note = "shrink `{Msg}` or split it into several messages"
 )]
 pub trait SizeWithinLimit<Msg: ?Sized, const SIZE: usize> {}
-#[diagnostic::do_not_recommend]
 impl<Msg: ?Sized, const SIZE: usize> SizeWithinLimit<Msg, SIZE> for Check<true> {}
 
 /// `Msg` needs at most `SLOT_ALIGN`-byte alignment.
@@ -36,7 +35,6 @@ impl<Msg: ?Sized, const SIZE: usize> SizeWithinLimit<Msg, SIZE> for Check<true> 
     note = "lower the alignment of `{Msg}` and its fields to at most 64 bytes"
 )]
 pub trait AlignWithinLimit<Msg: ?Sized, const ALIGN: usize> {}
-#[diagnostic::do_not_recommend]
 impl<Msg: ?Sized, const ALIGN: usize> AlignWithinLimit<Msg, ALIGN> for Check<true> {}
 
 /// `Msg` is at least one byte.
@@ -46,7 +44,6 @@ impl<Msg: ?Sized, const ALIGN: usize> AlignWithinLimit<Msg, ALIGN> for Check<tru
     note = "give `{Msg}` a field with a non-zero size"
 )]
 pub trait NotZeroSized<Msg: ?Sized> {}
-#[diagnostic::do_not_recommend]
 impl<Msg: ?Sized> NotZeroSized<Msg> for Check<true> {}
 
 /// `Self` is `bytemuck::Pod`; exists only to say so clearly when it is not.

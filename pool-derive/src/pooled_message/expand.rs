@@ -3,7 +3,8 @@
 
 use super::valid::ValidMessage;
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenTree};
+use quote::quote;
 
 /// The impl plus its checks. Each check calls a `__private` function whose bound fails with a
 /// `#[diagnostic::on_unimplemented]` message stating the actual number and the limit; the checks
@@ -20,9 +21,13 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
         }
         None => quote!(#private::stable_type_id(#name)),
     };
+    // Primitive types by path too: a user's `type usize = ...;` must not change the impl.
+    let usize_type = quote!(#private::core::primitive::usize);
+    let u16_type = quote!(#private::core::primitive::u16);
+    let str_type = quote!(#private::core::primitive::str);
     let size = quote!(#private::core::mem::size_of::<#ident>());
     let align = quote!(#private::core::mem::align_of::<#ident>());
-    let checks = quote_spanned! {ident.span()=>
+    let checks = quote! {
         #private::assert_pod::<#ident>();
         #private::assert_not_zero_sized::<#ident, #private::Check<{ #size > 0 }>>();
         #private::assert_size_within_limit::<
@@ -36,6 +41,7 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
             #private::Check<{ #align <= #private::SLOT_ALIGN }>,
         >();
     };
+    let checks = respan(checks, ident.span());
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, clippy::all)]
@@ -51,11 +57,11 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
                 // the impl does not fail on its own: `assert_pod` reports it once, readably.
                 for<'__pooled> #ident: #private::bytemuck::Pod,
             {
-                const SIZE: usize = #size;
-                const ALIGN: usize = #align;
+                const SIZE: #usize_type = #size;
+                const ALIGN: #usize_type = #align;
                 const CLASS: #private::SizeClass = #private::size_class_of(#size);
-                const TYPE_ID: u16 = #type_id;
-                const NAME: &'static str = #name;
+                const TYPE_ID: #u16_type = #type_id;
+                const NAME: &'static #str_type = #name;
 
                 #[inline]
                 fn __only_derive_is_allowed_to_implement_this_trait() {}
@@ -66,4 +72,23 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
             };
         };
     }
+}
+
+/// Gives every token of `tokens` the span `span`, so a failed check points at the type's name
+/// rather than at the `derive` attribute.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            TokenTree::Group(group) => {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                TokenTree::Group(respanned)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
 }

@@ -13,17 +13,18 @@ pub(crate) fn expand(input: &MessageInput<'_>, errors: &Errors) -> TokenStream {
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let rt = crate::crate_path::runtime_path(input.attrs.runtime.as_ref());
     let name = ident.to_string();
+    let core = quote!(#rt::__private::core::primitive);
     let compile_errors = errors.to_compile_errors();
     quote! {
         #compile_errors
         #[doc(hidden)]
         #[allow(dead_code)]
         impl #impl_generics #ident #type_generics #where_clause {
-            pub const SIZE: usize = 0;
-            pub const ALIGN: usize = 1;
+            pub const SIZE: #core::usize = 0;
+            pub const ALIGN: #core::usize = 1;
             pub const CLASS: #rt::__private::SizeClass = #rt::__private::SizeClass::XS;
-            pub const TYPE_ID: u16 = 0;
-            pub const NAME: &'static str = #name;
+            pub const TYPE_ID: #core::u16 = 0;
+            pub const NAME: &'static #core::str = #name;
         }
     }
 }

@@ -1,0 +1,11 @@
+use ringpool::PooledMessage;
+use ringpool::bytemuck::{Pod, Zeroable};
+
+#[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "ringpool::bytemuck")]
+#[repr(C)]
+#[pooled(type_id = 7)]
+#[pooled(type_id = 8)]
+struct Tick(u64);
+
+fn main() {}

@@ -1,0 +1,10 @@
+use ringpool::PooledMessage;
+use ringpool::bytemuck::{Pod, Zeroable};
+
+#[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "ringpool::bytemuck")]
+#[repr(C)]
+#[pooled(type_id = -1)]
+struct Tick(u64);
+
+fn main() {}

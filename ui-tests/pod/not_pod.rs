@@ -1,0 +1,9 @@
+use ringpool::PooledMessage;
+
+#[derive(Clone, Copy, PooledMessage)]
+#[repr(C)]
+struct Tick {
+    price: u64,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use ringpool::PooledMessage;
+
+#[derive(Clone, Copy, PooledMessage)]
+#[repr(C)]
+struct Tick {
+    venue: &'static str,
+}
+
+fn main() {}

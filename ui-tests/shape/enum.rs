@@ -1,0 +1,13 @@
+use ringpool::PooledMessage;
+
+#[derive(Clone, Copy, PooledMessage)]
+#[repr(C)]
+enum Side {
+    Buy,
+    Sell,
+}
+
+fn main() {
+    // No follow-on error here.
+    let _ = Side::CLASS;
+}

@@ -1,0 +1,7 @@
+use ringpool::PooledMessage;
+
+#[derive(Clone, Copy, PooledMessage)]
+#[repr(C)]
+struct Heartbeat;
+
+fn main() {}
