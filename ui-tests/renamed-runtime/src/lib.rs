@@ -1,0 +1,62 @@
+//! Hygiene test of `#[derive(PooledMessage)]`: this crate depends on `pool-runtime` alone, renamed
+//! to `rt` in its `Cargo.toml`, and compiles under `#![no_implicit_prelude]` with local items
+//! shadowing the names generated code might otherwise pick up. No `#[pooled(crate = ...)]`: the
+//! derive has to find `::rt` by itself.
+#![no_implicit_prelude]
+
+#[allow(dead_code)]
+mod core {}
+#[allow(dead_code)]
+mod pool_runtime {}
+#[allow(dead_code)]
+mod ringpool {}
+#[allow(dead_code)]
+struct PooledMessage;
+#[allow(dead_code, non_camel_case_types)]
+type usize = ();
+
+/// A quote, with the name-hash type id.
+#[derive(
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::rt::bytemuck::Pod,
+    ::rt::bytemuck::Zeroable,
+    ::rt::PooledMessage,
+)]
+#[bytemuck(crate = "::rt::bytemuck")]
+#[repr(C)]
+pub struct Quote {
+    /// Best bid.
+    pub bid: u64,
+    /// Best ask.
+    pub ask: u64,
+}
+
+/// A trade, with an explicit type id.
+#[derive(
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::rt::bytemuck::Pod,
+    ::rt::bytemuck::Zeroable,
+    ::rt::PooledMessage,
+)]
+#[bytemuck(crate = "::rt::bytemuck")]
+#[repr(C)]
+#[pooled(type_id = 42)]
+pub struct Trade(pub [u8; 300]);
+
+#[cfg(test)]
+mod tests {
+    use super::{Quote, Trade};
+    use ::rt::PooledMessage;
+
+    #[test]
+    fn derive_finds_the_renamed_runtime() {
+        ::std::assert_eq!(Quote::SIZE, 16);
+        ::std::assert_eq!(Quote::CLASS, ::rt::SizeClass::XS);
+        ::std::assert_eq!(Quote::TYPE_ID, ::rt::stable_type_id("Quote"));
+        ::std::assert_eq!(Trade::CLASS, ::rt::SizeClass::M);
+        ::std::assert_eq!(Trade::TYPE_ID, 42);
+        ::std::assert_eq!(Trade::NAME, "Trade");
+    }
+}
