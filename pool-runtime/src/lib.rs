@@ -18,6 +18,7 @@ extern crate self as pool_runtime;
 
 mod class;
 mod message;
+pub mod ring;
 #[allow(dead_code, unused_imports)]
 mod sync;
 
@@ -27,4 +28,5 @@ pub mod __private;
 pub use bytemuck;
 pub use class::{SLOT_ALIGN, SizeClass};
 pub use message::{PooledMessage, stable_type_id};
+pub use ring::{Backpressure, Overwrite, Reader, Ring, Writer};
 pub use pool_derive::PooledMessage;

@@ -1,0 +1,311 @@
+//! A single-writer, multi-reader ring in the style of the LMAX Disruptor.
+//!
+//! A [`Ring`] holds a power-of-two number of slots. Exactly one [`Writer`] publishes items in
+//! order; any number of [`Reader`]s each see the items published after they subscribed, in
+//! order. What happens when the writer laps a slow reader is the ring's [`Policy`], chosen by
+//! type at construction:
+//!
+//! - [`Backpressure`] (the default): the writer waits (or [`Writer::try_push`] hands the item
+//!   back as [`Full`]). Every reader gets every item exactly once. Any item type works; readers
+//!   clone items out ([`Reader::try_next`], iteration — for a `RingPtr` that is a refcount
+//!   increment) or borrow them in place ([`Reader::try_read_with`], [`ReadBatch::next_ref`]).
+//! - [`Overwrite`]: the writer never waits. A reader that fell a whole lap behind gets
+//!   [`Overrun`] with the number of items it lost, then continues with the oldest intact item.
+//!   Only for [`bytemuck::Pod`] items, copied out with a seqlock over atomic words.
+//!
+//! # Examples
+//!
+//! ```
+//! use pool_runtime::ring::Ring;
+//!
+//! let ring = Ring::<u64>::with_capacity(8)?;
+//! let mut writer = ring.writer()?;
+//! let mut reader = ring.subscribe()?;
+//! let handle = std::thread::spawn(move || reader.sum::<u64>());
+//! for value in 1..=100 {
+//!     writer.push(value);
+//! }
+//! drop(writer); // ends the stream: the reader's iterator returns `None` after item 100
+//! assert_eq!(handle.join().unwrap(), 5050);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Sequences and gating
+//!
+//! Items are numbered from 0. The writer's `published` counter (on its own cache line) says how
+//! many items exist; item `s` lives in slot `s & (capacity - 1)`. Under `Backpressure` each
+//! reader has a cursor (also on its own cache line) in a fixed table scanned by the writer:
+//! the writer may store item `s` only when every registered cursor is above `s - capacity`.
+//! It caches that limit and rescans only when it reaches it, so the common push is one slot
+//! write and one `Release` store. A reader caches `published` the same way.
+//!
+//! With no reader subscribed nothing gates the writer: items are overwritten (and dropped)
+//! without being seen, just as a reader subscribing later starts at the writer's current
+//! position and never sees older items.
+//!
+//! # Dropping
+//!
+//! Dropping the writer ends the stream: readers drain what was published, then their
+//! iterators return `None`. Dropping a reader releases its cursor, so it no longer gates the
+//! writer. Each item is dropped exactly once: by the writer when it reuses the slot one lap
+//! later (every reader is past it then), or when the last handle (ring, writer or reader) goes.
+
+mod error;
+mod policy;
+mod reader;
+mod sequence;
+mod slots;
+mod stamped;
+mod wait;
+mod writer;
+
+use core::marker::PhantomData;
+
+pub use error::{CapacityError, ClaimError, Full, Overrun, TooManyReaders, WriterTaken};
+pub use policy::{Backpressure, Overwrite, Policy};
+pub use reader::{ReadBatch, Reader};
+pub use writer::{Claim, Writer};
+
+use crate::sync::{Arc, AtomicBool, Ordering};
+use sequence::{ReaderCursors, Sequence};
+use slots::InPlaceSlots;
+use stamped::StampedSlots;
+use wait::WaitQueue;
+
+/// How many readers a [`Backpressure`] ring accepts unless told otherwise.
+pub const DEFAULT_MAX_READERS: usize = 32;
+
+/// State shared by the ring handle, the writer and the readers.
+pub(crate) struct Shared<T, P: Policy> {
+    /// Items `0..published` are readable. Written by the writer only.
+    published: Sequence,
+    /// Backpressure: the readers' cursors (empty table for Overwrite).
+    cursors: ReaderCursors,
+    /// Backpressure: the items, in place (empty for Overwrite).
+    in_place: InPlaceSlots<T>,
+    /// Overwrite: the items as stamped words (empty for Backpressure).
+    stamped: StampedSlots,
+    /// The writer parks here while the ring is full.
+    writer_wait: WaitQueue,
+    /// Readers park here while there is nothing to read.
+    reader_wait: WaitQueue,
+    writer_taken: AtomicBool,
+    /// Set (Release) by the writer's drop after its last publish.
+    writer_closed: AtomicBool,
+    capacity: usize,
+    _policy: PhantomData<P>,
+}
+
+impl<T, P: Policy> Shared<T, P> {
+    fn closed(&self) -> bool {
+        // Acquire: pairs with the writer's Release in its drop, so a `published` load after
+        // this sees the writer's final value.
+        self.writer_closed.load(Ordering::Acquire)
+    }
+}
+
+impl<T, P: Policy> Drop for Shared<T, P> {
+    fn drop(&mut self) {
+        if !P::GATED {
+            return;
+        }
+        // Acquire (under `&mut self` any ordering would do; the Arc's drop synchronised us
+        // with every other handle already).
+        let published = self.published.load_acquire();
+        let first_live = published.saturating_sub(self.capacity as u64);
+        for seq in first_live..published {
+            // SAFETY: the last handle is gone, so nobody else accesses the slots; items
+            // `published - capacity .. published` are exactly the initialised ones (each
+            // older item was dropped by the writer when it stored the item one lap later).
+            unsafe { self.in_place.drop_item(seq) };
+        }
+    }
+}
+
+/// A single-writer, multi-reader ring of `T` with full-ring policy `P`.
+///
+/// The ring is a handle: take its one [`Writer`] with [`writer`](Ring::writer) and subscribe
+/// [`Reader`]s with [`subscribe`](Ring::subscribe) (or from the writer). The storage lives until
+/// the ring, the writer and every reader are dropped. Handles can move to other threads when
+/// `T: Send + Sync` (readers on several threads share each item).
+pub struct Ring<T, P: Policy = Backpressure> {
+    shared: Arc<Shared<T, P>>,
+}
+
+fn check_capacity(capacity: usize) -> Result<(), CapacityError> {
+    if !capacity.is_power_of_two() {
+        return Err(CapacityError::NotPowerOfTwo {
+            requested: capacity,
+        });
+    }
+    // Sequences are u64 and stamps hold 2 * sequence + 2: keep a lap far below that range.
+    if u64::try_from(capacity).map_or(true, |c| c >= 1 << 40) {
+        return Err(CapacityError::TooLarge {
+            requested: capacity,
+        });
+    }
+    Ok(())
+}
+
+fn new_shared<T, P: Policy>(
+    capacity: usize,
+    cursors: ReaderCursors,
+    in_place: InPlaceSlots<T>,
+    stamped: StampedSlots,
+) -> Ring<T, P> {
+    Ring {
+        shared: Arc::new(Shared {
+            published: Sequence::new(0),
+            cursors,
+            in_place,
+            stamped,
+            writer_wait: WaitQueue::new(),
+            reader_wait: WaitQueue::new(),
+            writer_taken: AtomicBool::new(false),
+            writer_closed: AtomicBool::new(false),
+            capacity,
+            _policy: PhantomData,
+        }),
+    }
+}
+
+impl<T> Ring<T, Backpressure> {
+    /// A [`Backpressure`] ring of `capacity` slots accepting up to [`DEFAULT_MAX_READERS`]
+    /// readers at a time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::{Full, Ring};
+    ///
+    /// let ring = Ring::<String>::with_capacity(2)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// writer.try_push("a".to_string())?;
+    /// writer.try_push("b".to_string())?;
+    /// // The reader has not consumed anything: the item comes back.
+    /// let Err(Full(item)) = writer.try_push("c".to_string()) else { unreachable!() };
+    /// assert_eq!(item, "c");
+    /// assert_eq!(reader.try_next().as_deref(), Some("a"));
+    /// writer.try_push(item)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError::NotPowerOfTwo`] if `capacity` is zero or not a power of two;
+    /// [`CapacityError::TooLarge`] if the slots do not fit in memory.
+    pub fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+        Self::with_capacity_and_readers(capacity, DEFAULT_MAX_READERS)
+    }
+
+    /// Like [`with_capacity`](Self::with_capacity), with room for `max_readers` readers at a
+    /// time (the writer scans that many cursors when it finds the ring full).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::{Ring, TooManyReaders};
+    ///
+    /// let ring = Ring::<u32>::with_capacity_and_readers(4, 1)?;
+    /// let first = ring.subscribe()?;
+    /// assert_eq!(ring.subscribe().unwrap_err(), TooManyReaders { max_readers: 1 });
+    /// drop(first);
+    /// let _second = ring.subscribe()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`with_capacity`](Self::with_capacity).
+    pub fn with_capacity_and_readers(
+        capacity: usize,
+        max_readers: usize,
+    ) -> Result<Self, CapacityError> {
+        check_capacity(capacity)?;
+        let in_place = InPlaceSlots::new(capacity)?;
+        Ok(new_shared(
+            capacity,
+            ReaderCursors::new(max_readers),
+            in_place,
+            StampedSlots::empty(),
+        ))
+    }
+}
+
+impl<T: bytemuck::Pod> Ring<T, Overwrite> {
+    /// An [`Overwrite`] ring of `capacity` slots. Any number of readers may subscribe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::{Overrun, Overwrite, Ring};
+    ///
+    /// let ring = Ring::<u64, Overwrite>::with_capacity(4)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// for value in 0..10 {
+    ///     writer.push(value); // never waits
+    /// }
+    /// // Items 0..=6 were overwritten (item 6's slot may be under rewrite, so it counts as lost).
+    /// assert_eq!(reader.try_next(), Err(Overrun { missed: 7 }));
+    /// assert_eq!(reader.try_next(), Ok(Some(7)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError::NotPowerOfTwo`] if `capacity` is zero or not a power of two;
+    /// [`CapacityError::TooLarge`] if the slots do not fit in memory.
+    pub fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+        check_capacity(capacity)?;
+        let stamped = StampedSlots::new(capacity, core::mem::size_of::<T>())?;
+        Ok(new_shared(
+            capacity,
+            ReaderCursors::new(0),
+            InPlaceSlots::empty(),
+            stamped,
+        ))
+    }
+}
+
+impl<T, P: Policy> Ring<T, P> {
+    /// Takes the ring's single writer.
+    ///
+    /// # Errors
+    ///
+    /// [`WriterTaken`] if the writer was taken before (even if it has been dropped since: a
+    /// dropped writer ends the stream for good).
+    pub fn writer(&self) -> Result<Writer<T, P>, WriterTaken> {
+        // AcqRel: exactly one caller wins the flag; nothing else is ordered by it.
+        if self.shared.writer_taken.swap(true, Ordering::AcqRel) {
+            return Err(WriterTaken);
+        }
+        Ok(Writer::new(Arc::clone(&self.shared)))
+    }
+
+    /// A new reader that starts at the writer's current position.
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyReaders`] if a [`Backpressure`] ring's reader table is full. Never fails for
+    /// [`Overwrite`] rings.
+    pub fn subscribe(&self) -> Result<Reader<T, P>, TooManyReaders> {
+        Reader::subscribe(&self.shared)
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+}
+
+impl<T, P: Policy> core::fmt::Debug for Ring<T, P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &self.shared.capacity)
+            .field("published", &self.shared.published.load_acquire())
+            .field("gated", &P::GATED)
+            .finish()
+    }
+}

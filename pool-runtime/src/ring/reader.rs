@@ -1,0 +1,409 @@
+//! [`Reader`]s of a ring and their [`ReadBatch`]es.
+
+use core::time::Duration;
+
+use bytemuck::Pod;
+
+use super::Shared;
+use super::error::{Overrun, TooManyReaders};
+use super::policy::{Backpressure, Overwrite, Policy};
+use super::wait::deadline_after;
+use crate::sync::Arc;
+
+/// One reader of a [`Ring`](super::Ring): sees, in order, every item published after it
+/// subscribed (under [`Overwrite`], minus the ones reported as [`Overrun`]).
+///
+/// As an [`Iterator`] it blocks (spin, yield, park) until the next item and returns `None` once
+/// the writer is gone and everything it published has been read. Under [`Backpressure`] it
+/// yields clones (`T: Clone`; for a `RingPtr` a refcount increment) — use
+/// [`try_read_with`](Reader::try_read_with) or [`ReadBatch::next_ref`] to borrow in place
+/// instead. Under [`Overwrite`] it yields `Result<T, Overrun>`.
+///
+/// Dropping a `Backpressure` reader releases it from the writer's gating.
+pub struct Reader<T, P: Policy = Backpressure> {
+    shared: Arc<Shared<T, P>>,
+    /// Backpressure: this reader's entry in the cursor table.
+    entry: usize,
+    /// The sequence this reader reads next.
+    next: u64,
+    /// A cached copy of the writer's `published`: items below it are readable.
+    available: u64,
+}
+
+impl<T, P: Policy> Reader<T, P> {
+    pub(super) fn subscribe(shared: &Arc<Shared<T, P>>) -> Result<Self, TooManyReaders> {
+        let (entry, next) = if P::GATED {
+            shared
+                .cursors
+                .join(&shared.published)
+                .ok_or(TooManyReaders {
+                    max_readers: shared.cursors.max_readers(),
+                })?
+        } else {
+            (0, shared.published.load_acquire())
+        };
+        Ok(Self {
+            shared: Arc::clone(shared),
+            entry,
+            next,
+            available: next,
+        })
+    }
+
+    /// How many published items this reader has not read yet. Under [`Overwrite`] a value above
+    /// the capacity means the next read reports an [`Overrun`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::Ring;
+    ///
+    /// let ring = Ring::<u8>::with_capacity(8)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// writer.push(1);
+    /// writer.push(2);
+    /// assert_eq!(reader.lag(), 2);
+    /// reader.try_next();
+    /// assert_eq!(reader.lag(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lag(&self) -> u64 {
+        self.shared
+            .published
+            .load_acquire()
+            .saturating_sub(self.next)
+    }
+
+    /// The sequence number of the next item this reader will read (items are numbered from 0
+    /// in publication order).
+    pub fn position(&self) -> u64 {
+        self.next
+    }
+
+    /// Whether the writer has been dropped (items it published may still be unread).
+    pub fn is_writer_closed(&self) -> bool {
+        self.shared.closed()
+    }
+
+    /// The number of slots of the ring.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// Whether an item is readable, refreshing the cached `published` if needed.
+    #[inline]
+    fn has_item(&mut self) -> bool {
+        if self.next < self.available {
+            return true;
+        }
+        self.available = self.shared.published.load_acquire();
+        self.next < self.available
+    }
+
+    /// Waits for an item; `false` if the writer is gone and everything was read, or on timeout.
+    fn wait_for_item(&mut self, deadline: Option<std::time::Instant>) -> bool {
+        if self.has_item() {
+            return true;
+        }
+        let shared = &*self.shared;
+        let next = self.next;
+        let mut available = self.available;
+        let mut closed = false;
+        shared.reader_wait.wait_until(
+            || {
+                // Check `closed` before loading `published`: if the writer is gone, this load
+                // sees its final count.
+                closed = shared.closed();
+                available = shared.published.load_acquire();
+                next < available || closed
+            },
+            deadline,
+        );
+        self.available = available;
+        next < available
+    }
+
+    /// Under Backpressure: tells the writer this reader is done with items below `next`.
+    #[inline]
+    fn commit(&self) {
+        if P::GATED {
+            self.shared.cursors.advance(self.entry, self.next);
+            self.shared.writer_wait.notify();
+        }
+    }
+}
+
+impl<T> Reader<T, Backpressure> {
+    /// Runs `read` on the next item in place, if one is published, and moves past it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::Ring;
+    ///
+    /// let ring = Ring::<Vec<u8>>::with_capacity(4)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// writer.push(vec![1, 2, 3]);
+    /// assert_eq!(reader.try_read_with(|bytes| bytes.len()), Some(3));
+    /// assert_eq!(reader.try_read_with(|bytes| bytes.len()), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn try_read_with<R>(&mut self, read: impl FnOnce(&T) -> R) -> Option<R> {
+        if !self.has_item() {
+            return None;
+        }
+        // SAFETY: `next < available <= published`, so the slot holds item `next`; our cursor
+        // (registered at subscribe, advanced only by `commit`) is at most `next`, so the
+        // writer cannot store item `next + capacity` into this slot while we read.
+        let value = unsafe { self.shared.in_place.read_with(self.next, read) };
+        self.next += 1;
+        self.commit();
+        Some(value)
+    }
+
+    /// Like [`try_read_with`](Self::try_read_with) but waits for the next item; `None` once
+    /// the writer is gone and every published item was read.
+    pub fn read_with<R>(&mut self, read: impl FnOnce(&T) -> R) -> Option<R> {
+        if !self.wait_for_item(None) {
+            return None;
+        }
+        self.try_read_with(read)
+    }
+
+    /// A clone of the next item, if one is published.
+    #[inline]
+    pub fn try_next(&mut self) -> Option<T>
+    where
+        T: Clone,
+    {
+        self.try_read_with(T::clone)
+    }
+
+    /// A clone of the next item, waiting at most `timeout` for it. `None` on timeout or when
+    /// the writer is gone and every item was read.
+    pub fn next_timeout(&mut self, timeout: Duration) -> Option<T>
+    where
+        T: Clone,
+    {
+        if !self.wait_for_item(deadline_after(timeout)) {
+            return None;
+        }
+        self.try_next()
+    }
+
+    /// Everything published so far, as one batch: the reader's position is committed once,
+    /// when the batch is dropped (only the items actually taken count as read).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::Ring;
+    ///
+    /// let ring = Ring::<String>::with_capacity(8)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// writer.push("a".into());
+    /// writer.push("bc".into());
+    /// let mut batch = reader.read_batch();
+    /// assert_eq!(batch.len(), 2);
+    /// let mut total = 0;
+    /// while let Some(text) = batch.next_ref() {
+    ///     total += text.len(); // borrowed in place, no clone
+    /// }
+    /// drop(batch);
+    /// assert_eq!((total, reader.lag()), (3, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_batch(&mut self) -> ReadBatch<'_, T, Backpressure> {
+        self.available = self.shared.published.load_acquire();
+        let end = self.available;
+        ReadBatch { reader: self, end }
+    }
+}
+
+impl<T: Clone> Iterator for Reader<T, Backpressure> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if !self.wait_for_item(None) {
+            return None;
+        }
+        self.try_next()
+    }
+}
+
+impl<T: Pod> Reader<T, Overwrite> {
+    /// Reads item `next`, which is published (`next < available`).
+    #[inline]
+    fn read_published(&mut self) -> Result<T, Overrun> {
+        if self.available - self.next > self.shared.capacity as u64 {
+            return Err(self.skip_ahead());
+        }
+        match self.shared.stamped.read::<T>(self.next) {
+            Some(item) => {
+                self.next += 1;
+                Ok(item)
+            }
+            None => Err(self.skip_ahead()),
+        }
+    }
+
+    /// Item `next` was overwritten: jump to the oldest item that is surely intact and report
+    /// how many were skipped.
+    #[cold]
+    fn skip_ahead(&mut self) -> Overrun {
+        self.available = self.shared.published.load_acquire();
+        // The writer may already be rewriting the slot of `published - capacity`, so the
+        // oldest item that may still be intact is one later. Always move forward by at least
+        // one: item `next` is lost.
+        let oldest_intact = (self.available + 1).saturating_sub(self.shared.capacity as u64);
+        let target = oldest_intact.max(self.next + 1);
+        let missed = target - self.next;
+        self.next = target;
+        Overrun { missed }
+    }
+
+    /// The next item if one is published: `Ok(Some(item))`, `Ok(None)` if there is nothing
+    /// new, or `Err(Overrun)` once if the writer lapped this reader (the following call
+    /// continues with the oldest intact item).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::{Overwrite, Ring};
+    ///
+    /// let ring = Ring::<u32, Overwrite>::with_capacity(4)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// writer.push(7);
+    /// assert_eq!(reader.try_next(), Ok(Some(7)));
+    /// assert_eq!(reader.try_next(), Ok(None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Overrun`] with the number of items lost.
+    #[inline]
+    pub fn try_next(&mut self) -> Result<Option<T>, Overrun> {
+        if !self.has_item() {
+            return Ok(None);
+        }
+        self.read_published().map(Some)
+    }
+
+    /// Everything published so far, as one batch of `Result<T, Overrun>` (an overrun in the
+    /// middle is reported in place and the batch goes on from the oldest intact item).
+    pub fn read_batch(&mut self) -> ReadBatch<'_, T, Overwrite> {
+        self.available = self.shared.published.load_acquire();
+        let end = self.available;
+        ReadBatch { reader: self, end }
+    }
+}
+
+impl<T: Pod> Iterator for Reader<T, Overwrite> {
+    type Item = Result<T, Overrun>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if !self.wait_for_item(None) {
+            return None;
+        }
+        Some(self.read_published())
+    }
+}
+
+impl<T, P: Policy> Drop for Reader<T, P> {
+    fn drop(&mut self) {
+        if P::GATED {
+            self.shared.cursors.leave(self.entry);
+            self.shared.writer_wait.notify();
+        }
+    }
+}
+
+impl<T, P: Policy> core::fmt::Debug for Reader<T, P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Reader")
+            .field("position", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The items published when [`Reader::read_batch`] was called. Under [`Backpressure`] it yields
+/// clones (or borrows with [`next_ref`](ReadBatch::next_ref)) and commits the reader's position
+/// once, on drop; under [`Overwrite`] it yields `Result<T, Overrun>`.
+pub struct ReadBatch<'r, T, P: Policy = Backpressure> {
+    reader: &'r mut Reader<T, P>,
+    /// One past the last sequence of the batch.
+    end: u64,
+}
+
+impl<T, P: Policy> ReadBatch<'_, T, P> {
+    /// How many items of the batch are left.
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.reader.next) as usize
+    }
+
+    /// Whether the batch is exhausted.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> ReadBatch<'_, T, Backpressure> {
+    /// The next item of the batch, borrowed in place until the next call.
+    #[inline]
+    pub fn next_ref(&mut self) -> Option<&T> {
+        let reader = &mut *self.reader;
+        if reader.next >= self.end {
+            return None;
+        }
+        let seq = reader.next;
+        reader.next += 1;
+        // SAFETY: `seq < end <= published`, so the slot holds item `seq` and the writer leaves
+        // it alone while our registered cursor is at or below `seq`.
+        let item = unsafe {
+            reader
+                .shared
+                .in_place
+                .read_with(seq, |item| item as *const T)
+        };
+        // SAFETY: the cursor is committed only when this batch drops, so the slot keeps item
+        // `seq` for as long as the returned borrow (tied to `&mut self`) lives.
+        Some(unsafe { &*item })
+    }
+}
+
+impl<T: Clone> Iterator for ReadBatch<'_, T, Backpressure> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.next_ref().cloned()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), Some(self.len()))
+    }
+}
+
+impl<T: Pod> Iterator for ReadBatch<'_, T, Overwrite> {
+    type Item = Result<T, Overrun>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.reader.next >= self.end {
+            return None;
+        }
+        Some(self.reader.read_published())
+    }
+}
+
+impl<T, P: Policy> Drop for ReadBatch<'_, T, P> {
+    fn drop(&mut self) {
+        self.reader.commit();
+    }
+}

@@ -1,0 +1,124 @@
+//! Sequence counters, each on its own cache line, and the table of reader cursors that gates a
+//! [`Backpressure`](super::Backpressure) writer.
+//!
+//! Sequences count items: the writer's `published` is the number of items readers may read
+//! (items `0..published`), a reader's cursor is the number of items it has finished with. They
+//! are `u64` and only grow, so they never wrap in practice (2^64 items).
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
+
+/// A reader-table entry nobody owns.
+const FREE: u64 = u64::MAX;
+
+/// One `u64` sequence on its own cache line, so the writer's and the readers' counters never
+/// share a line (false sharing would make every publish invalidate every reader's line).
+pub(crate) struct Sequence(CachePadded<AtomicU64>);
+
+impl Sequence {
+    pub(crate) fn new(value: u64) -> Self {
+        Self(CachePadded::new(AtomicU64::new(value)))
+    }
+
+    /// Reads the sequence; `Acquire` so the items it counts are visible to the caller.
+    #[inline]
+    pub(crate) fn load_acquire(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Publishes a new value; `Release` so everything written before (the items, or a reader's
+    /// reads of them) happens-before whatever the loader does after its `Acquire`.
+    #[inline]
+    pub(crate) fn store_release(&self, value: u64) {
+        self.0.store(value, Ordering::Release);
+    }
+}
+
+/// The cursors of the readers of a `Backpressure` ring: a fixed table of cache-padded entries,
+/// each `FREE` or the sequence its reader will read next (every item below it is done).
+///
+/// Invariant: an entry `i < high_water` may be owned; entries at or past `high_water` are `FREE`.
+/// The writer scans `0..high_water` for the minimum to know which slots it may overwrite.
+pub(crate) struct ReaderCursors {
+    entries: Box<[CachePadded<AtomicU64>]>,
+    high_water: CachePadded<AtomicUsize>,
+}
+
+impl ReaderCursors {
+    pub(crate) fn new(max_readers: usize) -> Self {
+        Self {
+            entries: (0..max_readers)
+                .map(|_| CachePadded::new(AtomicU64::new(FREE)))
+                .collect(),
+            high_water: CachePadded::new(AtomicUsize::new(0)),
+        }
+    }
+
+    pub(crate) fn max_readers(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Registers a reader and returns `(entry index, first sequence to read)`, or `None` when the
+    /// table is full. The reader starts at the writer's current `published` position.
+    ///
+    /// The join races with a writer that is computing its gate. Protocol (a Dekker pair with
+    /// [`min_cursor`](Self::min_cursor)): the reader stores a lower bound `p0` in its entry and
+    /// raises `high_water`, then a `SeqCst` fence, then reads `published` again as `p1 >= p0`
+    /// and starts at `p1`. The writer issues a `SeqCst` fence before it scans. Either the
+    /// writer's fence comes first in the single total order of `SeqCst` fences — then the reader
+    /// sees at least the `published` the writer had when it scanned, and the writer's new gate
+    /// (at most that value plus one lap) overwrites nothing at or after `p1` — or the reader's
+    /// fence comes first and the writer's scan sees the entry (`p0` or later), which gates it.
+    pub(crate) fn join(&self, published: &Sequence) -> Option<(usize, u64)> {
+        let lower_bound = published.load_acquire();
+        let index = self.entries.iter().position(|entry| {
+            // Relaxed on failure: a taken entry tells us nothing we need to order with.
+            // Relaxed on success too: the SeqCst fence below orders this store before our
+            // re-read of `published`, which is all the protocol needs.
+            entry
+                .compare_exchange(FREE, lower_bound, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        })?;
+        // Relaxed: ordered before the writer's scan by the SeqCst fence below (see above).
+        self.high_water.fetch_max(index + 1, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        let start = published.load_acquire();
+        // Release: this only moves the cursor forward; the writer reads it with Acquire.
+        self.entries[index].store(start, Ordering::Release);
+        Some((index, start))
+    }
+
+    /// Reader `index` has finished with every item below `next`.
+    ///
+    /// `Release`: the reader's reads of those slots happen-before the writer's `Acquire` load
+    /// in [`min_cursor`](Self::min_cursor), and so before it overwrites them.
+    #[inline]
+    pub(crate) fn advance(&self, index: usize, next: u64) {
+        self.entries[index].store(next, Ordering::Release);
+    }
+
+    /// Unregisters reader `index`: it no longer gates the writer.
+    ///
+    /// `Release` for the same reason as [`advance`](Self::advance): its last reads must
+    /// happen-before the writer reuses those slots.
+    pub(crate) fn leave(&self, index: usize) {
+        self.entries[index].store(FREE, Ordering::Release);
+    }
+
+    /// The smallest cursor of all registered readers, or `if_none` when there are none.
+    ///
+    /// Called by the writer only. The leading `SeqCst` fence pairs with the one in
+    /// [`join`](Self::join); the `Acquire` loads pair with the readers' `Release` stores.
+    pub(crate) fn min_cursor(&self, if_none: u64) -> u64 {
+        fence(Ordering::SeqCst);
+        // Relaxed: the fence above orders this load; entries past it are FREE anyway.
+        let high_water = self.high_water.load(Ordering::Relaxed);
+        self.entries[..high_water]
+            .iter()
+            .map(|entry| entry.load(Ordering::Acquire))
+            .filter(|&cursor| cursor != FREE)
+            .min()
+            .unwrap_or(if_none)
+    }
+}

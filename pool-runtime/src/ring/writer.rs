@@ -1,0 +1,398 @@
+//! The single [`Writer`] of a ring and its batch [`Claim`].
+
+use core::time::Duration;
+
+use bytemuck::Pod;
+
+use super::Shared;
+use super::error::{ClaimError, Full, TooManyReaders};
+use super::policy::{Backpressure, Overwrite, Policy};
+use super::reader::Reader;
+use super::wait::deadline_after;
+use crate::sync::{Arc, Ordering};
+
+/// The one writer of a [`Ring`](super::Ring). Dropping it ends the stream.
+///
+/// Under [`Backpressure`] it waits for the slowest reader ([`push`](Writer::push)), gives the
+/// item back ([`try_push`](Writer::try_push)) or waits a bounded time
+/// ([`push_timeout`](Writer::push_timeout)). Under [`Overwrite`] [`push`](Writer::push) never
+/// waits.
+pub struct Writer<T, P: Policy = Backpressure> {
+    shared: Arc<Shared<T, P>>,
+    /// The sequence the next item gets; equals the shared `published` outside a claim.
+    next: u64,
+    /// Backpressure: items below this may be stored without re-scanning the readers (the
+    /// slowest cursor seen at the last scan plus one lap).
+    limit: u64,
+}
+
+impl<T, P: Policy> Writer<T, P> {
+    pub(super) fn new(shared: Arc<Shared<T, P>>) -> Self {
+        let limit = shared.capacity as u64;
+        Self {
+            shared,
+            next: 0,
+            limit,
+        }
+    }
+
+    /// A new reader starting at this writer's current position: it sees the next item pushed.
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyReaders`] if a [`Backpressure`] ring's reader table is full.
+    pub fn subscribe(&self) -> Result<Reader<T, P>, TooManyReaders> {
+        Reader::subscribe(&self.shared)
+    }
+
+    /// How many items this writer has published so far.
+    pub fn published(&self) -> u64 {
+        self.next
+    }
+
+    /// The number of slots of the ring.
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// Makes items below `self.next` readable and wakes parked readers.
+    #[inline]
+    fn publish(&self) {
+        self.shared.published.store_release(self.next);
+        self.shared.reader_wait.notify();
+    }
+
+    fn check_claim(&self, len: usize) -> Result<(), ClaimError> {
+        if len > self.shared.capacity {
+            Err(ClaimError::TooLarge {
+                requested: len,
+                capacity: self.shared.capacity,
+            })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<T> Writer<T, Backpressure> {
+    /// Whether `count` more items fit right now, re-scanning the readers if the cached limit
+    /// says no.
+    #[inline]
+    fn has_room(&mut self, count: u64) -> bool {
+        self.next + count <= self.limit || self.rescan(count)
+    }
+
+    #[cold]
+    fn rescan(&mut self, count: u64) -> bool {
+        self.limit = self.shared.cursors.min_cursor(self.next) + self.shared.capacity as u64;
+        self.next + count <= self.limit
+    }
+
+    /// Waits until `count` items fit or `deadline` passes; `true` if they fit.
+    fn wait_for_room(&mut self, count: u64, deadline: Option<std::time::Instant>) -> bool {
+        if self.has_room(count) {
+            return true;
+        }
+        let shared = &*self.shared;
+        let next = self.next;
+        let mut limit = self.limit;
+        let fits = shared.writer_wait.wait_until(
+            || {
+                limit = shared.cursors.min_cursor(next) + shared.capacity as u64;
+                next + count <= limit
+            },
+            deadline,
+        );
+        self.limit = limit;
+        fits
+    }
+
+    /// Stores `item` as sequence `seq` and returns the item of one lap ago that it replaces.
+    ///
+    /// The caller checked `seq < self.limit` (every reader is past `seq - capacity`).
+    #[inline]
+    fn store(&mut self, seq: u64, item: T) -> Option<T> {
+        debug_assert!(seq < self.limit);
+        let occupied = seq >= self.shared.capacity as u64;
+        // SAFETY: we are the only writer (one `Writer` per ring, `&mut self`); every registered
+        // reader's cursor is above `seq - capacity` (gate checked by the caller), readers that
+        // join later start at `published <= seq`, so nobody reads this slot until `seq` is
+        // published. The slot is initialised exactly when an older lap stored it, i.e. when
+        // `seq >= capacity`.
+        unsafe { self.shared.in_place.replace(seq, item, occupied) }
+    }
+
+    #[inline]
+    fn push_unchecked(&mut self, item: T) {
+        let old = self.store(self.next, item);
+        self.next += 1;
+        self.publish();
+        // Dropped after publishing: a panicking `Drop` cannot leave the slot half-updated.
+        drop(old);
+    }
+
+    /// Publishes `item` if every reader has room for it, or hands it back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::{Full, Ring};
+    ///
+    /// let ring = Ring::<u8>::with_capacity(1)?;
+    /// let mut writer = ring.writer()?;
+    /// let _reader = ring.subscribe()?;
+    /// writer.try_push(1)?;
+    /// assert_eq!(writer.try_push(2), Err(Full(2)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] with the item when the slowest reader is a whole lap behind.
+    #[inline]
+    pub fn try_push(&mut self, item: T) -> Result<(), Full<T>> {
+        if !self.has_room(1) {
+            return Err(Full(item));
+        }
+        self.push_unchecked(item);
+        Ok(())
+    }
+
+    /// Publishes `item`, waiting (spin, then yield, then park) while the slowest reader is a
+    /// whole lap behind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::Ring;
+    ///
+    /// let ring = Ring::<u32>::with_capacity(4)?;
+    /// let mut writer = ring.writer()?;
+    /// let reader = ring.subscribe()?;
+    /// let consumer = std::thread::spawn(move || reader.count());
+    /// for i in 0..1000 {
+    ///     writer.push(i);
+    /// }
+    /// drop(writer);
+    /// assert_eq!(consumer.join().unwrap(), 1000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn push(&mut self, item: T) {
+        if !self.has_room(1) {
+            self.wait_for_room(1, None);
+        }
+        self.push_unchecked(item);
+    }
+
+    /// Like [`push`](Self::push), but gives up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] with the item if no slot came free within `timeout`.
+    pub fn push_timeout(&mut self, item: T, timeout: Duration) -> Result<(), Full<T>> {
+        if !self.wait_for_room(1, deadline_after(timeout)) {
+            return Err(Full(item));
+        }
+        self.push_unchecked(item);
+        Ok(())
+    }
+
+    /// Claims `len` slots, waiting until every reader has room for all of them. Fill them with
+    /// [`Claim::push`]; dropping the claim (or [`Claim::publish`]) publishes what was written,
+    /// in one step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::Ring;
+    ///
+    /// let ring = Ring::<u32>::with_capacity(8)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// let mut claim = writer.claim(3)?;
+    /// for i in 0..3 {
+    ///     claim.push(i)?;
+    /// }
+    /// assert_eq!(reader.lag(), 0); // nothing visible before the claim is published
+    /// claim.publish();
+    /// assert_eq!(reader.read_batch().collect::<Vec<_>>(), [0, 1, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ClaimError::TooLarge`] if `len` exceeds the capacity.
+    pub fn claim(&mut self, len: usize) -> Result<Claim<'_, T, Backpressure>, ClaimError> {
+        self.check_claim(len)?;
+        if !self.has_room(len as u64) {
+            self.wait_for_room(len as u64, None);
+        }
+        Ok(Claim::new(self, len))
+    }
+
+    /// Claims `len` slots if they are free now.
+    ///
+    /// # Errors
+    ///
+    /// [`ClaimError::TooLarge`] if `len` exceeds the capacity, [`ClaimError::Full`] if the
+    /// slowest reader has not left room for `len` items.
+    pub fn try_claim(&mut self, len: usize) -> Result<Claim<'_, T, Backpressure>, ClaimError> {
+        self.check_claim(len)?;
+        if !self.has_room(len as u64) {
+            return Err(ClaimError::Full);
+        }
+        Ok(Claim::new(self, len))
+    }
+}
+
+impl<T: Pod> Writer<T, Overwrite> {
+    /// Publishes `item`, overwriting the oldest item; never waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::{Overwrite, Ring};
+    ///
+    /// let ring = Ring::<u64, Overwrite>::with_capacity(2)?;
+    /// let mut writer = ring.writer()?;
+    /// for i in 0..100 {
+    ///     writer.push(i); // no reader keeps up, and that is fine
+    /// }
+    /// assert_eq!(writer.published(), 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn push(&mut self, item: T) {
+        self.shared.stamped.write(self.next, &item);
+        self.next += 1;
+        self.publish();
+    }
+
+    /// Claims `len` slots to fill and publish in one step; never waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::{Overwrite, Ring};
+    ///
+    /// let ring = Ring::<[u8; 4], Overwrite>::with_capacity(4)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// let mut claim = writer.claim(2)?;
+    /// claim.push(*b"ping")?;
+    /// claim.push(*b"pong")?;
+    /// drop(claim); // publishes
+    /// let items: Result<Vec<_>, _> = reader.read_batch().collect();
+    /// assert_eq!(items?, [*b"ping", *b"pong"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ClaimError::TooLarge`] if `len` exceeds the capacity.
+    pub fn claim(&mut self, len: usize) -> Result<Claim<'_, T, Overwrite>, ClaimError> {
+        self.check_claim(len)?;
+        Ok(Claim::new(self, len))
+    }
+}
+
+impl<T, P: Policy> Drop for Writer<T, P> {
+    fn drop(&mut self) {
+        // Release: orders every publish before the flag, so a reader that sees the flag
+        // (Acquire) and then loads `published` gets the final count.
+        self.shared.writer_closed.store(true, Ordering::Release);
+        self.shared.reader_wait.notify();
+    }
+}
+
+impl<T, P: Policy> core::fmt::Debug for Writer<T, P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Writer")
+            .field("published", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Slots claimed by [`Writer::claim`], filled in order and published together when the claim
+/// is dropped or [`publish`](Claim::publish)ed. Only the items pushed are published.
+pub struct Claim<'w, T, P: Policy = Backpressure> {
+    writer: &'w mut Writer<T, P>,
+    len: usize,
+    written: usize,
+}
+
+impl<'w, T, P: Policy> Claim<'w, T, P> {
+    fn new(writer: &'w mut Writer<T, P>, len: usize) -> Self {
+        Self {
+            writer,
+            len,
+            written: 0,
+        }
+    }
+
+    /// How many slots were claimed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the claim has no slots.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many claimed slots are still unfilled.
+    pub fn remaining(&self) -> usize {
+        self.len - self.written
+    }
+
+    /// Publishes the items pushed so far (the same as dropping the claim).
+    pub fn publish(self) {}
+}
+
+impl<T> Claim<'_, T, Backpressure> {
+    /// Fills the next claimed slot.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] with the item if all claimed slots are filled.
+    #[inline]
+    pub fn push(&mut self, item: T) -> Result<(), Full<T>> {
+        if self.written == self.len {
+            return Err(Full(item));
+        }
+        let old = self
+            .writer
+            .store(self.writer.next + self.written as u64, item);
+        self.written += 1;
+        drop(old);
+        Ok(())
+    }
+}
+
+impl<T: Pod> Claim<'_, T, Overwrite> {
+    /// Fills the next claimed slot.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] with the item if all claimed slots are filled.
+    #[inline]
+    pub fn push(&mut self, item: T) -> Result<(), Full<T>> {
+        if self.written == self.len {
+            return Err(Full(item));
+        }
+        let seq = self.writer.next + self.written as u64;
+        self.writer.shared.stamped.write(seq, &item);
+        self.written += 1;
+        Ok(())
+    }
+}
+
+impl<T, P: Policy> Drop for Claim<'_, T, P> {
+    fn drop(&mut self) {
+        if self.written != 0 {
+            self.writer.next += self.written as u64;
+            self.writer.publish();
+        }
+    }
+}
