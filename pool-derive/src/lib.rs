@@ -11,6 +11,7 @@ mod crate_path;
 mod errors;
 mod message_set;
 mod pooled_message;
+mod respan;
 
 use proc_macro::TokenStream;
 
@@ -64,4 +65,76 @@ use proc_macro::TokenStream;
 pub fn derive_pooled_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     pooled_message::derive(&input).into()
+}
+
+/// Implements `MessageSet` for an enum whose every variant wraps one `RingPtr<M>` of a
+/// `PooledMessage` `M`: pool sizes inferred from the members, decoding by type id, and a compile
+/// error when two members share a type id.
+///
+/// Besides the trait impl it adds inherent `POOL_CONFIG`, `TYPE_IDS`, `decode`, `read_from` and
+/// `read_from_local` (with the enum's visibility), so callers need no trait import.
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::bytemuck::{Pod, Zeroable};
+/// use pool_runtime::frame::write_frame;
+/// use pool_runtime::{MessageSet, PooledMessage, Pools, RingPtr, SizeClass};
+///
+/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// struct SwapEvent { pool: [u8; 20], amount_in: [u8; 32], amount_out: [u8; 32] }
+///
+/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// struct BookUpdate { levels: [[u64; 2]; 40] }
+///
+/// #[derive(MessageSet)]
+/// enum Inbound {
+///     Swap(RingPtr<SwapEvent>),
+///     #[message_set(capacity = 64)]
+///     Book(RingPtr<BookUpdate>),
+/// }
+///
+/// // SwapEvent is 84 bytes (class S, default 2048 slots); BookUpdate 640 bytes (class M, 64 slots).
+/// assert_eq!(Inbound::POOL_CONFIG.capacity(SizeClass::S), 2048);
+/// assert_eq!(Inbound::POOL_CONFIG.capacity(SizeClass::M), 64);
+/// assert_eq!(Inbound::POOL_CONFIG.capacity(SizeClass::XS), 0);
+///
+/// let pools = Pools::new(Inbound::POOL_CONFIG);
+/// let mut wire = Vec::new();
+/// write_frame(&mut wire, &SwapEvent { pool: [1; 20], amount_in: [2; 32], amount_out: [3; 32] })?;
+/// match Inbound::read_from(&mut wire.as_slice(), &pools)? {
+///     Inbound::Swap(swap) => assert_eq!(swap.amount_out, [3; 32]),
+///     Inbound::Book(_) => unreachable!("a swap was sent"),
+/// }
+/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// ```
+///
+/// # Pool sizes
+///
+/// `POOL_CONFIG` has capacity only in the classes members use. Each member adds slots to its
+/// class: `#[message_set(capacity = N)]` on its variant, or else the class default
+/// (`PoolConfig::DEFAULT_CAPACITIES`: XS 4096, S 2048, M 512, L 128, XL 32 — more small slots,
+/// fewer large ones, about 0.25–0.5 MiB of payload per member). Members of the same class add
+/// up. Every class overflows with `Overflow::Fail`; adjust with the const builders, e.g.
+/// `Inbound::POOL_CONFIG.with_overflow(SizeClass::M, Overflow::Heap)`.
+///
+/// # Attributes
+///
+/// - on a variant, `#[message_set(capacity = N)]`: slots that member adds (a positive integer);
+/// - on the enum, `#[message_set(crate = "path")]`: the runtime's path, as for `PooledMessage`.
+///
+/// # Compile errors
+///
+/// Non-enums, empty or generic enums, a variant that is not exactly `Name(RingPtr<M>)` (written
+/// with a path ending in `RingPtr`; a type alias is not recognised), an `M` that is not a
+/// `PooledMessage`, two members with the same type id (the error names both message types and
+/// points at the later variant), and unknown, duplicate or malformed attribute keys.
+#[proc_macro_derive(MessageSet, attributes(message_set))]
+pub fn derive_message_set(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    message_set::derive(&input).into()
 }

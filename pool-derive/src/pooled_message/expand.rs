@@ -2,8 +2,8 @@
 //! `Pod`-ness, all inside one `const _: () = { ... };`.
 
 use super::valid::ValidMessage;
+use crate::respan::respan;
 use proc_macro2::TokenStream;
-use proc_macro2::{Group, Span, TokenTree};
 use quote::quote;
 
 /// The impl plus its checks. Each check calls a `__private` function whose bound fails with a
@@ -72,23 +72,4 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
             };
         };
     }
-}
-
-/// Gives every token of `tokens` the span `span`, so a failed check points at the type's name
-/// rather than at the `derive` attribute.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|token| match token {
-            TokenTree::Group(group) => {
-                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
-                respanned.set_span(span);
-                TokenTree::Group(respanned)
-            }
-            mut other => {
-                other.set_span(span);
-                other
-            }
-        })
-        .collect()
 }
