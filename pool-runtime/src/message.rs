@@ -42,6 +42,11 @@ use crate::class::SizeClass;
 ///   that reads it off the wire with [`TYPE_ID`](PooledMessage::TYPE_ID).
 ///
 /// `#[derive(PooledMessage)]` checks all of these at compile time.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a pooled message",
+    label = "not `PooledMessage`",
+    note = "add `#[derive(PooledMessage)]` to `{Self}` (a `#[repr(C)]` struct that is `bytemuck::Pod`)"
+)]
 pub unsafe trait PooledMessage: bytemuck::Pod + Send + Sync {
     /// `size_of::<Self>()`, in bytes.
     const SIZE: usize;
