@@ -16,9 +16,21 @@
 // Lets `#[derive(PooledMessage)]` name this crate as `::pool_runtime` in its own tests and doc tests.
 extern crate self as pool_runtime;
 
+mod bytes;
 mod class;
+mod config;
+mod error;
+#[cfg(not(loom))]
+mod global;
+mod local;
 mod message;
+mod ring_ptr;
+mod shared;
+mod slot;
+mod stats;
 pub mod ring;
+#[cfg(feature = "shm")]
+pub mod shm;
 #[allow(dead_code, unused_imports)]
 mod sync;
 
@@ -26,7 +38,19 @@ mod sync;
 pub mod __private;
 
 pub use bytemuck;
+pub use bytes::PooledBytes;
 pub use class::{SLOT_ALIGN, SizeClass};
+pub use config::{Overflow, PoolConfig};
+pub use error::{GlobalConfigError, PoolError};
+#[cfg(not(loom))]
+pub use global::{
+    __sweep_orphaned_arenas, allocate_bytes_from_pool, allocate_from_pool, configure_global,
+    global_config, thread_pool_stats,
+};
+pub use local::LocalPools;
+pub use ring_ptr::{RingPtr, WeakRingPtr};
+pub use shared::Pools;
+pub use stats::{ClassStats, PoolStats};
 pub use message::{PooledMessage, stable_type_id};
 pub use ring::{Backpressure, Overwrite, Reader, Ring, Writer};
 pub use pool_derive::PooledMessage;

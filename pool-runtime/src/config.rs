@@ -1,0 +1,146 @@
+//! `PoolConfig`: how many slots each size class gets, and what happens when a class runs out.
+
+use crate::class::SizeClass;
+
+/// What `allocate` does when every slot of a class is in use.
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::{Overflow, PoolConfig, SizeClass};
+///
+/// const CONFIG: PoolConfig = PoolConfig::empty()
+///     .with_capacity(SizeClass::S, 8)
+///     .with_overflow(SizeClass::S, Overflow::Heap);
+/// assert_eq!(CONFIG.overflow(SizeClass::S), Overflow::Heap);
+/// assert_eq!(CONFIG.overflow(SizeClass::M), Overflow::Fail);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Overflow {
+    /// Return [`PoolError::Exhausted`](crate::PoolError::Exhausted): memory stays bounded.
+    #[default]
+    Fail,
+    /// Put the message in its own heap block. It behaves exactly like a pooled one through
+    /// [`RingPtr`](crate::RingPtr) and is counted in [`ClassStats::heap_fallbacks`](crate::ClassStats).
+    Heap,
+}
+
+/// Capacity and overflow policy of each size class: what a [`Pools`](crate::Pools) or
+/// [`LocalPools`](crate::LocalPools) allocates up front.
+///
+/// Every builder is a `const fn`, so a configuration can be a `const` (the `MessageSet` derive
+/// builds one). A class with capacity 0 has no slots: with [`Overflow::Fail`] every allocation of
+/// it fails, with [`Overflow::Heap`] every one goes to the heap.
+///
+/// # Memory
+///
+/// Each class with capacity `n` costs `n × slot_size` payload bytes (64-byte aligned, zeroed once
+/// at creation) plus 8 bytes of state per slot, plus 4 bytes per slot for a [`Pools`](crate::Pools)
+/// free list or 8 bytes per slot for a [`LocalPools`](crate::LocalPools) candidate list.
+///
+/// [`PoolConfig::default()`] is modest:
+///
+/// | class | slot size | slots | payload |
+/// |-------|-----------|-------|---------|
+/// | XS    | 64 B      | 4096  | 256 KiB |
+/// | S     | 256 B     | 2048  | 512 KiB |
+/// | M     | 1 KiB     | 512   | 512 KiB |
+/// | L     | 4 KiB     | 128   | 512 KiB |
+/// | XL    | 16 KiB    | 32    | 512 KiB |
+///
+/// 2.25 MiB of payload and about 110 KiB of metadata, all with [`Overflow::Fail`].
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::{PoolConfig, SizeClass};
+///
+/// let config = PoolConfig::default().with_capacity(SizeClass::S, 4096);
+/// assert_eq!(config.capacity(SizeClass::S), 4096);
+/// assert_eq!(config.capacity(SizeClass::XS), 4096);
+/// assert_eq!(PoolConfig::empty().capacity(SizeClass::XL), 0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PoolConfig {
+    capacities: [usize; SizeClass::COUNT],
+    overflows: [Overflow; SizeClass::COUNT],
+}
+
+impl PoolConfig {
+    /// The largest capacity a class may have (16 777 216 slots).
+    pub const MAX_CLASS_CAPACITY: usize = 1 << 24;
+
+    /// Slots per class in [`PoolConfig::default()`], `XS` first.
+    pub const DEFAULT_CAPACITIES: [usize; SizeClass::COUNT] = [4096, 2048, 512, 128, 32];
+
+    /// Every class with capacity 0 and [`Overflow::Fail`].
+    pub const fn empty() -> Self {
+        PoolConfig {
+            capacities: [0; SizeClass::COUNT],
+            overflows: [Overflow::Fail; SizeClass::COUNT],
+        }
+    }
+
+    /// The default configuration (see the type's docs), usable in `const` context.
+    pub const fn const_default() -> Self {
+        PoolConfig {
+            capacities: Self::DEFAULT_CAPACITIES,
+            overflows: [Overflow::Fail; SizeClass::COUNT],
+        }
+    }
+
+    /// Sets the number of slots of `class`.
+    ///
+    /// A capacity above [`PoolConfig::MAX_CLASS_CAPACITY`] is rejected when the pools are built
+    /// ([`Pools::try_new`](crate::Pools::try_new)).
+    #[must_use]
+    pub const fn with_capacity(mut self, class: SizeClass, slots: usize) -> Self {
+        self.capacities[class.index()] = slots;
+        self
+    }
+
+    /// Sets what happens when `class` is full.
+    #[must_use]
+    pub const fn with_overflow(mut self, class: SizeClass, overflow: Overflow) -> Self {
+        self.overflows[class.index()] = overflow;
+        self
+    }
+
+    /// Sets the overflow policy of every class.
+    #[must_use]
+    pub const fn with_overflow_all(mut self, overflow: Overflow) -> Self {
+        self.overflows = [overflow; SizeClass::COUNT];
+        self
+    }
+
+    /// The number of slots of `class`.
+    pub const fn capacity(&self, class: SizeClass) -> usize {
+        self.capacities[class.index()]
+    }
+
+    /// What happens when `class` is full.
+    pub const fn overflow(&self, class: SizeClass) -> Overflow {
+        self.overflows[class.index()]
+    }
+
+    /// Payload bytes this configuration allocates per allocator (metadata not included).
+    ///
+    /// ```
+    /// assert_eq!(pool_runtime::PoolConfig::default().payload_bytes(), 2304 * 1024);
+    /// ```
+    pub const fn payload_bytes(&self) -> usize {
+        let mut total = 0;
+        let mut i = 0;
+        while i < SizeClass::COUNT {
+            total += self.capacities[i] * SizeClass::ALL[i].slot_size();
+            i += 1;
+        }
+        total
+    }
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self::const_default()
+    }
+}

@@ -1,0 +1,302 @@
+//! `LocalPools`: single-writer allocation (one owner allocates; anyone clones and drops).
+
+use core::ptr::NonNull;
+
+use crate::bytes::PooledBytes;
+use crate::class::SizeClass;
+use crate::config::{Overflow, PoolConfig};
+use crate::error::PoolError;
+use crate::message::PooledMessage;
+use crate::ring_ptr::RingPtr;
+use crate::slot::arena::{Arena, ArenaKind};
+use crate::slot::orphans;
+use crate::stats::{ClassStats, PoolStats};
+
+/// Size-class pools with a single owner, the LMAX single-writer way: only the owner allocates
+/// (`&mut self`), with no atomic read-modify-write when the slot at hand is free; the messages may
+/// be cloned, sent and dropped on any thread, and a slot freed anywhere is reusable by the owner.
+///
+/// A slot's last drop just writes its state word. The owner keeps a private FIFO of candidate slot
+/// indices: it takes the oldest, claims it if its state word says free (one Acquire load, one
+/// plain store), and puts it back at the end. Slots found busy are parked and only re-examined when
+/// the FIFO runs dry, so long-lived messages cost one look each, not one per allocation, and
+/// allocation stays O(1) at high occupancy. Capacity is exact: `allocate` fails only after a pass
+/// over every slot found each one in use.
+///
+/// `Send` (move it to the thread that owns it), not `Sync`. Dropping it while its messages are
+/// alive is safe: their memory lives until the last handle is gone (see [`Pools`](crate::Pools)).
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::bytemuck::{Pod, Zeroable};
+/// use pool_runtime::{LocalPools, PoolConfig, PoolError, PooledMessage, SizeClass};
+///
+/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// struct Tick {
+///     price: u64,
+/// }
+///
+/// let mut local = LocalPools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 2));
+/// let a = local.allocate(Tick { price: 1 }).unwrap();
+/// let b = local.allocate(Tick { price: 2 }).unwrap();
+/// assert_eq!(
+///     local.allocate(Tick { price: 3 }).unwrap_err(),
+///     PoolError::Exhausted { class: SizeClass::XS, capacity: 2 }
+/// );
+/// std::thread::spawn(move || drop(a)).join().unwrap(); // freed on another thread
+/// let c = local.allocate(Tick { price: 3 }).unwrap(); // reused by the owner
+/// assert_eq!((b.price, c.price), (2, 3));
+/// ```
+pub struct LocalPools {
+    classes: [Option<LocalClass>; SizeClass::COUNT],
+    counters: [LocalCounters; SizeClass::COUNT],
+    config: PoolConfig,
+}
+
+// SAFETY: the arenas are shared-safe (atomics); the candidate lists are plain data owned by the
+// `LocalPools` and move with it. It is not `Sync`: allocation needs the single owner.
+unsafe impl Send for LocalPools {}
+
+/// Owner-only counters of one class (plain integers: only the owner writes them).
+#[derive(Clone, Copy, Default)]
+struct LocalCounters {
+    allocations: u64,
+    exhausted: u64,
+    heap_fallbacks: u64,
+    high_water: usize,
+}
+
+/// One class: its arena and the owner's view of which slots to try.
+struct LocalClass {
+    arena: NonNull<Arena>,
+    /// Slots to try next, oldest allocation first.
+    candidates: CandidateRing,
+    /// Slots found busy; back into `candidates` when it runs dry. Every index is in exactly one of
+    /// the two lists.
+    parked: Vec<u32>,
+}
+
+/// A fixed-capacity FIFO of slot indices.
+struct CandidateRing {
+    indices: Box<[u32]>,
+    head: usize,
+    len: usize,
+}
+
+impl CandidateRing {
+    fn full(capacity: usize) -> Self {
+        CandidateRing {
+            indices: (0..capacity as u32).collect(),
+            head: 0,
+            len: capacity,
+        }
+    }
+
+    #[inline(always)]
+    fn pop_front(&mut self) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        let index = self.indices[self.head];
+        self.head += 1;
+        if self.head == self.indices.len() {
+            self.head = 0;
+        }
+        self.len -= 1;
+        Some(index)
+    }
+
+    #[inline(always)]
+    fn push_back(&mut self, index: u32) {
+        let mut tail = self.head + self.len;
+        if tail >= self.indices.len() {
+            tail -= self.indices.len();
+        }
+        self.indices[tail] = index;
+        self.len += 1;
+    }
+}
+
+impl LocalClass {
+    #[inline(always)]
+    fn arena(&self) -> &Arena {
+        // SAFETY: the owner's keepalive keeps the arena alive until `LocalPools::drop`.
+        unsafe { self.arena.as_ref() }
+    }
+
+    /// The fast path: the oldest candidates, parking busy ones.
+    #[inline(always)]
+    fn claim_from_candidates(&mut self) -> Option<u32> {
+        while let Some(index) = self.candidates.pop_front() {
+            if self.arena().try_claim_by_owner(index) {
+                self.candidates.push_back(index);
+                return Some(index);
+            }
+            self.parked.push(index);
+        }
+        None
+    }
+
+    /// Candidates ran dry: one pass over every slot (all parked now).
+    #[cold]
+    fn claim_after_rescan(&mut self, counters: &mut LocalCounters) -> Option<u32> {
+        debug_assert_eq!(self.candidates.len, 0);
+        for index in self.parked.drain(..) {
+            self.candidates.push_back(index);
+        }
+        let claimed = self.claim_from_candidates();
+        // Every parked slot was seen busy during this pass.
+        let seen_busy = self.parked.len() + usize::from(claimed.is_some());
+        counters.high_water = counters.high_water.max(seen_busy);
+        claimed
+    }
+}
+
+impl LocalPools {
+    /// Allocates every class's slots (see [`PoolConfig`] for the memory this costs).
+    ///
+    /// # Panics
+    ///
+    /// If a capacity is above [`PoolConfig::MAX_CLASS_CAPACITY`]; [`LocalPools::try_new`] returns
+    /// the error instead.
+    pub fn new(config: PoolConfig) -> Self {
+        match Self::try_new(config) {
+            Ok(pools) => pools,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`LocalPools::new`], with an invalid configuration as an error.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::CapacityTooLarge`] for a class above [`PoolConfig::MAX_CLASS_CAPACITY`].
+    pub fn try_new(config: PoolConfig) -> Result<Self, PoolError> {
+        crate::shared::validate(&config)?;
+        orphans::sweep_if_any();
+        let classes = SizeClass::ALL.map(|class| {
+            let capacity = config.capacity(class);
+            (capacity > 0).then(|| LocalClass {
+                arena: Arena::create(class, capacity, ArenaKind::Local),
+                candidates: CandidateRing::full(capacity),
+                parked: Vec::with_capacity(capacity),
+            })
+        });
+        Ok(LocalPools {
+            classes,
+            counters: [LocalCounters::default(); SizeClass::COUNT],
+            config,
+        })
+    }
+
+    /// The configuration these pools were built with.
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    /// Moves `value` into a free slot of `T::CLASS`.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Exhausted`] when every slot of the class is in use and its policy is
+    /// [`Overflow::Fail`]. With [`Overflow::Heap`] the message goes to the heap instead.
+    #[inline]
+    pub fn allocate<T: PooledMessage>(&mut self, value: T) -> Result<RingPtr<T>, PoolError> {
+        let (arena, index) = self.claim(T::CLASS)?;
+        // SAFETY: `claim` returns a live arena of `T::CLASS` and a slot it claimed for us alone;
+        // a `T::CLASS` slot holds a `T` (`PooledMessage` contract) at 64-byte alignment.
+        let payload = unsafe { arena.as_ref().write_value(index, value) };
+        // SAFETY: the slot is claimed (refcount 1) and now holds an initialised `T`.
+        Ok(unsafe { RingPtr::from_claimed(payload, arena) })
+    }
+
+    /// A unique buffer of `len` bytes in a slot of `SizeClass::for_size(len)` (see [`PooledBytes`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Exhausted`] as for [`LocalPools::allocate`]. Above 16 KiB the bytes always come
+    /// from the heap.
+    pub fn allocate_bytes(&mut self, len: usize) -> Result<PooledBytes, PoolError> {
+        match SizeClass::for_size(len) {
+            None => Ok(PooledBytes::large(len)),
+            Some(class) => {
+                let (arena, index) = self.claim(class)?;
+                // SAFETY: a slot just claimed for us of a class that holds `len` bytes.
+                Ok(unsafe { PooledBytes::from_claimed(arena, index, len) })
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn claim(&mut self, class: SizeClass) -> Result<(NonNull<Arena>, u32), PoolError> {
+        if let Some(local) = &mut self.classes[class.index()]
+            && let Some(index) = local.claim_from_candidates()
+        {
+            self.counters[class.index()].allocations += 1;
+            return Ok((local.arena, index));
+        }
+        self.claim_slow(class)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn claim_slow(&mut self, class: SizeClass) -> Result<(NonNull<Arena>, u32), PoolError> {
+        let counters = &mut self.counters[class.index()];
+        if let Some(local) = &mut self.classes[class.index()]
+            && let Some(index) = local.claim_after_rescan(counters)
+        {
+            counters.allocations += 1;
+            return Ok((local.arena, index));
+        }
+        let capacity = self.config.capacity(class);
+        counters.exhausted += 1;
+        counters.high_water = counters.high_water.max(capacity);
+        match self.config.overflow(class) {
+            Overflow::Fail => Err(PoolError::Exhausted { class, capacity }),
+            Overflow::Heap => {
+                counters.heap_fallbacks += 1;
+                Ok((Arena::create_heap_claimed(class), 0))
+            }
+        }
+    }
+
+    /// A snapshot of every class's counters. `in_use` is counted by reading each slot's state.
+    pub fn stats(&self) -> PoolStats {
+        let mut stats = PoolStats::default();
+        for class in SizeClass::ALL {
+            let counters = self.counters[class.index()];
+            let in_use = self.classes[class.index()]
+                .as_ref()
+                .map_or(0, |c| c.arena().count_in_use());
+            stats.classes[class.index()] = ClassStats {
+                capacity: self.config.capacity(class),
+                in_use,
+                high_water: counters.high_water.max(in_use),
+                allocations: counters.allocations,
+                exhausted: counters.exhausted,
+                heap_fallbacks: counters.heap_fallbacks,
+            };
+        }
+        stats
+    }
+}
+
+impl Drop for LocalPools {
+    fn drop(&mut self) {
+        for local in self.classes.iter_mut().filter_map(Option::take) {
+            // SAFETY: our arena; we never touch it again.
+            unsafe { orphans::abandon(local.arena) };
+        }
+    }
+}
+
+impl core::fmt::Debug for LocalPools {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LocalPools")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,250 @@
+//! `Pools`: size-class pools any thread allocates from, lock-free, with exact capacity.
+
+use core::ptr::NonNull;
+
+use crossbeam_utils::CachePadded;
+
+use crate::bytes::PooledBytes;
+use crate::class::SizeClass;
+use crate::config::{Overflow, PoolConfig};
+use crate::error::PoolError;
+use crate::message::PooledMessage;
+use crate::ring_ptr::RingPtr;
+use crate::slot::arena::{Arena, ArenaKind};
+use crate::slot::orphans;
+use crate::stats::{ClassStats, PoolStats};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+
+/// Size-class pools shared by any number of threads (`Sync`): allocate, clone and drop anywhere,
+/// with no lock on any path.
+///
+/// Each class's free slots sit on a lock-free stack (a tagged Treiber stack: one compare-exchange
+/// to allocate, one to free). Capacity is exact: no slot is held in a per-thread cache, so while
+/// fewer than `capacity` messages of a class are alive, `allocate` succeeds, whoever freed them.
+///
+/// Dropping the `Pools` (or the [`LocalPools`](crate::LocalPools)) while messages or weak
+/// handles are alive is safe: the class's memory stays allocated until the last one is dropped,
+/// and is freed then (or at the latest at the next pool creation or drop in the process, if that
+/// last drop raced with the pools' own drop).
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::bytemuck::{Pod, Zeroable};
+/// use pool_runtime::{PoolConfig, PooledMessage, Pools, RingPtr, SizeClass};
+/// use std::sync::Arc;
+///
+/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// struct SwapEvent {
+///     pool: [u8; 20],
+///     amount_in: [u8; 32],
+///     amount_out: [u8; 32],
+/// }
+///
+/// let pools = Arc::new(Pools::new(PoolConfig::default().with_capacity(SizeClass::S, 4096)));
+/// let worker = {
+///     let pools = Arc::clone(&pools);
+///     std::thread::spawn(move || pools.allocate(SwapEvent::zeroed()).unwrap())
+/// };
+/// let event: RingPtr<SwapEvent> = worker.join().unwrap();
+/// assert_eq!(RingPtr::class(&event), SizeClass::S);
+/// assert_eq!(pools.stats().class(SizeClass::S).in_use, 1);
+/// ```
+pub struct Pools {
+    arenas: [Option<NonNull<Arena>>; SizeClass::COUNT],
+    counters: [CachePadded<SharedCounters>; SizeClass::COUNT],
+    config: PoolConfig,
+}
+
+// SAFETY: every shared mutable field (arena state words, free stacks, counters) is atomic; the
+// arena pointers are read-only after construction.
+unsafe impl Send for Pools {}
+// SAFETY: as above: `&Pools` only performs atomic operations.
+unsafe impl Sync for Pools {}
+
+/// Relaxed statistics of one `Pools` class.
+#[derive(Default)]
+struct SharedCounters {
+    allocations: AtomicU64,
+    exhausted: AtomicU64,
+    heap_fallbacks: AtomicU64,
+    high_water: AtomicUsize,
+}
+
+/// Checks every class capacity of `config`.
+pub(crate) fn validate(config: &PoolConfig) -> Result<(), PoolError> {
+    for class in SizeClass::ALL {
+        let requested = config.capacity(class);
+        if requested > PoolConfig::MAX_CLASS_CAPACITY {
+            return Err(PoolError::CapacityTooLarge {
+                class,
+                requested,
+                max: PoolConfig::MAX_CLASS_CAPACITY,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Pools {
+    /// Allocates every class's slots (see [`PoolConfig`] for the memory this costs).
+    ///
+    /// # Panics
+    ///
+    /// If a capacity is above [`PoolConfig::MAX_CLASS_CAPACITY`]; [`Pools::try_new`] returns the
+    /// error instead.
+    pub fn new(config: PoolConfig) -> Self {
+        match Self::try_new(config) {
+            Ok(pools) => pools,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`Pools::new`], with an invalid configuration as an error.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::CapacityTooLarge`] for a class above [`PoolConfig::MAX_CLASS_CAPACITY`].
+    ///
+    /// ```
+    /// use pool_runtime::{PoolConfig, PoolError, Pools, SizeClass};
+    /// let too_big = PoolConfig::empty().with_capacity(SizeClass::XS, usize::MAX);
+    /// assert!(matches!(Pools::try_new(too_big), Err(PoolError::CapacityTooLarge { .. })));
+    /// ```
+    pub fn try_new(config: PoolConfig) -> Result<Self, PoolError> {
+        validate(&config)?;
+        orphans::sweep_if_any();
+        Ok(Pools {
+            arenas: SizeClass::ALL.map(|class| {
+                let capacity = config.capacity(class);
+                (capacity > 0).then(|| Arena::create(class, capacity, ArenaKind::Shared))
+            }),
+            counters: core::array::from_fn(|_| CachePadded::new(SharedCounters::default())),
+            config,
+        })
+    }
+
+    /// The configuration these pools were built with.
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    /// Moves `value` into a free slot of `T::CLASS`.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Exhausted`] when every slot of the class is in use and its policy is
+    /// [`Overflow::Fail`]. With [`Overflow::Heap`] the message goes to the heap instead.
+    #[inline]
+    pub fn allocate<T: PooledMessage>(&self, value: T) -> Result<RingPtr<T>, PoolError> {
+        let (arena, index) = self.claim(T::CLASS)?;
+        // SAFETY: `claim` returns a live arena of `T::CLASS` and a slot claimed for us alone; a
+        // `T::CLASS` slot holds a `T` (`PooledMessage` contract) at 64-byte alignment.
+        let payload = unsafe { arena.as_ref().write_value(index, value) };
+        // SAFETY: the slot is claimed (refcount 1) and now holds an initialised `T`.
+        Ok(unsafe { RingPtr::from_claimed(payload, arena) })
+    }
+
+    /// A unique buffer of `len` bytes in a slot of `SizeClass::for_size(len)` (see [`PooledBytes`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Exhausted`] as for [`Pools::allocate`]. Above 16 KiB the bytes always come from
+    /// the heap.
+    ///
+    /// ```
+    /// use pool_runtime::{PoolConfig, Pools, SizeClass};
+    /// let pools = Pools::new(PoolConfig::default());
+    /// let mut bytes = pools.allocate_bytes(100).unwrap();
+    /// bytes[..3].copy_from_slice(b"abc");
+    /// assert_eq!((bytes.len(), bytes.class()), (100, Some(SizeClass::S)));
+    /// ```
+    pub fn allocate_bytes(&self, len: usize) -> Result<PooledBytes, PoolError> {
+        match SizeClass::for_size(len) {
+            None => Ok(PooledBytes::large(len)),
+            Some(class) => {
+                let (arena, index) = self.claim(class)?;
+                // SAFETY: a slot just claimed for us of a class that holds `len` bytes.
+                Ok(unsafe { PooledBytes::from_claimed(arena, index, len) })
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn claim(&self, class: SizeClass) -> Result<(NonNull<Arena>, u32), PoolError> {
+        if let Some(arena) = self.arenas[class.index()] {
+            // SAFETY: our arenas live until `Pools::drop`.
+            let arena_ref = unsafe { arena.as_ref() };
+            if let Some(index) = arena_ref.free_stack().pop() {
+                arena_ref.claim_popped(index);
+                // Relaxed: a statistic.
+                self.counters[class.index()]
+                    .allocations
+                    .fetch_add(1, Ordering::Relaxed);
+                return Ok((arena, index));
+            }
+        }
+        self.claim_overflow(class)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn claim_overflow(&self, class: SizeClass) -> Result<(NonNull<Arena>, u32), PoolError> {
+        let counters = &self.counters[class.index()];
+        let capacity = self.config.capacity(class);
+        // Relaxed: statistics.
+        counters.exhausted.fetch_add(1, Ordering::Relaxed);
+        counters.high_water.fetch_max(capacity, Ordering::Relaxed);
+        match self.config.overflow(class) {
+            Overflow::Fail => Err(PoolError::Exhausted { class, capacity }),
+            Overflow::Heap => {
+                counters.heap_fallbacks.fetch_add(1, Ordering::Relaxed);
+                Ok((Arena::create_heap_claimed(class), 0))
+            }
+        }
+    }
+
+    /// A snapshot of every class's counters. `in_use` is counted by reading each slot's state.
+    pub fn stats(&self) -> PoolStats {
+        let mut stats = PoolStats::default();
+        for class in SizeClass::ALL {
+            let counters = &self.counters[class.index()];
+            // SAFETY: our arenas live until `Pools::drop`.
+            let in_use =
+                self.arenas[class.index()].map_or(0, |a| unsafe { a.as_ref() }.count_in_use());
+            // Relaxed: statistics.
+            let high_water = counters
+                .high_water
+                .fetch_max(in_use, Ordering::Relaxed)
+                .max(in_use);
+            stats.classes[class.index()] = ClassStats {
+                capacity: self.config.capacity(class),
+                in_use,
+                high_water,
+                allocations: counters.allocations.load(Ordering::Relaxed),
+                exhausted: counters.exhausted.load(Ordering::Relaxed),
+                heap_fallbacks: counters.heap_fallbacks.load(Ordering::Relaxed),
+            };
+        }
+        stats
+    }
+}
+
+impl Drop for Pools {
+    fn drop(&mut self) {
+        for arena in self.arenas.iter_mut().filter_map(Option::take) {
+            // SAFETY: our arena; we never touch it again.
+            unsafe { orphans::abandon(arena) };
+        }
+    }
+}
+
+impl core::fmt::Debug for Pools {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pools")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,124 @@
+//! Dropping a strong or weak reference to a slot: the one place slots are freed.
+
+use core::ptr::NonNull;
+
+use super::arena::{Arena, ArenaKind};
+use super::orphans;
+use super::state::{MAX_REFCOUNT, freed, is_sole_without_weak, refcount, refcount_overflow};
+use crate::sync::Ordering;
+
+#[cfg(loom)]
+std::thread_local! {
+    /// loom negative control: free with a Relaxed instead of a Release store.
+    pub(crate) static WEAKEN_FREE_ORDERING: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+#[inline(always)]
+fn free_store_ordering() -> Ordering {
+    #[cfg(loom)]
+    if WEAKEN_FREE_ORDERING.with(|w| w.get()) {
+        return Ordering::Relaxed;
+    }
+    Ordering::Release
+}
+
+/// Adds one strong reference to a slot the caller holds one of.
+#[inline(always)]
+pub(crate) fn acquire_strong(arena: &Arena, index: u32) {
+    // Relaxed, as `Arc::clone`: holding a reference already orders everything we need; the new
+    // reference reaches another thread through that thread's own synchronisation.
+    let previous = arena.state(index).fetch_add(1, Ordering::Relaxed);
+    if refcount(previous) >= MAX_REFCOUNT {
+        refcount_overflow();
+    }
+}
+
+/// Drops one strong reference to slot `index` of `arena`; the last one frees the slot.
+///
+/// # Safety
+///
+/// The caller holds one strong reference to the slot (counted in its refcount) and gives it up:
+/// it never uses the slot's payload or this reference again.
+#[inline(always)]
+pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
+    // SAFETY: our strong reference keeps the arena alive until the slot is freed below; every field
+    // read after the freeing store is justified where it happens.
+    let arena_ref = unsafe { arena.as_ref() };
+    arena_ref.record_read(index);
+    // Read before freeing: once the slot is free a sweep may reclaim a `Local` arena.
+    let kind = arena_ref.kind();
+    let orphaned = arena_ref.is_orphaned();
+    let state = arena_ref.state(index);
+    // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
+    // slot is reused.
+    let mut current = state.load(Ordering::Acquire);
+    let was_last = if is_sole_without_weak(current) {
+        // Sole holder and no weak handle this occupancy: no other thread can access this word
+        // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
+        // slot), so a plain store frees it.
+        arena_ref.poison_slot(index);
+        // Release: our reads of the payload happen before the next owner's write.
+        state.store(freed(current), free_store_ordering());
+        true
+    } else {
+        loop {
+            let last = refcount(current) == 1;
+            let next = if last { freed(current) } else { current - 1 };
+            if last {
+                arena_ref.poison_slot(index);
+            }
+            // Success AcqRel: Release publishes our payload reads; Acquire (when last) orders the
+            // other holders' drops before reuse. Failure Acquire: we may retry as the last.
+            match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => break last,
+                Err(actual) => {
+                    if last {
+                        // An upgrade won the race: the slot stays alive.
+                        arena_ref.unpoison_slot(index);
+                    }
+                    current = actual;
+                }
+            }
+        }
+    };
+    if !was_last {
+        return;
+    }
+    match kind {
+        // Nothing else to do: the owner finds the slot free by its state word.
+        ArenaKind::Local => {}
+        // The arena lives until every slot is back on the list (see `orphans`).
+        ArenaKind::Shared => arena_ref.free_stack().push(index),
+        // SAFETY: the strong side's keepalive is ours to give up now.
+        ArenaKind::Heap => unsafe { release_keepalive(arena, kind) },
+    }
+    if orphaned && kind != ArenaKind::Heap {
+        orphans::sweep();
+    }
+}
+
+/// Gives up one keepalive reference (a weak handle's, or a heap arena's strong side's).
+///
+/// # Safety
+///
+/// The caller holds that keepalive reference and never touches the arena afterwards.
+pub(crate) unsafe fn release_keepalive(arena: NonNull<Arena>, kind: ArenaKind) {
+    // SAFETY: our keepalive reference keeps the arena alive until the decrement.
+    let arena_ref = unsafe { arena.as_ref() };
+    // Release: our accesses happen before whoever frees the arena.
+    if arena_ref.keepalive().fetch_sub(1, Ordering::Release) != 1 {
+        return;
+    }
+    match kind {
+        ArenaKind::Heap => {
+            // Acquire (a load, not a fence, which ThreadSanitizer would misreport): every other
+            // keepalive holder's accesses happen before the free.
+            arena_ref.keepalive().load(Ordering::Acquire);
+            // SAFETY: keepalive 0 on a heap arena: no strong handle (its side released last or
+            // earlier) and no weak handle remain.
+            unsafe { Arena::destroy(arena) };
+        }
+        // The allocator is gone too (it held one): let the registry reclaim.
+        ArenaKind::Local | ArenaKind::Shared => orphans::sweep(),
+    }
+}
