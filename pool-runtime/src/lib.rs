@@ -29,8 +29,6 @@ mod shared;
 mod slot;
 mod stats;
 pub mod ring;
-#[cfg(feature = "shm")]
-pub mod shm;
 #[allow(dead_code, unused_imports)]
 mod sync;
 
