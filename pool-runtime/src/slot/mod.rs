@@ -28,3 +28,6 @@ pub(crate) mod orphans;
 pub(crate) mod poison;
 pub(crate) mod release;
 pub(crate) mod state;
+
+#[cfg(all(test, loom))]
+mod loom_tests;

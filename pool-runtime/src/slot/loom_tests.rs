@@ -1,0 +1,233 @@
+//! loom models of slot allocation, sharing and reuse for both allocators, with negative controls
+//! showing the models catch a weakened free ordering and an untagged free list.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime --lib -- loom`
+
+use bytemuck::{Pod, Zeroable};
+
+use super::free_stack::FreeStack;
+use super::orphans;
+use super::release::WEAKEN_FREE_ORDERING;
+use crate::class::SizeClass;
+use crate::sync::{Arc, thread};
+use crate::{LocalPools, PoolConfig, PooledMessage, Pools, RingPtr};
+
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "bytemuck")]
+#[repr(C)]
+struct Msg {
+    value: u64,
+}
+
+fn one_slot() -> PoolConfig {
+    PoolConfig::empty().with_capacity(SizeClass::XS, 1)
+}
+
+/// Allocates, yielding to the model while the class is full.
+fn allocate_local_retrying(pools: &mut LocalPools, value: u64) -> RingPtr<Msg> {
+    loop {
+        match pools.allocate(Msg { value }) {
+            Ok(p) => return p,
+            Err(_) => thread::yield_now(),
+        }
+    }
+}
+
+fn allocate_shared_retrying(pools: &Pools, value: u64) -> RingPtr<Msg> {
+    loop {
+        match pools.allocate(Msg { value }) {
+            Ok(p) => return p,
+            Err(_) => thread::yield_now(),
+        }
+    }
+}
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(f);
+}
+
+/// Owner allocates, another thread reads and drops, the owner reuses the slot: the reuse write
+/// must happen after the other thread's read (Release free / Acquire claim).
+#[test]
+fn loom_local_cross_thread_drop_then_reuse() {
+    model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let first = pools.allocate(Msg { value: 1 }).unwrap();
+        let reader = thread::spawn(move || {
+            assert_eq!(first.value, 1);
+            drop(first);
+        });
+        let second = allocate_local_retrying(&mut pools, 2);
+        assert_eq!(second.value, 2);
+        reader.join().unwrap();
+        drop(second);
+        drop(pools);
+        assert_eq!(orphans::registered(), 0);
+    });
+}
+
+/// Two clones dropped on two threads while the owner waits to reuse the slot.
+#[test]
+fn loom_local_clones_dropped_on_two_threads() {
+    model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let a = pools.allocate(Msg { value: 1 }).unwrap();
+        let b = a.clone();
+        let t1 = thread::spawn(move || assert_eq!(a.value, 1));
+        let t2 = thread::spawn(move || assert_eq!(b.value, 1));
+        let reused = allocate_local_retrying(&mut pools, 2);
+        assert_eq!(RingPtr::ref_count(&reused), 1);
+        t1.join().unwrap();
+        t2.join().unwrap();
+    });
+}
+
+/// A weak handle upgrades concurrently with the last drop and the slot's reuse: it either gets the
+/// original message or nothing, never the new occupant.
+#[test]
+fn loom_weak_upgrade_races_last_drop_and_reuse() {
+    model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let first = pools.allocate(Msg { value: 1 }).unwrap();
+        let weak = RingPtr::downgrade(&first);
+        let upgrader = thread::spawn(move || {
+            if let Some(strong) = weak.upgrade() {
+                assert_eq!(strong.value, 1, "upgraded to a later occupant");
+            }
+        });
+        drop(first);
+        let second = allocate_local_retrying(&mut pools, 2);
+        assert_eq!(second.value, 2);
+        upgrader.join().unwrap();
+    });
+}
+
+/// Two threads allocate from and free into a shared one-slot class; clone + drop across threads.
+#[test]
+fn loom_shared_allocate_clone_drop_two_threads() {
+    model(|| {
+        let pools = Arc::new(Pools::new(one_slot()));
+        let other = Arc::clone(&pools);
+        let t = thread::spawn(move || {
+            let p = allocate_shared_retrying(&other, 1);
+            let q = p.clone();
+            assert_eq!(q.value, 1);
+        });
+        let p = allocate_shared_retrying(&pools, 2);
+        assert_eq!(p.value, 2);
+        drop(p);
+        t.join().unwrap();
+        assert_eq!(pools.stats().class(SizeClass::XS).in_use, 0);
+    });
+}
+
+/// Exact capacity: two threads, two slots, one allocation each never fails, and the slots differ.
+#[test]
+fn loom_shared_exact_capacity() {
+    model(|| {
+        let pools = Arc::new(Pools::new(
+            PoolConfig::empty().with_capacity(SizeClass::XS, 2),
+        ));
+        let other = Arc::clone(&pools);
+        let t = thread::spawn(move || other.allocate(Msg { value: 1 }).expect("a slot was free"));
+        let mine = pools.allocate(Msg { value: 2 }).expect("a slot was free");
+        let theirs = t.join().unwrap();
+        assert!(!RingPtr::ptr_eq(&mine, &theirs));
+        assert_eq!((mine.value, theirs.value), (2, 1));
+    });
+}
+
+/// A freed slot goes back on the list while another thread allocates: reuse of a slot freed by a
+/// third thread.
+#[test]
+fn loom_shared_reuse_after_free_on_another_thread() {
+    model(|| {
+        let pools = Arc::new(Pools::new(one_slot()));
+        let first = pools.allocate(Msg { value: 1 }).unwrap();
+        let dropper = thread::spawn(move || assert_eq!(first.value, 1));
+        let other = Arc::clone(&pools);
+        let allocator = thread::spawn(move || {
+            let p = allocate_shared_retrying(&other, 2);
+            assert_eq!(p.value, 2);
+        });
+        dropper.join().unwrap();
+        allocator.join().unwrap();
+    });
+}
+
+/// The allocator is dropped while another thread drops the last message: the arena is freed by
+/// one of them (or, if the two raced, by the next sweep), exactly once.
+#[test]
+fn loom_allocator_dropped_while_last_message_drops() {
+    model(|| {
+        let mut local = LocalPools::new(one_slot());
+        let shared = Pools::new(one_slot());
+        let a = local.allocate(Msg { value: 1 }).unwrap();
+        let b = shared.allocate(Msg { value: 2 }).unwrap();
+        let t = thread::spawn(move || {
+            assert_eq!(a.value + b.value, 3);
+        });
+        drop(local);
+        drop(shared);
+        t.join().unwrap();
+        orphans::sweep();
+        assert_eq!(orphans::registered(), 0);
+    });
+}
+
+/// Negative control: freeing with a Relaxed store lets the owner's reuse write race with the other
+/// thread's read; the model must report it.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_relaxed_free_is_caught() {
+    model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let first = pools.allocate(Msg { value: 1 }).unwrap();
+        let reader = thread::spawn(move || {
+            WEAKEN_FREE_ORDERING.with(|w| w.set(true));
+            assert_eq!(first.value, 1);
+            drop(first);
+            WEAKEN_FREE_ORDERING.with(|w| w.set(false));
+        });
+        let second = allocate_local_retrying(&mut pools, 2);
+        drop(second);
+        reader.join().unwrap();
+    });
+}
+
+/// The ABA schedule on a free list of three: one thread pops while another pops two and pushes
+/// the first back. Every index must end up exactly once: held by a thread or still on the list.
+fn aba_schedule(stack: FreeStack) {
+    let stack = Arc::new(stack);
+    let other = Arc::clone(&stack);
+    let t = thread::spawn(move || {
+        let x = other.pop().unwrap();
+        let y = other.pop().unwrap();
+        other.push(x);
+        y
+    });
+    let mine = stack.pop().unwrap();
+    let theirs = t.join().unwrap();
+    let mut seen = vec![mine, theirs];
+    while let Some(i) = stack.pop() {
+        seen.push(i);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [0, 1, 2], "an index was handed out twice or lost");
+}
+
+#[test]
+fn loom_free_stack_tagged_survives_aba() {
+    model(|| aba_schedule(FreeStack::full(3)));
+}
+
+/// Negative control: without the tag the ABA schedule hands out a busy index again.
+#[test]
+#[should_panic(expected = "handed out twice")]
+fn loom_negative_control_untagged_free_list_is_caught() {
+    model(|| aba_schedule(FreeStack::full_untagged_for_negative_control(3)));
+}
