@@ -9,6 +9,12 @@ pub use ::core;
 pub use crate::class::{SLOT_ALIGN, SizeClass};
 pub use crate::message::{PooledMessage, stable_type_id};
 
+// ---- what `#[derive(MessageSet)]` names -----------------------------------------------------
+pub use ::std;
+
+pub use crate::frame::{Frame, FrameError, MessageSet};
+pub use crate::{LocalPools, PoolConfig, Pools};
+
 // ---- compile-time checks of `#[derive(PooledMessage)]` -------------------------------------
 //
 // A proc macro cannot evaluate `size_of`, so the derive emits calls such as

@@ -16,6 +16,7 @@
 // Lets `#[derive(PooledMessage)]` name this crate as `::pool_runtime` in its own tests and doc tests.
 extern crate self as pool_runtime;
 
+mod buffer;
 mod bytes;
 mod class;
 mod config;
@@ -28,6 +29,7 @@ mod ring_ptr;
 mod shared;
 mod slot;
 mod stats;
+pub mod frame;
 pub mod ring;
 #[allow(dead_code, unused_imports)]
 mod sync;
@@ -36,10 +38,12 @@ mod sync;
 pub mod __private;
 
 pub use bytemuck;
+pub use buffer::{DEFAULT_INLINE_CAPACITY, MessageBuffer, ViewError};
 pub use bytes::PooledBytes;
 pub use class::{SLOT_ALIGN, SizeClass};
 pub use config::{Overflow, PoolConfig};
 pub use error::{GlobalConfigError, PoolError};
+pub use frame::{Frame, FrameError, MessageSet};
 #[cfg(not(loom))]
 pub use global::{
     __sweep_orphaned_arenas, allocate_bytes_from_pool, allocate_from_pool, configure_global,
@@ -52,3 +56,4 @@ pub use stats::{ClassStats, PoolStats};
 pub use message::{PooledMessage, stable_type_id};
 pub use ring::{Backpressure, Overwrite, Reader, Ring, Writer};
 pub use pool_derive::PooledMessage;
+pub use pool_derive::MessageSet;

@@ -1,0 +1,162 @@
+//! Frames over tokio's `AsyncRead` / `AsyncWrite` (feature `tokio`).
+//!
+//! The same wire format, limits, errors and stream-position rules as the blocking reader. The
+//! futures are **not cancellation-safe**: dropping one mid-frame (e.g. losing a `select!`) loses
+//! the bytes it consumed and leaves the stream inside a frame; read frames from one task that
+//! awaits each read to completion.
+
+use std::io;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::frame::error::{FrameError, FrameSection};
+use crate::frame::header::FrameHeader;
+use crate::frame::pooled_frame::Frame;
+use crate::frame::read::FrameReader;
+use crate::frame::write::header_for_len;
+use crate::message::PooledMessage;
+use crate::{LocalPools, Pools};
+
+impl FrameReader {
+    /// [`read`](FrameReader::read) over an [`AsyncRead`]: reads one frame, its payload straight
+    /// into a slot of `pools`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::frame::{FrameReader, write_frame_bytes};
+    /// use pool_runtime::{PoolConfig, Pools, SizeClass};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 1));
+    /// let mut wire = Vec::new();
+    /// write_frame_bytes(&mut wire, 5, 0, b"async")?;
+    /// let frame = FrameReader::new().read_async(&mut wire.as_slice(), &pools).await?;
+    /// assert_eq!(frame.payload(), b"async");
+    /// # Ok::<(), pool_runtime::frame::FrameError>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`FrameReader::read`].
+    pub async fn read_async<R>(&self, reader: &mut R, pools: &Pools) -> Result<Frame, FrameError>
+    where
+        R: AsyncRead + Unpin + ?Sized,
+    {
+        let header = read_header_async(reader).await?;
+        let len = self.check_len(header)?;
+        let mut payload = pools.allocate_bytes(len)?;
+        // On error `payload` drops here and its slot goes back to the pool.
+        read_section_async(reader, &mut payload, FrameSection::Payload).await?;
+        Ok(Frame::new(header, payload))
+    }
+
+    /// [`read_async`](FrameReader::read_async) with the slot from a single-writer
+    /// [`LocalPools`] (for a current-thread runtime).
+    ///
+    /// # Errors
+    ///
+    /// As [`FrameReader::read`].
+    pub async fn read_async_local<R>(
+        &self,
+        reader: &mut R,
+        pools: &mut LocalPools,
+    ) -> Result<Frame, FrameError>
+    where
+        R: AsyncRead + Unpin + ?Sized,
+    {
+        let header = read_header_async(reader).await?;
+        let len = self.check_len(header)?;
+        let mut payload = pools.allocate_bytes(len)?;
+        read_section_async(reader, &mut payload, FrameSection::Payload).await?;
+        Ok(Frame::new(header, payload))
+    }
+}
+
+/// Reads one frame from an [`AsyncRead`] into a slot of `pools`, payloads up to 16 KiB.
+///
+/// # Errors
+///
+/// As [`FrameReader::read`].
+pub async fn read_frame_async<R>(reader: &mut R, pools: &Pools) -> Result<Frame, FrameError>
+where
+    R: AsyncRead + Unpin + ?Sized,
+{
+    FrameReader::new().read_async(reader, pools).await
+}
+
+/// Writes one frame carrying `message` to an [`AsyncWrite`] (header then payload; wrap the writer
+/// in a `tokio::io::BufWriter` to batch).
+///
+/// # Errors
+///
+/// [`FrameError::Io`] when the writer fails.
+pub async fn write_frame_async<W, T>(writer: &mut W, message: &T) -> Result<(), FrameError>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+    T: PooledMessage,
+{
+    writer
+        .write_all(&FrameHeader::for_message::<T>().to_bytes())
+        .await?;
+    writer.write_all(bytemuck::bytes_of(message)).await?;
+    Ok(())
+}
+
+/// Writes one frame with an arbitrary payload to an [`AsyncWrite`].
+///
+/// # Errors
+///
+/// [`FrameError::TooLarge`] above `u32::MAX` payload bytes (nothing written);
+/// [`FrameError::Io`] when the writer fails.
+pub async fn write_frame_bytes_async<W>(
+    writer: &mut W,
+    type_id: u16,
+    flags: u16,
+    payload: &[u8],
+) -> Result<(), FrameError>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let header = header_for_len(type_id, flags, payload.len())?;
+    writer.write_all(&header.to_bytes()).await?;
+    writer.write_all(payload).await?;
+    Ok(())
+}
+
+async fn read_header_async<R>(reader: &mut R) -> Result<FrameHeader, FrameError>
+where
+    R: AsyncRead + Unpin + ?Sized,
+{
+    let mut bytes = [0u8; FrameHeader::LEN];
+    read_section_async(reader, &mut bytes, FrameSection::Header).await?;
+    Ok(FrameHeader::from_bytes(bytes))
+}
+
+/// Async twin of the blocking `read_section`: fill `buf` or report how far the stream got.
+async fn read_section_async<R>(
+    reader: &mut R,
+    buf: &mut [u8],
+    section: FrameSection,
+) -> Result<(), FrameError>
+where
+    R: AsyncRead + Unpin + ?Sized,
+{
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]).await {
+            Ok(0) => {
+                return Err(FrameError::Truncated {
+                    section,
+                    expected: buf.len(),
+                    received: filled,
+                });
+            }
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(FrameError::Io(error)),
+        }
+    }
+    Ok(())
+}

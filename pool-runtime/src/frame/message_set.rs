@@ -1,0 +1,92 @@
+//! `MessageSet`: the messages one endpoint handles, decoded from frames by type id.
+
+use std::io::Read;
+
+use crate::frame::error::FrameError;
+use crate::frame::pooled_frame::Frame;
+use crate::frame::read::FrameReader;
+use crate::{LocalPools, PoolConfig, Pools};
+
+/// The set of message types an endpoint handles: an enum whose variants each wrap one
+/// `RingPtr<T>` of a [`PooledMessage`](crate::PooledMessage) `T`.
+///
+/// Implement it with `#[derive(MessageSet)]`: the derive computes [`POOL_CONFIG`](Self::POOL_CONFIG)
+/// from the members' size classes, rejects two members sharing a type id at compile time, and
+/// writes [`decode`](Self::decode) as a match on the frame's type id.
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::bytemuck::{Pod, Zeroable};
+/// use pool_runtime::frame::{MessageSet, write_frame};
+/// use pool_runtime::{MessageSet, PooledMessage, Pools, RingPtr};
+///
+/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// struct Swap { amount: u64 }
+///
+/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// struct Book { levels: [u32; 32] }
+///
+/// #[derive(MessageSet)]
+/// enum Inbound {
+///     Swap(RingPtr<Swap>),
+///     Book(RingPtr<Book>),
+/// }
+///
+/// let pools = Pools::new(Inbound::POOL_CONFIG);
+/// let mut wire = Vec::new();
+/// write_frame(&mut wire, &Book { levels: [1; 32] })?;
+/// match Inbound::read_from(&mut wire.as_slice(), &pools)? {
+///     Inbound::Book(book) => assert_eq!(book.levels[31], 1),
+///     Inbound::Swap(_) => unreachable!("a Book was sent"),
+/// }
+/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// ```
+pub trait MessageSet: Sized {
+    /// Pools sized for the members: only the classes they use, capacities from the derive's
+    /// heuristic (or per-variant overrides).
+    const POOL_CONFIG: PoolConfig;
+
+    /// The members' type ids, in variant order; all distinct.
+    const TYPE_IDS: &'static [u16];
+
+    /// Decodes a frame into the member its type id names, without copying the payload.
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError::UnknownTypeId`] when no member has the frame's type id;
+    /// [`FrameError::LengthMismatch`] when the member's size differs from the payload's length.
+    fn decode(frame: Frame) -> Result<Self, FrameError>;
+
+    /// Reads one frame (payloads up to [`FrameReader::DEFAULT_MAX_PAYLOAD`]) into a slot of
+    /// `pools` and decodes it.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`FrameReader::read`] and of [`decode`](Self::decode). After an
+    /// `UnknownTypeId` or `LengthMismatch` the stream is at the next frame, so reading can go on.
+    fn read_from<R: Read + ?Sized>(reader: &mut R, pools: &Pools) -> Result<Self, FrameError> {
+        Self::decode(FrameReader::new().read(reader, pools)?)
+    }
+
+    /// [`read_from`](Self::read_from) with the slot from a single-writer [`LocalPools`].
+    ///
+    /// # Errors
+    ///
+    /// As [`read_from`](Self::read_from).
+    fn read_from_local<R: Read + ?Sized>(
+        reader: &mut R,
+        pools: &mut LocalPools,
+    ) -> Result<Self, FrameError> {
+        Self::decode(FrameReader::new().read_local(reader, pools)?)
+    }
+
+    /// `true` when some member has `type_id`.
+    fn handles(type_id: u16) -> bool {
+        Self::TYPE_IDS.contains(&type_id)
+    }
+}

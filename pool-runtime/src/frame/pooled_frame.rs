@@ -1,0 +1,128 @@
+//! `Frame`: a header plus its payload, already sitting in a pooled slot.
+
+use crate::frame::error::FrameError;
+use crate::frame::header::FrameHeader;
+use crate::message::PooledMessage;
+use crate::{PooledBytes, RingPtr};
+
+/// One frame read off a stream: its header and its payload, which lives in a pool slot of the
+/// class its length needs (or on the heap above XL). Dropping the frame returns the slot.
+///
+/// [`decode`](Frame::decode) turns the payload into a typed [`RingPtr<T>`] without copying: the
+/// slot the reader filled becomes the message's slot.
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::bytemuck::{Pod, Zeroable};
+/// use pool_runtime::frame::{read_frame_pooled, write_frame};
+/// use pool_runtime::{PoolConfig, Pools, PooledMessage, SizeClass};
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// #[pooled(type_id = 1)]
+/// struct Trade { price: u64, qty: u64 }
+///
+/// let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 4));
+/// let mut wire = Vec::new();
+/// write_frame(&mut wire, &Trade { price: 101, qty: 3 })?;
+///
+/// let frame = read_frame_pooled(&mut wire.as_slice(), &pools)?;
+/// assert_eq!((frame.type_id(), frame.len()), (1, 16));
+/// let trade = frame.decode::<Trade>()?;
+/// assert_eq!(*trade, Trade { price: 101, qty: 3 });
+/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// ```
+#[derive(Debug)]
+pub struct Frame {
+    /// The header as read; `header.payload_len == payload.len()`.
+    header: FrameHeader,
+    /// The payload bytes, uniquely owned.
+    payload: PooledBytes,
+}
+
+impl Frame {
+    /// Pairs a header with the payload read for it.
+    pub(crate) fn new(header: FrameHeader, payload: PooledBytes) -> Self {
+        debug_assert_eq!(header.payload_len_usize(), payload.len());
+        Frame { header, payload }
+    }
+
+    /// The frame's header.
+    pub fn header(&self) -> FrameHeader {
+        self.header
+    }
+
+    /// The message type id from the header.
+    pub fn type_id(&self) -> u16 {
+        self.header.type_id
+    }
+
+    /// The flags from the header.
+    pub fn flags(&self) -> u16 {
+        self.header.flags
+    }
+
+    /// Payload length in bytes.
+    pub fn len(&self) -> usize {
+        self.payload.len()
+    }
+
+    /// `true` for a frame with no payload bytes.
+    pub fn is_empty(&self) -> bool {
+        self.payload.is_empty()
+    }
+
+    /// The payload bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The payload bytes, mutably (to fix up a message in place before decoding it).
+    pub fn payload_mut(&mut self) -> &mut [u8] {
+        &mut self.payload
+    }
+
+    /// The payload as an owned pooled buffer, for variable-length messages.
+    pub fn into_payload(self) -> PooledBytes {
+        self.payload
+    }
+
+    /// Turns the frame into a typed message without copying: the payload's slot becomes the
+    /// message's slot.
+    ///
+    /// # Examples
+    ///
+    /// See [`Frame`].
+    ///
+    /// # Errors
+    ///
+    /// - [`FrameError::TypeMismatch`] when the frame's type id is not `T::TYPE_ID`;
+    /// - [`FrameError::LengthMismatch`] when the type id matches but the payload is not
+    ///   `T::SIZE` bytes.
+    ///
+    /// The frame (and its slot) is dropped in both cases.
+    pub fn decode<T: PooledMessage>(self) -> Result<RingPtr<T>, FrameError> {
+        let (type_id, actual) = (self.type_id(), self.len());
+        if type_id != T::TYPE_ID {
+            return Err(FrameError::TypeMismatch {
+                expected: T::TYPE_ID,
+                actual: type_id,
+            });
+        }
+        let length_mismatch = FrameError::LengthMismatch {
+            type_id,
+            expected: T::SIZE,
+            actual,
+        };
+        if actual != T::SIZE {
+            return Err(length_mismatch);
+        }
+        // `into_message` re-checks the length; with the check above it cannot fail, but if it
+        // ever did the error must still be the typed one.
+        self.payload
+            .into_message::<T>()
+            .map_err(|_bytes| length_mismatch)
+    }
+}

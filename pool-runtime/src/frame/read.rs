@@ -1,0 +1,201 @@
+//! Reading frames from a blocking `Read` straight into pooled slots.
+
+use std::io::{self, Read};
+
+use crate::class::SizeClass;
+use crate::frame::error::{FrameError, FrameSection};
+use crate::frame::header::FrameHeader;
+use crate::frame::pooled_frame::Frame;
+use crate::{LocalPools, PoolError, PooledBytes, Pools};
+
+/// Reading settings: the largest payload accepted. `Copy` and free to keep around.
+///
+/// Payloads up to 16 KiB land in pool slots of the class their length needs; longer ones (when
+/// [`with_max_payload`](Self::with_max_payload) allows them) in heap-backed [`PooledBytes`].
+///
+/// # Stream position after an error
+///
+/// | error | where the stream is |
+/// |---|---|
+/// | [`Truncated`](FrameError::Truncated) | at its end (everything was consumed) |
+/// | [`TooLarge`](FrameError::TooLarge) | right after the header, before the payload |
+/// | [`Pool`](FrameError::Pool) | right after the header, before the payload |
+/// | [`Io`](FrameError::Io) | somewhere inside the frame |
+///
+/// A header-level rejection leaves the payload unread: skip `payload_len` bytes to resynchronise,
+/// or (usually) drop the connection. No slot is held after any error.
+///
+/// A reader that returns fewer bytes than asked (a socket, one byte per `read`) is fine: the
+/// reader loops until the header and then the payload are complete, retrying `Interrupted`.
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::frame::{FrameError, FrameReader, write_frame_bytes};
+/// use pool_runtime::{PoolConfig, Pools, SizeClass};
+///
+/// let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::S, 2));
+/// let reader = FrameReader::new().with_max_payload(200);
+///
+/// let mut wire = Vec::new();
+/// write_frame_bytes(&mut wire, 42, 0, &[7; 150])?;
+/// write_frame_bytes(&mut wire, 42, 0, &[7; 201])?;
+/// let mut stream = wire.as_slice();
+///
+/// let frame = reader.read(&mut stream, &pools)?;
+/// assert_eq!(frame.payload(), &[7; 150]);
+/// let err = reader.read(&mut stream, &pools).unwrap_err();
+/// assert!(matches!(err, FrameError::TooLarge { payload_len: 201, max_payload: 200 }));
+/// # Ok::<(), FrameError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameReader {
+    /// Largest payload accepted, in bytes; at most `u32::MAX`.
+    max_payload: usize,
+}
+
+impl Default for FrameReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FrameReader {
+    /// The default maximum payload: 16 KiB, the largest pooled class, so a default reader never
+    /// touches the heap.
+    pub const DEFAULT_MAX_PAYLOAD: usize = SizeClass::MAX_MESSAGE_SIZE;
+
+    /// A reader accepting payloads up to [`DEFAULT_MAX_PAYLOAD`](Self::DEFAULT_MAX_PAYLOAD).
+    pub const fn new() -> Self {
+        FrameReader {
+            max_payload: Self::DEFAULT_MAX_PAYLOAD,
+        }
+    }
+
+    /// Accept payloads up to `max_payload` bytes (values above `u32::MAX` mean `u32::MAX`, the
+    /// most a header can announce). Above 16 KiB payloads are heap-backed.
+    pub const fn with_max_payload(self, max_payload: usize) -> Self {
+        let max_payload = if max_payload > u32::MAX as usize {
+            u32::MAX as usize
+        } else {
+            max_payload
+        };
+        FrameReader { max_payload }
+    }
+
+    /// The largest payload accepted.
+    pub const fn max_payload(&self) -> usize {
+        self.max_payload
+    }
+
+    /// Reads one frame, its payload straight into a slot of `pools`.
+    ///
+    /// # Errors
+    ///
+    /// See [`FrameReader`] for where each error leaves the stream:
+    /// [`Truncated`](FrameError::Truncated) (a clean end of stream is `Truncated` of the header
+    /// with 0 bytes received: [`FrameError::is_end_of_stream`]),
+    /// [`TooLarge`](FrameError::TooLarge), [`Pool`](FrameError::Pool), [`Io`](FrameError::Io).
+    pub fn read<R: Read + ?Sized>(
+        &self,
+        reader: &mut R,
+        pools: &Pools,
+    ) -> Result<Frame, FrameError> {
+        self.read_with(reader, |len| pools.allocate_bytes(len))
+    }
+
+    /// [`read`](Self::read) with the payload slot from a single-writer [`LocalPools`].
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Self::read).
+    pub fn read_local<R: Read + ?Sized>(
+        &self,
+        reader: &mut R,
+        pools: &mut LocalPools,
+    ) -> Result<Frame, FrameError> {
+        self.read_with(reader, |len| pools.allocate_bytes(len))
+    }
+
+    /// Checks an announced payload length against the maximum, before anything is reserved.
+    pub(crate) fn check_len(&self, header: FrameHeader) -> Result<usize, FrameError> {
+        let len = header.payload_len_usize();
+        if len > self.max_payload {
+            return Err(FrameError::TooLarge {
+                payload_len: u64::from(header.payload_len),
+                max_payload: self.max_payload,
+            });
+        }
+        Ok(len)
+    }
+
+    /// The whole read with the slot source abstracted: header, length check, reserve, payload.
+    fn read_with<R, A>(&self, reader: &mut R, allocate: A) -> Result<Frame, FrameError>
+    where
+        R: Read + ?Sized,
+        A: FnOnce(usize) -> Result<PooledBytes, PoolError>,
+    {
+        let mut header_bytes = [0u8; FrameHeader::LEN];
+        read_section(reader, &mut header_bytes, FrameSection::Header)?;
+        let header = FrameHeader::from_bytes(header_bytes);
+        let len = self.check_len(header)?;
+        let mut payload = allocate(len)?;
+        // On error `payload` drops here and its slot goes back to the pool.
+        read_section(reader, &mut payload, FrameSection::Payload)?;
+        Ok(Frame::new(header, payload))
+    }
+}
+
+/// Reads one frame into a slot of `pools`, accepting payloads up to
+/// [`FrameReader::DEFAULT_MAX_PAYLOAD`] (16 KiB). Use a [`FrameReader`] for another maximum.
+///
+/// # Examples
+///
+/// See [`Frame`].
+///
+/// # Errors
+///
+/// As [`FrameReader::read`].
+pub fn read_frame_pooled<R: Read + ?Sized>(
+    reader: &mut R,
+    pools: &Pools,
+) -> Result<Frame, FrameError> {
+    FrameReader::new().read(reader, pools)
+}
+
+/// Reads one frame into a slot of a single-writer [`LocalPools`], payloads up to 16 KiB.
+///
+/// # Errors
+///
+/// As [`FrameReader::read`].
+pub fn read_frame_local<R: Read + ?Sized>(
+    reader: &mut R,
+    pools: &mut LocalPools,
+) -> Result<Frame, FrameError> {
+    FrameReader::new().read_local(reader, pools)
+}
+
+/// Fills `buf` from `reader`, looping over short reads and retrying `Interrupted`; a premature end
+/// of stream becomes [`FrameError::Truncated`] for `section`.
+fn read_section<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut [u8],
+    section: FrameSection,
+) -> Result<(), FrameError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => {
+                return Err(FrameError::Truncated {
+                    section,
+                    expected: buf.len(),
+                    received: filled,
+                });
+            }
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(FrameError::Io(error)),
+        }
+    }
+    Ok(())
+}
