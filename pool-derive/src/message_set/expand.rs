@@ -24,13 +24,19 @@ pub(crate) fn expand(set: &ValidSet<'_>) -> TokenStream {
         .iter()
         .map(|member| member_slots(member, &private));
     let distinct_checks = distinct_type_id_checks(&set.members, &private);
-    let forwarding = inherent_forwarding(ident, set.vis, &private);
+    // Under `for<..>` these bounds are not "trivially false" when a member is not a
+    // `PooledMessage`: the impls then simply do not apply, and the only error is the one
+    // `RingPtr<M>` already reports in the enum itself, not one per use below.
+    let members_are_messages = quote! {
+        where #(for<'__set> #messages: #private::PooledMessage,)*
+    };
+    let forwarding = inherent_forwarding(ident, set.vis, &private, &members_are_messages);
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, non_snake_case, clippy::all)]
         const _: () = {
             #[automatically_derived]
-            impl #private::MessageSet for #ident {
+            impl #private::MessageSet for #ident #members_are_messages {
                 const POOL_CONFIG: #private::PoolConfig = {
                     let config = #private::PoolConfig::empty();
                     #(
@@ -67,9 +73,10 @@ pub(crate) fn expand(set: &ValidSet<'_>) -> TokenStream {
 
             #forwarding
 
-            const _: () = {
+            #[allow(dead_code)]
+            fn __assert_distinct_type_ids() #members_are_messages {
                 #distinct_checks
-            };
+            }
         };
     }
 }
@@ -117,11 +124,12 @@ pub(crate) fn inherent_forwarding(
     ident: &syn::Ident,
     vis: &syn::Visibility,
     private: &TokenStream,
+    where_clause: &TokenStream,
 ) -> TokenStream {
     let result = quote!(#private::core::result::Result<Self, #private::FrameError>);
     quote! {
         #[automatically_derived]
-        impl #ident {
+        impl #ident #where_clause {
             /// Pools sized for this set's members (`MessageSet::POOL_CONFIG`).
             #vis const POOL_CONFIG: #private::PoolConfig =
                 <Self as #private::MessageSet>::POOL_CONFIG;

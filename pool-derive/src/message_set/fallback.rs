@@ -15,7 +15,8 @@ pub(crate) fn expand(input: &SetInput<'_>, errors: &Errors) -> TokenStream {
     let ident = input.ident;
     let rt = crate::crate_path::runtime_path(input.runtime.as_ref());
     let private = quote!(#rt::__private);
-    let forwarding = super::expand::inherent_forwarding(ident, input.vis, &private);
+    let forwarding =
+        super::expand::inherent_forwarding(ident, input.vis, &private, &TokenStream::new());
     quote! {
         #compile_errors
         #[doc(hidden)]

@@ -1,0 +1,6 @@
+use ringpool::MessageSet;
+
+#[derive(MessageSet)]
+enum Inbound {}
+
+fn main() {}

@@ -1,0 +1,29 @@
+use ringpool::bytemuck::{Pod, Zeroable};
+use ringpool::{MessageSet, PooledMessage, RingPtr};
+
+#[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "ringpool::bytemuck")]
+#[repr(C)]
+#[pooled(type_id = 1)]
+struct SwapEvent {
+    amount: u64,
+}
+
+#[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "ringpool::bytemuck")]
+#[repr(C)]
+#[pooled(type_id = 2)]
+struct BookUpdate {
+    levels: [u64; 16],
+}
+
+#[derive(MessageSet)]
+#[message_set(capacity = 16)]
+enum Inbound {
+    #[message_set(slots = 16)]
+    Swap(RingPtr<SwapEvent>),
+    #[message_set(crate = "ringpool")]
+    Book(RingPtr<BookUpdate>),
+}
+
+fn main() {}
