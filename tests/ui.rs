@@ -6,7 +6,7 @@
 fn ui() {
     let cases = trybuild::TestCases::new();
     cases.pass("ui-tests/pass/*.rs");
-    for category in ["size", "repr", "shape", "attr", "pod"] {
+    for category in ["size", "repr", "shape", "attr", "pod", "message_set"] {
         cases.compile_fail(format!("ui-tests/{category}/*.rs"));
     }
 }

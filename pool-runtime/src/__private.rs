@@ -96,3 +96,39 @@ pub const fn size_class_of(size: usize) -> SizeClass {
         None => panic!("message larger than the largest size class"),
     }
 }
+
+// ---- compile-time facts and checks of `#[derive(MessageSet)]` ------------------------------
+
+/// Slots a member of class `class` adds to a message set's pools without a
+/// `#[message_set(capacity = N)]`: the class's [`PoolConfig::DEFAULT_CAPACITIES`] entry.
+pub const fn default_member_slots(class: SizeClass) -> usize {
+    PoolConfig::DEFAULT_CAPACITIES[class as usize]
+}
+
+/// `config` with `slots` more slots in `class` (saturating; `Pools::try_new` rejects too many).
+pub const fn add_member_slots(config: PoolConfig, class: SizeClass, slots: usize) -> PoolConfig {
+    let slots = config.capacity(class).saturating_add(slots);
+    config.with_capacity(class, slots)
+}
+
+/// Two members of a message set have different type ids.
+#[diagnostic::on_unimplemented(
+    message = "`{First}` and `{Second}` have the same type id {ID}; a message set dispatches on it, so each member needs its own",
+    label = "type id {ID} is already taken by `{First}`",
+    note = "give one of them another id with `#[pooled(type_id = N)]`, or remove the repeated variant"
+)]
+pub trait DistinctTypeIds<First: ?Sized, Second: ?Sized, const ID: u16> {}
+impl<First: ?Sized, Second: ?Sized, const ID: u16> DistinctTypeIds<First, Second, ID>
+    for Check<true>
+{
+}
+
+/// Fails to compile unless `First` and `Second` have different type ids
+/// (`C` is `Check<{ First::TYPE_ID != Second::TYPE_ID }>`, `ID` is `Second::TYPE_ID`).
+pub const fn assert_distinct_type_ids<
+    First: ?Sized,
+    Second: ?Sized,
+    const ID: u16,
+    C: DistinctTypeIds<First, Second, ID>,
+>() {
+}
