@@ -45,9 +45,19 @@ pub struct Quote {
 #[pooled(type_id = 42)]
 pub struct Trade(pub [u8; 300]);
 
+/// The messages this crate handles; `#[derive(MessageSet)]` finds `::rt` by itself too.
+#[derive(::rt::MessageSet)]
+pub enum Inbound {
+    /// Quotes.
+    Quote(::rt::RingPtr<Quote>),
+    /// Trades, with a capacity override.
+    #[message_set(capacity = 8)]
+    Trade(::rt::RingPtr<Trade>),
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Quote, Trade};
+    use super::{Inbound, Quote, Trade};
     use ::rt::PooledMessage;
 
     #[test]
@@ -58,5 +68,18 @@ mod tests {
         ::std::assert_eq!(Trade::CLASS, ::rt::SizeClass::M);
         ::std::assert_eq!(Trade::TYPE_ID, 42);
         ::std::assert_eq!(Trade::NAME, "Trade");
+    }
+
+    #[test]
+    fn message_set_decodes_through_the_renamed_runtime() {
+        ::std::assert_eq!(Inbound::POOL_CONFIG.capacity(::rt::SizeClass::XS), 4096);
+        ::std::assert_eq!(Inbound::POOL_CONFIG.capacity(::rt::SizeClass::M), 8);
+        let mut wire = ::std::vec::Vec::new();
+        ::rt::frame::write_frame(&mut wire, &Quote { bid: 1, ask: 2 }).unwrap();
+        let pools = ::rt::Pools::new(Inbound::POOL_CONFIG);
+        match Inbound::read_from(&mut wire.as_slice(), &pools).unwrap() {
+            Inbound::Quote(quote) => ::std::assert_eq!((quote.bid, quote.ask), (1, 2)),
+            Inbound::Trade(_) => ::std::panic!("a quote was sent"),
+        }
     }
 }
