@@ -37,3 +37,23 @@ pub(crate) fn runtime_path(explicit: Option<&syn::Path>) -> TokenStream {
     let ident = syn::Ident::new(&name, Span::call_site());
     quote!(::#ident)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::runtime_path;
+
+    #[test]
+    fn explicit_path_is_used_as_written() {
+        let path: syn::Path = syn::parse_quote!(crate::reexport::runtime);
+        assert_eq!(
+            runtime_path(Some(&path)).to_string(),
+            "crate :: reexport :: runtime"
+        );
+    }
+
+    #[test]
+    fn found_from_cargo_toml_as_an_absolute_path() {
+        // pool-derive's own manifest lists `pool-runtime` (a dev-dependency) and not `ringpool`.
+        assert_eq!(runtime_path(None).to_string(), ":: pool_runtime");
+    }
+}

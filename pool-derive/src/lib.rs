@@ -49,6 +49,14 @@ use proc_macro::TokenStream;
 ///   derive cannot find it in `Cargo.toml` (re-exported through another crate, non-Cargo builds).
 ///   Renames in `Cargo.toml` (`rp = { package = "ringpool", ... }`) are found without it.
 ///
+/// # Finding the runtime
+///
+/// Generated code names the runtime by an absolute path, `::<crate>::__private::...`, so local
+/// items (even under `#![no_implicit_prelude]`) cannot change its meaning. `<crate>` is what the
+/// user's `Cargo.toml` calls the `ringpool` package, or else the `pool-runtime` package (renames
+/// with `package = "..."` are followed; found with the `proc-macro-crate` crate), or else
+/// `ringpool`. `#[pooled(crate = "...")]` overrides it, for re-exports and non-Cargo builds.
+///
 /// # What is accepted
 ///
 /// - Non-generic structs (named, tuple) with at least one field, at most 16384 bytes (size class
