@@ -1,0 +1,101 @@
+//! The feed actor: generates the market, frames each message onto the stream, and keeps the
+//! ground truth every strategy must end up agreeing with.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ringpool::frame::{FrameError, FrameWriter};
+
+use crate::clock::Clock;
+use crate::market::{MarketBook, MarketEvent, MarketGenerator};
+use crate::progress::Progress;
+use crate::transport::FeedSink;
+
+/// Frames per flush: small enough for latency, large enough that a socket write carries ~2 KiB.
+const BURST: u64 = 64;
+
+/// What the feed sent.
+pub struct FeedOutcome {
+    pub sent: u64,
+    /// The books as the feed built them while sending: the ground truth.
+    pub truth: MarketBook,
+    pub elapsed: Duration,
+}
+
+pub struct FeedPlan {
+    pub messages: u64,
+    pub deadline: Option<Duration>,
+    pub rate: u64,
+    pub symbols: u32,
+    pub seed: u64,
+}
+
+/// Sends up to `plan.messages` frames (fewer if the deadline passes), then flushes and closes the
+/// stream, which ends the decoder's input.
+pub fn run(
+    sink: FeedSink,
+    plan: &FeedPlan,
+    clock: &Clock,
+    progress: &Progress,
+) -> Result<FeedOutcome, FrameError> {
+    let started = Instant::now();
+    let mut generator = MarketGenerator::new(plan.seed, plan.symbols);
+    let mut truth = MarketBook::new(plan.symbols);
+    let mut writer = FrameWriter::with_capacity(16 * 1024, sink);
+    let interval_ns = if plan.rate == 0 {
+        0
+    } else {
+        1_000_000_000 / plan.rate.max(1)
+    };
+    let mut sent = 0;
+    while sent < plan.messages {
+        if sent.is_multiple_of(BURST) {
+            writer.flush()?;
+            progress.fed.publish(sent);
+            if let Some(deadline) = plan.deadline
+                && started.elapsed() >= deadline
+            {
+                break;
+            }
+            if interval_ns > 0 {
+                pace(started, sent * interval_ns);
+            }
+        }
+        let event = generator.next_event(clock.now_ns());
+        match &event {
+            MarketEvent::Book(update) => writer.write_message(update)?,
+            MarketEvent::Trade(trade) => writer.write_message(trade)?,
+            MarketEvent::Snapshot(snapshot) => writer.write_message(snapshot)?,
+        }
+        truth
+            .apply(&event)
+            .expect("the generator only emits symbols it created");
+        sent += 1;
+    }
+    writer.flush()?;
+    progress.fed.publish(sent);
+    // Dropping the sink closes the stream: the decoder sees a clean end after the last frame.
+    drop(writer.into_inner()?);
+    Ok(FeedOutcome {
+        sent,
+        truth,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Waits until `offset_ns` after `start`: sleeps while far ahead, spins the last stretch.
+fn pace(start: Instant, offset_ns: u64) {
+    let target = start + Duration::from_nanos(offset_ns);
+    loop {
+        let now = Instant::now();
+        if now >= target {
+            return;
+        }
+        let left = target - now;
+        if left > Duration::from_micros(200) {
+            thread::sleep(left - Duration::from_micros(100));
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
