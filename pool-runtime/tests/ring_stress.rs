@@ -57,7 +57,7 @@ fn drain_in_batches(mut reader: Reader<Item>, first: u64) -> u64 {
         if batch.is_empty() {
             drop(batch);
             // Wait for the next item (or the end) with the blocking read.
-            match reader.read_with(|item| check(item)) {
+            match reader.read_with(check) {
                 Some(seq) => {
                     assert_eq!(seq, expected);
                     expected += 1;

@@ -59,6 +59,10 @@ mod stamped;
 mod wait;
 mod writer;
 
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod loom_controls;
+
 use core::marker::PhantomData;
 
 pub use error::{CapacityError, ClaimError, Full, Overrun, TooManyReaders, WriterTaken};

@@ -31,6 +31,11 @@ impl Sequence {
     /// reads of them) happens-before whatever the loader does after its `Acquire`.
     #[inline]
     pub(crate) fn store_release(&self, value: u64) {
+        #[cfg(loom)]
+        if super::loom_controls::weak_publish() {
+            self.0.store(value, Ordering::Relaxed);
+            return;
+        }
         self.0.store(value, Ordering::Release);
     }
 }

@@ -1,0 +1,265 @@
+//! loom models of the ring's cursor protocols: one writer and two readers around a ring of
+//! capacity 2 (so the writer wraps), for both policies, plus a reader joining mid-stream, and
+//! negative controls (a `Relaxed` publish, a seqlock without its fence) that loom must catch.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime
+//! --test loom_ring`
+#![cfg(loom)]
+
+use loom::sync::Arc;
+use loom::thread;
+
+use pool_runtime::ring::{Overrun, Overwrite, Reader, Ring, loom_controls};
+
+/// `loom::model` with room for the spin-then-yield loops of the readers and the writer (each
+/// iteration of a retry loop is a branch; the default limit of 1000 is too small for three
+/// threads around a two-slot ring).
+fn model(body: impl Fn() + Send + Sync + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.max_branches = 100_000;
+    builder.check(body);
+}
+
+/// Reads `count` items, spinning (with loom yields) while the ring is empty; each item is a
+/// loom `Arc`, so loom also reports an item the ring leaks or drops twice.
+fn read_all(mut reader: Reader<Arc<u64>>, count: u64, batched: bool) {
+    let mut expected = 0;
+    while expected < count {
+        if batched {
+            for item in reader.read_batch() {
+                assert_eq!(*item, expected);
+                expected += 1;
+            }
+        } else if let Some(item) = reader.try_next() {
+            assert_eq!(*item, expected);
+            expected += 1;
+        }
+        thread::yield_now();
+    }
+}
+
+fn push_all(writer: &mut pool_runtime::ring::Writer<Arc<u64>>, count: u64) {
+    for value in 0..count {
+        let mut item = Arc::new(value);
+        loop {
+            match writer.try_push(item) {
+                Ok(()) => break,
+                Err(full) => item = full.into_inner(),
+            }
+            thread::yield_now();
+        }
+    }
+}
+
+/// Makes `attempts` reads without waiting; whatever arrives must be the next item in order.
+/// Bounded attempts instead of spin loops keep the three-thread models small: loom checks
+/// every interleaving of these straight-line steps (safety, not liveness).
+/// The reader is handed back so that it keeps gating the writer until the model joins it.
+fn read_attempts(
+    mut reader: Reader<Arc<u64>>,
+    attempts: usize,
+    batched: bool,
+) -> (u64, Reader<Arc<u64>>) {
+    let mut expected = 0;
+    for _ in 0..attempts {
+        if batched {
+            for item in reader.read_batch() {
+                assert_eq!(*item, expected);
+                expected += 1;
+            }
+        } else if let Some(item) = reader.try_next() {
+            assert_eq!(*item, expected);
+            expected += 1;
+        }
+    }
+    (expected, reader)
+}
+
+#[test]
+fn loom_backpressure_writer_and_two_readers_wrap_around() {
+    model(|| {
+        let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let one_by_one = ring.subscribe().unwrap();
+        let batched = ring.subscribe().unwrap();
+        drop(ring);
+        let a = thread::spawn(move || read_attempts(one_by_one, 3, false));
+        let b = thread::spawn(move || read_attempts(batched, 2, true));
+        // Three pushes into two slots: the third wraps onto item 0's slot if, and only if,
+        // both readers are past it; otherwise it must be refused.
+        let mut pushed = 0;
+        for value in 0..3 {
+            if writer.try_push(Arc::new(value)).is_err() {
+                break;
+            }
+            pushed += 1;
+        }
+        let (read_a, _a) = a.join().unwrap();
+        let (read_b, _b) = b.join().unwrap();
+        assert!(read_a <= pushed && read_b <= pushed);
+        if pushed == 3 {
+            assert!(read_a >= 1 && read_b >= 1, "item 0 was overwritten unread");
+        }
+    });
+}
+
+#[test]
+fn loom_backpressure_claim_publishes_in_one_step() {
+    model(|| {
+        let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let reader = ring.subscribe().unwrap();
+        drop(ring);
+        let consumer = thread::spawn(move || read_all(reader, 4, true));
+        for round in 0..2 {
+            let mut claim = writer.claim(2).unwrap();
+            claim.push(Arc::new(2 * round)).unwrap();
+            claim.push(Arc::new(2 * round + 1)).unwrap();
+        }
+        consumer.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_backpressure_reader_joins_while_the_writer_wraps() {
+    model(|| {
+        let ring = Arc::new(Ring::<Arc<u64>>::with_capacity(1).unwrap());
+        let mut writer = ring.writer().unwrap();
+        let joiner = {
+            let ring = Arc::clone(&ring);
+            thread::spawn(move || {
+                let mut reader = ring.subscribe().unwrap();
+                let mut expected = reader.position();
+                // Read whatever comes after the join point until the stream ends.
+                loop {
+                    let closed = reader.is_writer_closed();
+                    match reader.try_next() {
+                        Some(item) => {
+                            assert_eq!(*item, expected);
+                            expected += 1;
+                        }
+                        None if closed => break,
+                        None => thread::yield_now(),
+                    }
+                }
+                assert_eq!(expected, 3);
+            })
+        };
+        push_all(&mut writer, 3);
+        drop(writer);
+        joiner.join().unwrap();
+    });
+}
+
+/// Reads an `Overwrite` ring until `total` items are accounted for (received or reported
+/// missed); every item must be intact and in order.
+fn account_for_all(mut reader: Reader<[u64; 2], Overwrite>, total: u64) {
+    let mut expected = 0;
+    while expected < total {
+        match reader.try_next() {
+            Ok(Some(item)) => {
+                assert_eq!(item, [expected + 1, expected + 1], "torn or misplaced item");
+                expected += 1;
+            }
+            Err(Overrun { missed }) => {
+                assert!(missed > 0);
+                expected += missed;
+            }
+            Ok(None) => thread::yield_now(),
+        }
+    }
+    assert_eq!(expected, total);
+}
+
+/// Makes `attempts` reads without waiting; checks every item is intact and in order and that
+/// gaps are reported exactly. Returns how many items were accounted for.
+fn overwrite_attempts<const WORDS: usize>(
+    mut reader: Reader<[u64; WORDS], Overwrite>,
+    attempts: usize,
+) -> u64 {
+    let mut expected = 0;
+    for _ in 0..attempts {
+        match reader.try_next() {
+            Ok(Some(item)) => {
+                assert_eq!(item, [expected + 1; WORDS], "torn or misplaced item");
+                expected += 1;
+            }
+            Err(Overrun { missed }) => {
+                assert!(missed > 0);
+                expected += missed;
+            }
+            Ok(None) => {}
+        }
+    }
+    expected
+}
+
+/// Two readers of an `Overwrite` ring: one-word items keep the model small (tearing across
+/// words is covered by the single-reader model and its negative control below).
+#[test]
+fn loom_overwrite_writer_and_two_readers_wrap_around() {
+    model(|| {
+        let ring = Ring::<[u64; 1], Overwrite>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let a = ring.subscribe().unwrap();
+        let b = ring.subscribe().unwrap();
+        drop(ring);
+        let a = thread::spawn(move || overwrite_attempts(a, 2));
+        let b = thread::spawn(move || overwrite_attempts(b, 1));
+        for seq in 0..3 {
+            writer.push([seq + 1]);
+        }
+        assert!(a.join().unwrap() <= 3);
+        assert!(b.join().unwrap() <= 3);
+    });
+}
+
+#[test]
+fn loom_overwrite_reader_accounts_for_every_item() {
+    model(|| {
+        let ring = Ring::<[u64; 2], Overwrite>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let reader = ring.subscribe().unwrap();
+        drop(ring);
+        let consumer = thread::spawn(move || account_for_all(reader, 3));
+        for seq in 0..3 {
+            writer.push([seq + 1, seq + 1]);
+        }
+        consumer.join().unwrap();
+    });
+}
+
+/// Negative control: publishing with `Relaxed` lets a reader see the sequence before the item;
+/// loom must report the unsynchronised slot access.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_relaxed_publish_is_caught() {
+    loom_controls::set_weak_publish(true);
+    model(|| {
+        let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let reader = ring.subscribe().unwrap();
+        drop(ring);
+        let consumer = thread::spawn(move || read_all(reader, 1, false));
+        push_all(&mut writer, 1);
+        consumer.join().unwrap();
+    });
+}
+
+/// Negative control: without the `Acquire` fence before the stamp re-check, a seqlock reader
+/// can validate a torn copy; loom must find the interleaving that returns one.
+#[test]
+#[should_panic(expected = "torn or misplaced item")]
+fn loom_negative_control_seqlock_without_fence_is_caught() {
+    loom_controls::set_weak_seqlock(true);
+    model(|| {
+        let ring = Ring::<[u64; 2], Overwrite>::with_capacity(1).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let reader = ring.subscribe().unwrap();
+        drop(ring);
+        let consumer = thread::spawn(move || account_for_all(reader, 2));
+        writer.push([1, 1]);
+        writer.push([2, 2]);
+        consumer.join().unwrap();
+    });
+}
