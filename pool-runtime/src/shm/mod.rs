@@ -1,0 +1,90 @@
+//! Shared-memory broadcast ring: one writer, any number of readers, variable-length `&[u8]`
+//! messages, in memory the caller provides, on the heap, or in a file several processes map.
+//!
+//! ```
+//! use pool_runtime::shm::{ShmError, ShmRing};
+//!
+//! let ring = ShmRing::with_capacity(1 << 12)?;
+//! let mut fast = ring.reader()?;
+//! let mut slow = ring.reader()?;
+//! let mut writer = ring.writer()?;
+//! for n in 0u32..1000 {
+//!     writer.write(&n.to_le_bytes())?; // never waits for readers
+//! }
+//! // `fast` keeps up: it reads as it goes in a real program; `slow` was lapped.
+//! let mut buf = [0u8; 4];
+//! match slow.receive_next() {
+//!     Err(ShmError::Overrun { missed }) => assert!(missed > 0),
+//!     other => panic!("expected an overrun, got {other:?}"),
+//! }
+//! let newest = slow.receive_next()?.expect("lands on the newest message");
+//! newest.read(&mut buf)?;
+//! assert_eq!(u32::from_le_bytes(buf), 999);
+//! # drop(fast);
+//! # Ok::<(), ShmError>(())
+//! ```
+//!
+//! # Why it is sound on every target
+//!
+//! The ring is a slice of `AtomicU64` and nothing else: the writer stores payloads with
+//! `Relaxed` atomic word stores and readers copy them out with `Relaxed` atomic word loads, so a
+//! reader racing the writer is never a data race in Rust's memory model, whatever the hardware.
+//! Whether a copy is *good* is decided seqlock-style with two cursors:
+//!
+//! - the writer stores `CLAIM_END` (the end of the frame it is about to write) and issues a
+//!   `Release` fence *before* storing any byte of the frame, then publishes the frame with
+//!   `Release` stores of `LAST_FRAME_START` and `PUBLISHED`;
+//! - a reader acquires `PUBLISHED`, copies, issues an `Acquire` fence, then loads `CLAIM_END`.
+//!   The copy of a frame starting at `p` is intact iff `CLAIM_END ≤ p + capacity`: if any word
+//!   it copied came from a later lap, the fences synchronize and the reader's load sees that
+//!   lap's claim. A torn copy is reported as [`ShmError::Overrun`], never returned.
+//!
+//! The loom model (`src/shm/loom_tests.rs`) checks this with a writer and two readers on a
+//! 64-byte ring, and fails, as it must, when the reader's fence or final check is removed.
+//!
+//! # Frames, sequence numbers and gaps
+//!
+//! Each message is a frame: a sequence-number word, a kind/length word and the payload padded
+//! to 8 bytes (see `layout.rs` for the full memory layout). Messages are numbered 0, 1, 2, … so
+//! a reader that was lapped knows exactly how many it lost: it lands on the newest committed
+//! message (with variable-length frames there is no index to find the oldest intact one) and
+//! reports `Overrun { missed }` with the number of messages it skipped. Every message is thus
+//! either delivered or counted in exactly one `missed`.
+//!
+//! # Writer crashes, the writer lock
+//!
+//! The header's lock word holds the writer's process id. A second writer is refused with
+//! [`ShmError::WriterBusy`] while that process exists; once it is gone (`kill(pid, 0)` fails with
+//! `ESRCH`) a new writer may take over and resumes after the last committed message. Readers
+//! that run out of messages check the holder every 256 empty polls and report
+//! [`ShmError::WriterDied`] (telling whether a frame was left half-written); a writer that
+//! detaches normally yields [`ShmError::WriterClosed`] after the last message. See
+//! [`ShmRing::writer`] for the limits of pid-based liveness.
+//!
+//! # Untrusted regions
+//!
+//! Every cursor, length and sequence number read from the region is checked before use and
+//! every index is masked into the data ring, so a region with arbitrary contents (a corrupted
+//! or hostile file) yields [`ShmError`]s — `NotARing`, `HeaderCorrupt`, `Corrupt`, … — never
+//! undefined behaviour or a panic. `tests/shm_corrupt.rs` feeds random and mutated rings to
+//! every read path to check this.
+
+mod bulk;
+mod copy;
+mod error;
+mod layout;
+mod liveness;
+#[cfg(not(loom))]
+mod mmap;
+mod reader;
+mod region;
+mod writer;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+
+pub use bulk::{Bulk, BulkMessage};
+pub use error::ShmError;
+pub use reader::{Batch, Message, Reader};
+pub use region::{ShmRing, WriterStatus};
+pub use writer::{Claim, Writer};
