@@ -31,6 +31,8 @@ mod slot;
 mod stats;
 pub mod frame;
 pub mod ring;
+#[cfg(feature = "shm")]
+pub mod shm;
 #[allow(dead_code, unused_imports)]
 mod sync;
 
