@@ -18,7 +18,7 @@ use crate::{LocalPools, PoolConfig, Pools};
 ///
 /// ```
 /// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::frame::{MessageSet, write_frame};
+/// use pool_runtime::frame::write_frame;
 /// use pool_runtime::{MessageSet, PooledMessage, Pools, RingPtr};
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]

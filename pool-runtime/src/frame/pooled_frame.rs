@@ -44,6 +44,7 @@ pub struct Frame {
 
 impl Frame {
     /// Pairs a header with the payload read for it.
+    #[inline]
     pub(crate) fn new(header: FrameHeader, payload: PooledBytes) -> Self {
         debug_assert_eq!(header.payload_len_usize(), payload.len());
         Frame { header, payload }
@@ -55,6 +56,7 @@ impl Frame {
     }
 
     /// The message type id from the header.
+    #[inline]
     pub fn type_id(&self) -> u16 {
         self.header.type_id
     }
@@ -103,6 +105,7 @@ impl Frame {
     ///   `T::SIZE` bytes.
     ///
     /// The frame (and its slot) is dropped in both cases.
+    #[inline]
     pub fn decode<T: PooledMessage>(self) -> Result<RingPtr<T>, FrameError> {
         let (type_id, actual) = (self.type_id(), self.len());
         if type_id != T::TYPE_ID {

@@ -96,6 +96,7 @@ impl FrameReader {
     /// [`Truncated`](FrameError::Truncated) (a clean end of stream is `Truncated` of the header
     /// with 0 bytes received: [`FrameError::is_end_of_stream`]),
     /// [`TooLarge`](FrameError::TooLarge), [`Pool`](FrameError::Pool), [`Io`](FrameError::Io).
+    #[inline]
     pub fn read<R: Read + ?Sized>(
         &self,
         reader: &mut R,
@@ -109,6 +110,7 @@ impl FrameReader {
     /// # Errors
     ///
     /// As [`read`](Self::read).
+    #[inline]
     pub fn read_local<R: Read + ?Sized>(
         &self,
         reader: &mut R,
@@ -118,6 +120,7 @@ impl FrameReader {
     }
 
     /// Checks an announced payload length against the maximum, before anything is reserved.
+    #[inline]
     pub(crate) fn check_len(&self, header: FrameHeader) -> Result<usize, FrameError> {
         let len = header.payload_len_usize();
         if len > self.max_payload {
@@ -130,6 +133,7 @@ impl FrameReader {
     }
 
     /// The whole read with the slot source abstracted: header, length check, reserve, payload.
+    #[inline]
     fn read_with<R, A>(&self, reader: &mut R, allocate: A) -> Result<Frame, FrameError>
     where
         R: Read + ?Sized,
@@ -177,14 +181,34 @@ pub fn read_frame_local<R: Read + ?Sized>(
 
 /// Fills `buf` from `reader`, looping over short reads and retrying `Interrupted`; a premature end
 /// of stream becomes [`FrameError::Truncated`] for `section`.
+///
+/// The common case (one `read` fills the buffer, as from memory or a `BufReader` holding the
+/// frame) stays inline; anything else goes to the out-of-line loop.
+#[inline]
 fn read_section<R: Read + ?Sized>(
     reader: &mut R,
     buf: &mut [u8],
     section: FrameSection,
 ) -> Result<(), FrameError> {
+    match reader.read(buf) {
+        Ok(read) if read == buf.len() => Ok(()),
+        first => read_section_slow(reader, buf, section, first),
+    }
+}
+
+/// The rest of [`read_section`] after a first `read` that did not fill `buf`.
+#[cold]
+#[inline(never)]
+fn read_section_slow<R: Read + ?Sized>(
+    reader: &mut R,
+    buf: &mut [u8],
+    section: FrameSection,
+    first: io::Result<usize>,
+) -> Result<(), FrameError> {
     let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
+    let mut result = first;
+    loop {
+        match result {
             Ok(0) => {
                 return Err(FrameError::Truncated {
                     section,
@@ -196,6 +220,9 @@ fn read_section<R: Read + ?Sized>(
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(FrameError::Io(error)),
         }
+        if filled >= buf.len() {
+            return Ok(());
+        }
+        result = reader.read(&mut buf[filled..]);
     }
-    Ok(())
 }
