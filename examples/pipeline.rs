@@ -42,6 +42,7 @@ mod strategy;
 mod transport;
 
 use std::process::ExitCode;
+use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,32 @@ pub struct RunContext<'a> {
     pub clock: Clock,
     /// Where the actors publish their counts for the status line.
     pub progress: &'a Progress,
+    /// The feed starts sending once the decoder side is set up (see [`StartSignal`]).
+    pub ready: &'a Barrier,
+}
+
+/// Tells the feed that the decoder side is ready: on [`release`](StartSignal::release), or when
+/// dropped (an early error return), so the feed never waits forever.
+pub struct StartSignal<'a>(Option<&'a Barrier>);
+
+impl<'a> StartSignal<'a> {
+    /// A signal the decoder side gives once.
+    pub fn new(ready: &'a Barrier) -> Self {
+        StartSignal(Some(ready))
+    }
+
+    /// Lets the feed start (once; later calls do nothing).
+    pub fn release(&mut self) {
+        if let Some(ready) = self.0.take() {
+            ready.wait();
+        }
+    }
+}
+
+impl Drop for StartSignal<'_> {
+    fn drop(&mut self) {
+        self.release();
+    }
 }
 
 /// What the decoder stage reports.
@@ -144,16 +171,18 @@ fn run(options: &Options) -> Result<RunResults, Box<dyn std::error::Error>> {
         symbols: options.symbols,
         seed: options.seed,
     };
+    let ready = Barrier::new(2);
     let context = RunContext {
         options,
         clock,
         progress: &progress,
+        ready: &ready,
     };
     let started = Instant::now();
     thread::scope(|scope| {
         let feed = thread::Builder::new()
             .name("feed".into())
-            .spawn_scoped(scope, || feed::run(sink, &plan, &clock, &progress))?;
+            .spawn_scoped(scope, || feed::run(sink, &plan, &context))?;
         let pipeline = thread::Builder::new()
             .name("decoder".into())
             .spawn_scoped(scope, || {
@@ -165,11 +194,14 @@ fn run(options: &Options) -> Result<RunResults, Box<dyn std::error::Error>> {
             })?;
         show_status(&progress, options.quiet, started, || pipeline.is_finished());
         let pipeline = pipeline.join().expect("the decoder thread panicked");
-        let wall = started.elapsed();
+        let finished = Instant::now();
         let feed = feed.join().expect("the feed thread panicked");
         let (decoder, strategies) = pipeline?;
+        let feed = feed?;
+        // From the first send to the last strategy's last message.
+        let wall = finished.saturating_duration_since(feed.started);
         Ok(RunResults {
-            feed: feed?,
+            feed,
             decoder,
             strategies,
             wall,

@@ -20,7 +20,7 @@ use crate::market::{BookSnapshot, BookUpdate, Trade};
 use crate::progress::Progress;
 use crate::strategy::{MessageRef, Strategy, StrategyOutcome};
 use crate::transport::FrameSource;
-use crate::{DecoderOutcome, RunContext};
+use crate::{DecoderOutcome, RunContext, StartSignal};
 
 const HEADER_LEN: usize = 8;
 const MAX_PAYLOAD: usize = 16 * 1024;
@@ -40,7 +40,9 @@ pub fn run(
         options,
         clock,
         progress,
+        ready,
     } = *context;
+    let mut start_signal = StartSignal::new(ready);
     thread::scope(|scope| {
         let mut senders = Vec::with_capacity(options.readers);
         let mut strategies = Vec::with_capacity(options.readers);
@@ -56,6 +58,7 @@ pub fn run(
                     })?,
             );
         }
+        start_signal.release();
         let decoded = decode_loop(source, &senders, progress);
         // Closing the channels ends the strategies' input.
         drop(senders);

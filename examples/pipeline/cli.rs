@@ -55,6 +55,8 @@ pub struct Options {
     pub baseline: bool,
     /// No status line every second (the summary is still printed).
     pub quiet: bool,
+    /// Also print one `REPORT pipeline ...` line for `scripts/bench-report`.
+    pub report_line: bool,
     /// Inject a fault (ringpool mode only) so the verdict can be seen failing.
     pub fault: Option<Fault>,
 }
@@ -73,6 +75,7 @@ impl Default for Options {
             seed: 42,
             baseline: false,
             quiet: false,
+            report_line: false,
             fault: None,
         }
     }
@@ -102,6 +105,8 @@ FLAGS:
     --seed N            generator seed; same seed, same messages         [default: 42]
     --baseline          same pipeline on Box/Arc/Vec + std channels, no ringpool
     --quiet             no status line every second
+    --report            also print a `REPORT pipeline <run> <metric>=<value>...` line (for
+                        scripts/bench-report)
     --fault KIND        self-check of the verdict: drop (lose one message) or leak (keep one
                         pool slot forever); the run must then exit with status 1
     -h, --help          this text
@@ -148,6 +153,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
             "-h" | "--help" => return Ok(Command::Help),
             "--baseline" => options.baseline = true,
             "--quiet" => options.quiet = true,
+            "--report" => options.report_line = true,
             "--messages" => options.messages = number(&flag, &value(&flag)?, 1, u64::MAX)?,
             "--readers" => options.readers = number(&flag, &value(&flag)?, 1, 64)? as usize,
             "--duration" => options.duration = Some(seconds(&flag, &value(&flag)?)?),

@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use ringpool::frame::{FrameError, FrameWriter};
 
-use crate::clock::Clock;
+use crate::RunContext;
 use crate::market::{MarketBook, MarketEvent, MarketGenerator};
-use crate::progress::Progress;
 use crate::transport::FeedSink;
 
 /// Frames per flush: small enough for latency, large enough that a socket write carries ~2 KiB.
@@ -19,6 +18,8 @@ pub struct FeedOutcome {
     pub sent: u64,
     /// The books as the feed built them while sending: the ground truth.
     pub truth: MarketBook,
+    /// When the first message was generated.
+    pub started: Instant,
     pub elapsed: Duration,
 }
 
@@ -30,14 +31,20 @@ pub struct FeedPlan {
     pub seed: u64,
 }
 
-/// Sends up to `plan.messages` frames (fewer if the deadline passes), then flushes and closes the
-/// stream, which ends the decoder's input.
+/// Waits for the decoder side to be ready, sends up to `plan.messages` frames (fewer if the
+/// deadline passes), then flushes and closes the stream, which ends the decoder's input.
 pub fn run(
     sink: FeedSink,
     plan: &FeedPlan,
-    clock: &Clock,
-    progress: &Progress,
+    context: &RunContext<'_>,
 ) -> Result<FeedOutcome, FrameError> {
+    let RunContext {
+        clock,
+        progress,
+        ready,
+        ..
+    } = *context;
+    ready.wait();
     let started = Instant::now();
     let mut generator = MarketGenerator::new(plan.seed, plan.symbols);
     let mut truth = MarketBook::new(plan.symbols);
@@ -79,6 +86,7 @@ pub fn run(
     Ok(FeedOutcome {
         sent,
         truth,
+        started,
         elapsed: started.elapsed(),
     })
 }

@@ -21,7 +21,7 @@ use crate::market::{BookSnapshot, BookUpdate, Trade};
 use crate::progress::{CLASSES, Progress};
 use crate::strategy::{MessageRef, Strategy, StrategyOutcome};
 use crate::transport::FrameSource;
-use crate::{DecoderOutcome, PoolClassReport, RunContext};
+use crate::{DecoderOutcome, PoolClassReport, RunContext, StartSignal};
 
 /// Every message the decoder accepts. The derive infers the pool configuration (XS slots for
 /// updates and trades, S slots for snapshots) and writes the decode-by-type-id match.
@@ -92,7 +92,9 @@ pub fn run(
         options,
         clock,
         progress,
+        ready,
     } = *context;
+    let mut start_signal = StartSignal::new(ready);
     let mut pools = LocalPools::try_new(pool_config(options.pool_capacity, options.ring_capacity))?;
     let ring = Ring::<Inbound>::with_capacity(options.ring_capacity)?;
     let mut writer = ring.writer()?;
@@ -114,6 +116,7 @@ pub fn run(
         }
         let allocations_before = thread_allocations();
         let mut input = BufReader::with_capacity(64 * 1024, source);
+        start_signal.release();
         let mut decoded = 0u64;
         // `LocalPools::stats().high_water` is a sampled peak; keep the peaks our samples saw.
         let mut peak_in_use = [0usize; CLASSES];

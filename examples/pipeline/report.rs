@@ -151,7 +151,8 @@ pub fn print_summary(options: &Options, results: &RunResults) -> bool {
             },
         );
     }
-    if problems.is_empty() {
+    let pass = problems.is_empty();
+    if pass {
         let slots = if decoder.pool.is_some() {
             " and every pool slot came back"
         } else {
@@ -163,13 +164,53 @@ pub fn print_summary(options: &Options, results: &RunResults) -> bool {
             feed.sent,
             strategies.len()
         );
-        true
     } else {
         for problem in &problems {
             println!("verdict        FAIL: {problem}");
         }
-        false
     }
+    if options.report_line {
+        print_report_line(options, results, &latency, pass);
+    }
+    pass
+}
+
+/// One line `scripts/bench-report` turns into a table row:
+/// `REPORT pipeline <mode>_<transport>[_rate<N>] <metric>=<value> ...`.
+fn print_report_line(
+    options: &Options,
+    results: &RunResults,
+    latency: &Histogram<u64>,
+    pass: bool,
+) {
+    let mode = if options.baseline {
+        "baseline"
+    } else {
+        "ringpool"
+    };
+    let transport = match options.transport {
+        crate::cli::Transport::Tcp => "tcp",
+        crate::cli::Transport::Mem => "mem",
+    };
+    let rate = if options.rate == 0 {
+        String::new()
+    } else {
+        format!("_rate{}", options.rate)
+    };
+    let sent = results.feed.sent.max(1) as f64;
+    println!(
+        "REPORT pipeline {mode}_{transport}{rate} messages={} readers={} msgs_per_s={:.0} \
+         p50_ns={} p99_ns={} p999_ns={} max_ns={} decoder_allocs_per_msg={:.2} verdict={}",
+        results.feed.sent,
+        options.readers,
+        results.feed.sent as f64 / results.wall.as_secs_f64().max(1e-9),
+        latency.value_at_quantile(0.50),
+        latency.value_at_quantile(0.99),
+        latency.value_at_quantile(0.999),
+        latency.max(),
+        results.decoder.allocations as f64 / sent,
+        if pass { "PASS" } else { "FAIL" },
+    );
 }
 
 fn verdict_problems(options: &Options, results: &RunResults) -> Vec<String> {
