@@ -156,6 +156,42 @@ async fn async_errors_match_the_blocking_reader() {
 }
 
 #[tokio::test]
+async fn async_message_set_reads_skip_unknown_frames() {
+    let pools = Pools::new(Inbound::POOL_CONFIG);
+    let mut wire = Vec::new();
+    write_frame_bytes_async(&mut wire, 0x4242, 0, &[1; 3000])
+        .await
+        .unwrap();
+    write_frame_async(&mut wire, &TICK).await.unwrap();
+    let mut stream = TrickleReader::new(wire);
+    let reader = FrameReader::new();
+    let err = reader
+        .read_set_async::<Inbound, _>(&mut stream, &pools)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, FrameError::UnknownTypeId { type_id: 0x4242 }));
+    assert_eq!(stream.position, FrameHeader::LEN + 3000);
+    let tick = reader
+        .read_set_async::<Inbound, _>(&mut stream, &pools)
+        .await;
+    assert!(matches!(tick, Ok(Inbound::Tick(t)) if *t == TICK));
+
+    let mut cut = TrickleReader::new(FrameHeader::new(0x4242, 0, 10).to_bytes().to_vec());
+    let err = reader
+        .read_set_async::<Inbound, _>(&mut cut, &pools)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        FrameError::Truncated {
+            section: FrameSection::Payload,
+            expected: 10,
+            received: 0
+        }
+    ));
+}
+
+#[tokio::test]
 async fn async_reads_into_local_pools() {
     let mut local = LocalPools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 1));
     let mut wire = Vec::new();

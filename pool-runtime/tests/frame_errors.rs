@@ -219,6 +219,61 @@ fn message_set_rejects_unknown_ids_and_keeps_reading() {
     assert!(Inbound::handles(Tick::TYPE_ID) && !Inbound::handles(0xBEEF));
 }
 
+#[test]
+fn unknown_frames_are_skipped_without_a_slot() {
+    // Inbound configures no L slots: a 2000-byte frame can only be skipped, never reserved.
+    let pools = Pools::new(Inbound::POOL_CONFIG);
+    let mut local = LocalPools::new(Inbound::POOL_CONFIG);
+    let mut wire = Vec::new();
+    write_frame_bytes(&mut wire, 0x7777, 0, &[5; 2000]).unwrap();
+    write_frame(&mut wire, &TICK).unwrap();
+    for chunks in [vec![1], vec![7, 1000], vec![usize::MAX]] {
+        let mut stream = ChunkedReader::new(&wire, chunks.clone());
+        let err = Inbound::read_from(&mut stream, &pools).unwrap_err();
+        assert!(
+            matches!(err, FrameError::UnknownTypeId { type_id: 0x7777 }),
+            "{err:?}"
+        );
+        assert_eq!(
+            stream.consumed,
+            FrameHeader::LEN + 2000,
+            "at the next frame"
+        );
+        let tick = FrameReader::new().read_set_local::<Inbound, _>(&mut stream, &mut local);
+        assert!(matches!(tick, Ok(Inbound::Tick(t)) if *t == TICK));
+    }
+
+    // Cut inside the skipped payload: the count covers the whole payload.
+    let mut stream = ChunkedReader::new(&wire[..FrameHeader::LEN + 1500], vec![300]);
+    let err = Inbound::read_from_local(&mut stream, &mut local).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            FrameError::Truncated {
+                section: FrameSection::Payload,
+                expected: 2000,
+                received: 1500
+            }
+        ),
+        "{err:?}"
+    );
+
+    // Too long is refused before skipping too.
+    let reader = FrameReader::new().with_max_payload(1000);
+    let mut stream = ChunkedReader::new(&wire, vec![64]);
+    let err = reader
+        .read_set::<Inbound, _>(&mut stream, &pools)
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        FrameError::TooLarge {
+            payload_len: 2000,
+            max_payload: 1000
+        }
+    ));
+    assert_eq!(stream.consumed, FrameHeader::LEN);
+}
+
 /// Fails every read with `kind`, after handing out `good` bytes of `bytes`.
 struct FailingReader<'a> {
     bytes: &'a [u8],

@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::frame::error::{FrameError, FrameSection};
 use crate::frame::header::FrameHeader;
+use crate::frame::message_set::MessageSet;
 use crate::frame::pooled_frame::Frame;
 use crate::frame::read::FrameReader;
 use crate::frame::write::header_for_len;
@@ -74,6 +75,29 @@ impl FrameReader {
     }
 }
 
+impl FrameReader {
+    /// [`read_set`](FrameReader::read_set) over an [`AsyncRead`]: reads one frame and decodes it
+    /// as a member of `S`, skipping frames of other types without taking a slot.
+    ///
+    /// # Errors
+    ///
+    /// As [`FrameReader::read_set`].
+    pub async fn read_set_async<S, R>(&self, reader: &mut R, pools: &Pools) -> Result<S, FrameError>
+    where
+        S: MessageSet,
+        R: AsyncRead + Unpin + ?Sized,
+    {
+        let header = read_header_async(reader).await?;
+        let len = self.check_len(header)?;
+        if !S::TYPE_IDS.contains(&header.type_id) {
+            return Err(skip_payload_async(reader, len, header.type_id).await);
+        }
+        let mut payload = pools.allocate_bytes(len)?;
+        read_section_async(reader, &mut payload, FrameSection::Payload).await?;
+        S::decode(Frame::new(header, payload))
+    }
+}
+
 /// Reads one frame from an [`AsyncRead`] into a slot of `pools`, payloads up to 16 KiB.
 ///
 /// # Errors
@@ -132,6 +156,32 @@ where
     let mut bytes = [0u8; FrameHeader::LEN];
     read_section_async(reader, &mut bytes, FrameSection::Header).await?;
     Ok(FrameHeader::from_bytes(bytes))
+}
+
+/// Async twin of the blocking `skip_payload`: discard an unknown frame's payload via the stack.
+async fn skip_payload_async<R>(reader: &mut R, mut len: usize, type_id: u16) -> FrameError
+where
+    R: AsyncRead + Unpin + ?Sized,
+{
+    let expected = len;
+    let mut scratch = [0u8; 1024];
+    while len > 0 {
+        let chunk = len.min(scratch.len());
+        if let Err(error) =
+            read_section_async(reader, &mut scratch[..chunk], FrameSection::Payload).await
+        {
+            return match error {
+                FrameError::Truncated { received, .. } => FrameError::Truncated {
+                    section: FrameSection::Payload,
+                    expected,
+                    received: expected - len + received,
+                },
+                other => other,
+            };
+        }
+        len -= chunk;
+    }
+    FrameError::UnknownTypeId { type_id }
 }
 
 /// Async twin of the blocking `read_section`: fill `buf` or report how far the stream got.

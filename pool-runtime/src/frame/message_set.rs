@@ -63,14 +63,15 @@ pub trait MessageSet: Sized {
     fn decode(frame: Frame) -> Result<Self, FrameError>;
 
     /// Reads one frame (payloads up to [`FrameReader::DEFAULT_MAX_PAYLOAD`]) into a slot of
-    /// `pools` and decodes it.
+    /// `pools` and decodes it; a frame of another type is skipped without taking a slot
+    /// ([`FrameReader::read_set`]).
     ///
     /// # Errors
     ///
-    /// Those of [`FrameReader::read`] and of [`decode`](Self::decode). After an
-    /// `UnknownTypeId` or `LengthMismatch` the stream is at the next frame, so reading can go on.
+    /// Those of [`FrameReader::read_set`]. After an `UnknownTypeId` or `LengthMismatch` the
+    /// stream is at the next frame, so reading can go on.
     fn read_from<R: Read + ?Sized>(reader: &mut R, pools: &Pools) -> Result<Self, FrameError> {
-        Self::decode(FrameReader::new().read(reader, pools)?)
+        FrameReader::new().read_set(reader, pools)
     }
 
     /// [`read_from`](Self::read_from) with the slot from a single-writer [`LocalPools`].
@@ -82,7 +83,7 @@ pub trait MessageSet: Sized {
         reader: &mut R,
         pools: &mut LocalPools,
     ) -> Result<Self, FrameError> {
-        Self::decode(FrameReader::new().read_local(reader, pools)?)
+        FrameReader::new().read_set_local(reader, pools)
     }
 
     /// `true` when some member has `type_id`.

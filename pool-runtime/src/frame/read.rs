@@ -5,6 +5,7 @@ use std::io::{self, Read};
 use crate::class::SizeClass;
 use crate::frame::error::{FrameError, FrameSection};
 use crate::frame::header::FrameHeader;
+use crate::frame::message_set::MessageSet;
 use crate::frame::pooled_frame::Frame;
 use crate::{LocalPools, PoolError, PooledBytes, Pools};
 
@@ -102,7 +103,7 @@ impl FrameReader {
         reader: &mut R,
         pools: &Pools,
     ) -> Result<Frame, FrameError> {
-        self.read_with(reader, |len| pools.allocate_bytes(len))
+        self.read_with(reader, None, |len| pools.allocate_bytes(len))
     }
 
     /// [`read`](Self::read) with the payload slot from a single-writer [`LocalPools`].
@@ -116,7 +117,50 @@ impl FrameReader {
         reader: &mut R,
         pools: &mut LocalPools,
     ) -> Result<Frame, FrameError> {
-        self.read_with(reader, |len| pools.allocate_bytes(len))
+        self.read_with(reader, None, |len| pools.allocate_bytes(len))
+    }
+
+    /// Reads one frame and decodes it as a member of the message set `S`.
+    ///
+    /// A frame whose type id is not in `S::TYPE_IDS` is skipped without reserving a slot (its
+    /// payload is read and discarded through a stack buffer), so it costs no slot and cannot
+    /// exhaust a class `S` does not configure; the stream is then at the next frame.
+    ///
+    /// # Examples
+    ///
+    /// See [`MessageSet`].
+    ///
+    /// # Errors
+    ///
+    /// Those of [`read`](Self::read) (a payload longer than the maximum is `TooLarge` whatever its
+    /// type id), [`FrameError::UnknownTypeId`] for a skipped frame, and those of
+    /// [`MessageSet::decode`]. A member's type id with a payload length in a class the pools lack
+    /// is a [`FrameError::Pool`], like any other exhausted class.
+    #[inline]
+    pub fn read_set<S, R>(&self, reader: &mut R, pools: &Pools) -> Result<S, FrameError>
+    where
+        S: MessageSet,
+        R: Read + ?Sized,
+    {
+        S::decode(self.read_with(reader, Some(S::TYPE_IDS), |len| pools.allocate_bytes(len))?)
+    }
+
+    /// [`read_set`](Self::read_set) with the payload slot from a single-writer [`LocalPools`].
+    ///
+    /// # Errors
+    ///
+    /// As [`read_set`](Self::read_set).
+    #[inline]
+    pub fn read_set_local<S, R>(
+        &self,
+        reader: &mut R,
+        pools: &mut LocalPools,
+    ) -> Result<S, FrameError>
+    where
+        S: MessageSet,
+        R: Read + ?Sized,
+    {
+        S::decode(self.read_with(reader, Some(S::TYPE_IDS), |len| pools.allocate_bytes(len))?)
     }
 
     /// Checks an announced payload length against the maximum, before anything is reserved.
@@ -132,9 +176,15 @@ impl FrameReader {
         Ok(len)
     }
 
-    /// The whole read with the slot source abstracted: header, length check, reserve, payload.
+    /// The whole read with the slot source abstracted: header, length check, type id filter
+    /// (`known`: skip any other id), reserve, payload.
     #[inline]
-    fn read_with<R, A>(&self, reader: &mut R, allocate: A) -> Result<Frame, FrameError>
+    fn read_with<R, A>(
+        &self,
+        reader: &mut R,
+        known: Option<&[u16]>,
+        allocate: A,
+    ) -> Result<Frame, FrameError>
     where
         R: Read + ?Sized,
         A: FnOnce(usize) -> Result<PooledBytes, PoolError>,
@@ -143,6 +193,11 @@ impl FrameReader {
         read_section(reader, &mut header_bytes, FrameSection::Header)?;
         let header = FrameHeader::from_bytes(header_bytes);
         let len = self.check_len(header)?;
+        if let Some(known) = known
+            && !known.contains(&header.type_id)
+        {
+            return Err(skip_payload(reader, len, header.type_id));
+        }
         let mut payload = allocate(len)?;
         // On error `payload` drops here and its slot goes back to the pool.
         read_section(reader, &mut payload, FrameSection::Payload)?;
@@ -177,6 +232,30 @@ pub fn read_frame_local<R: Read + ?Sized>(
     pools: &mut LocalPools,
 ) -> Result<Frame, FrameError> {
     FrameReader::new().read_local(reader, pools)
+}
+
+/// Reads and discards a `len`-byte payload of an unknown type through a stack buffer (no slot,
+/// no heap), returning the error to report: `UnknownTypeId`, or what cut the skip short.
+#[cold]
+#[inline(never)]
+fn skip_payload<R: Read + ?Sized>(reader: &mut R, mut len: usize, type_id: u16) -> FrameError {
+    let expected = len;
+    let mut scratch = [0u8; 1024];
+    while len > 0 {
+        let chunk = len.min(scratch.len());
+        if let Err(error) = read_section(reader, &mut scratch[..chunk], FrameSection::Payload) {
+            return match error {
+                FrameError::Truncated { received, .. } => FrameError::Truncated {
+                    section: FrameSection::Payload,
+                    expected,
+                    received: expected - len + received,
+                },
+                other => other,
+            };
+        }
+        len -= chunk;
+    }
+    FrameError::UnknownTypeId { type_id }
 }
 
 /// Fills `buf` from `reader`, looping over short reads and retrying `Interrupted`; a premature end
