@@ -67,8 +67,8 @@ pub struct PoolConfig {
 }
 
 impl PoolConfig {
-    /// The largest capacity a class may have (16 777 216 slots).
-    pub const MAX_CLASS_CAPACITY: usize = 1 << 24;
+    /// The largest capacity a class may have (16 777 215 slots).
+    pub const MAX_CLASS_CAPACITY: usize = (1 << 24) - 1;
 
     /// Slots per class in [`PoolConfig::default()`], `XS` first.
     pub const DEFAULT_CAPACITIES: [usize; SizeClass::COUNT] = [4096, 2048, 512, 128, 32];

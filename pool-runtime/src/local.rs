@@ -109,6 +109,32 @@ impl CandidateRing {
         Some(index)
     }
 
+    /// The oldest candidate; the ring must not be empty.
+    #[inline(always)]
+    fn front(&self) -> u32 {
+        debug_assert!(self.len != 0);
+        // SAFETY: `head < indices.len()` always (it wraps to 0 on reaching the length).
+        unsafe { *self.indices.get_unchecked(self.head) }
+    }
+
+    /// Moves the front index to the back (it was just claimed: it is the oldest again last).
+    #[inline(always)]
+    fn rotate_front_to_back(&mut self) {
+        let capacity = self.indices.len();
+        if self.len != capacity {
+            let mut tail = self.head + self.len;
+            if tail >= capacity {
+                tail -= capacity;
+            }
+            self.indices[tail] = self.indices[self.head];
+        }
+        // With the ring full, the back is the front's own position: nothing to move.
+        self.head += 1;
+        if self.head == capacity {
+            self.head = 0;
+        }
+    }
+
     #[inline(always)]
     fn push_back(&mut self, index: u32) {
         let mut tail = self.head + self.len;
@@ -130,11 +156,13 @@ impl LocalClass {
     /// The fast path: the oldest candidates, parking busy ones.
     #[inline(always)]
     fn claim_from_candidates(&mut self) -> Option<u32> {
-        while let Some(index) = self.candidates.pop_front() {
+        while self.candidates.len != 0 {
+            let index = self.candidates.front();
             if self.arena().try_claim_by_owner(index) {
-                self.candidates.push_back(index);
+                self.candidates.rotate_front_to_back();
                 return Some(index);
             }
+            self.candidates.pop_front();
             self.parked.push(index);
         }
         None
@@ -203,7 +231,7 @@ impl LocalPools {
     ///
     /// [`PoolError::Exhausted`] when every slot of the class is in use and its policy is
     /// [`Overflow::Fail`]. With [`Overflow::Heap`] the message goes to the heap instead.
-    #[inline]
+    #[inline(always)]
     pub fn allocate<T: PooledMessage>(&mut self, value: T) -> Result<RingPtr<T>, PoolError> {
         let (arena, index) = self.claim(T::CLASS)?;
         // SAFETY: `claim` returns a live arena of `T::CLASS` and a slot it claimed for us alone;

@@ -89,8 +89,9 @@ impl<T: PooledMessage> RingPtr<T> {
         refcount(this.arena().state(this.index()).load(Ordering::Acquire)) as usize
     }
 
-    /// The slot's generation: how many earlier occupants it had (wrapping at 2³²). A reused slot
-    /// shows a different generation than its previous message.
+    /// The slot's generation: how many messages it has held, this one included (1 for a fresh
+    /// slot's first message, wrapping at 2³²). A reused slot shows a different generation than its
+    /// previous message.
     pub fn generation(this: &Self) -> u32 {
         // Relaxed: the generation cannot change while we hold a reference.
         generation(this.arena().state(this.index()).load(Ordering::Relaxed))

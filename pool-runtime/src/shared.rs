@@ -65,9 +65,10 @@ unsafe impl Send for Pools {}
 unsafe impl Sync for Pools {}
 
 /// Relaxed statistics of one `Pools` class.
+///
+/// Allocations are not counted here: the free list's tag counts pops.
 #[derive(Default)]
 struct SharedCounters {
-    allocations: AtomicU64,
     exhausted: AtomicU64,
     heap_fallbacks: AtomicU64,
     high_water: AtomicUsize,
@@ -179,10 +180,6 @@ impl Pools {
             let arena_ref = unsafe { arena.as_ref() };
             if let Some(index) = arena_ref.free_stack().pop() {
                 arena_ref.claim_popped(index);
-                // Relaxed: a statistic.
-                self.counters[class.index()]
-                    .allocations
-                    .fetch_add(1, Ordering::Relaxed);
                 return Ok((arena, index));
             }
         }
@@ -212,8 +209,9 @@ impl Pools {
         for class in SizeClass::ALL {
             let counters = &self.counters[class.index()];
             // SAFETY: our arenas live until `Pools::drop`.
-            let in_use =
-                self.arenas[class.index()].map_or(0, |a| unsafe { a.as_ref() }.count_in_use());
+            let arena = self.arenas[class.index()].map(|a| unsafe { a.as_ref() });
+            let in_use = arena.map_or(0, Arena::count_in_use);
+            let allocations = arena.map_or(0, |a| a.free_stack().pops());
             // Relaxed: statistics.
             let high_water = counters
                 .high_water
@@ -223,7 +221,7 @@ impl Pools {
                 capacity: self.config.capacity(class),
                 in_use,
                 high_water,
-                allocations: counters.allocations.load(Ordering::Relaxed),
+                allocations,
                 exhausted: counters.exhausted.load(Ordering::Relaxed),
                 heap_fallbacks: counters.heap_fallbacks.load(Ordering::Relaxed),
             };

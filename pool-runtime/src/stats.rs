@@ -27,7 +27,8 @@ pub struct ClassStats {
     /// class (a `LocalPools` then knows how many slots it found busy), or `capacity` once the class
     /// was exhausted. A sampled peak, not a precise one.
     pub high_water: usize,
-    /// Successful allocations from the class's slots.
+    /// Successful allocations from the class's slots (for a [`Pools`](crate::Pools), counted by
+    /// its free list's tag, modulo 2⁴⁰).
     pub allocations: u64,
     /// Allocations that found the class full (whether they then failed or went to the heap).
     pub exhausted: u64,

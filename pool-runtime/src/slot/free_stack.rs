@@ -1,24 +1,40 @@
 //! The lock-free free list of a `Pools` arena: a Treiber stack of slot indices whose head carries a
-//! 32-bit tag bumped by every push and pop, so a pop that read a head and its successor, was
-//! preempted while others popped and pushed the same head back, fails its compare-exchange instead
-//! of installing a stale successor (ABA).
+//! 40-bit tag bumped by every pop, so a pop that read a head and its successor, was preempted while
+//! others popped and pushed the same head back, fails its compare-exchange instead of installing a
+//! stale successor (ABA). Any interleaving that brings the same index back to the top includes at
+//! least one pop, so bumping on pops alone suffices; the tag then doubles as the allocation
+//! counter (modulo 2⁴⁰), sparing the allocation path a separate atomic increment.
 
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{AtomicU32, AtomicU64, Ordering};
 
-/// No slot: the end of the list.
-const NIL: u32 = u32::MAX;
+/// Bits of the head word holding the top index.
+const INDEX_BITS: u32 = 24;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
+/// No slot: the end of the list. Capacities are below it (`PoolConfig::MAX_CLASS_CAPACITY`).
+const NIL: u32 = INDEX_MASK as u32;
+const _: () = assert!(crate::PoolConfig::MAX_CLASS_CAPACITY <= NIL as usize);
 
-/// Head word: `tag << 32 | index`.
+/// Head word: `tag << 24 | index`.
 #[inline(always)]
-const fn pack(tag: u32, index: u32) -> u64 {
-    ((tag as u64) << 32) | index as u64
+const fn pack(tag: u64, index: u32) -> u64 {
+    (tag << INDEX_BITS) | index as u64
+}
+
+#[inline(always)]
+const fn top_of(head: u64) -> u32 {
+    (head & INDEX_MASK) as u32
+}
+
+#[inline(always)]
+const fn tag_of(head: u64) -> u64 {
+    head >> INDEX_BITS
 }
 
 /// A stack of slot indices `< capacity`, each present at most once.
 pub(crate) struct FreeStack {
-    /// `tag:32 | top index:32` (`NIL` when empty).
+    /// `tag:40 | top index:24` (`NIL` when empty); the tag counts pops.
     head: CachePadded<AtomicU64>,
     /// `links[i]`: the index below `i` while `i` is on the stack. Atomic because a pop may read the
     /// link of a node another thread has just popped and is pushing again (the tag then rejects
@@ -56,13 +72,20 @@ impl FreeStack {
         }
     }
 
+    /// The tag a pop installs.
     #[inline(always)]
-    fn next_tag(&self, head: u64) -> u32 {
+    fn popped_tag(&self, head: u64) -> u64 {
         #[cfg(loom)]
         if self.untagged {
-            return (head >> 32) as u32;
+            return tag_of(head);
         }
-        ((head >> 32) as u32).wrapping_add(1)
+        tag_of(head).wrapping_add(1)
+    }
+
+    /// The number of successful pops so far (modulo 2⁴⁰).
+    pub(crate) fn pops(&self) -> u64 {
+        // Relaxed: a statistic.
+        tag_of(self.head.load(Ordering::Relaxed))
     }
 
     /// Takes the top index, or `None` when the stack is empty.
@@ -71,14 +94,14 @@ impl FreeStack {
         // Acquire: see the link the pusher of this head wrote before its Release CAS.
         let mut head = self.head.load(Ordering::Acquire);
         loop {
-            let top = head as u32;
+            let top = top_of(head);
             if top == NIL {
                 return None;
             }
             // Relaxed: ordered by the Acquire load of `head`; if another thread popped and pushed
             // `top` in between, the value may be stale, but then the tag differs and the CAS fails.
             let below = self.links[top as usize].load(Ordering::Relaxed);
-            let new_head = pack(self.next_tag(head), below);
+            let new_head = pack(self.popped_tag(head), below);
             // Success Acquire: the slot's previous drop (which pushed it) happens before our use.
             // Failure Acquire: we read a new head's link next.
             match self.head.compare_exchange_weak(
@@ -100,8 +123,8 @@ impl FreeStack {
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             // Relaxed: published by the Release CAS that makes `index` the head.
-            self.links[index as usize].store(head as u32, Ordering::Relaxed);
-            let new_head = pack(self.next_tag(head), index);
+            self.links[index as usize].store(top_of(head), Ordering::Relaxed);
+            let new_head = pack(tag_of(head), index);
             // Release: the link above, and the slot's freeing (state word, payload reads), happen
             // before any pop that takes `index`.
             match self.head.compare_exchange_weak(
@@ -121,7 +144,7 @@ impl FreeStack {
     pub(crate) fn count_without_pops(&self, limit: usize) -> usize {
         // Acquire: pairs with the pushes' Release CAS, making their links (and their slot's
         // freeing) visible.
-        let mut at = self.head.load(Ordering::Acquire) as u32;
+        let mut at = top_of(self.head.load(Ordering::Acquire));
         let mut count = 0;
         while at != NIL && count <= limit {
             count += 1;

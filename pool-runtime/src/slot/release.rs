@@ -51,7 +51,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     let state = arena_ref.state(index);
     // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
     // slot is reused.
-    let mut current = state.load(Ordering::Acquire);
+    let current = state.load(Ordering::Acquire);
     let was_last = if is_sole_without_weak(current) {
         // Sole holder and no weak handle this occupancy: no other thread can access this word
         // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
@@ -61,25 +61,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         state.store(freed(current), free_store_ordering());
         true
     } else {
-        loop {
-            let last = refcount(current) == 1;
-            let next = if last { freed(current) } else { current - 1 };
-            if last {
-                arena_ref.poison_slot(index);
-            }
-            // Success AcqRel: Release publishes our payload reads; Acquire (when last) orders the
-            // other holders' drops before reuse. Failure Acquire: we may retry as the last.
-            match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => break last,
-                Err(actual) => {
-                    if last {
-                        // An upgrade won the race: the slot stays alive.
-                        arena_ref.unpoison_slot(index);
-                    }
-                    current = actual;
-                }
-            }
-        }
+        release_shared_reference(arena_ref, index)
     };
     if !was_last {
         return;
@@ -95,6 +77,53 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     if orphaned && kind != ArenaKind::Heap {
         orphans::sweep();
     }
+}
+
+/// The drop of a reference that may not be the only one, or whose occupancy has weak handles: a
+/// read-modify-write. Returns whether it was the last.
+#[inline(always)]
+fn release_shared_reference(arena: &Arena, index: u32) -> bool {
+    let state = arena.state(index);
+    if cfg!(ringpool_asan) {
+        // Under ASan the slot must be poisoned *before* it becomes free (the owner may claim and
+        // unpoison it at once), so the last drop is decided by a compare-exchange first.
+        let mut current = state.load(Ordering::Relaxed);
+        loop {
+            let last = refcount(current) == 1;
+            if last {
+                arena.poison_slot(index);
+            }
+            // AcqRel on success: Release publishes our reads, Acquire (when last) orders the
+            // other holders' drops before the reuse.
+            match state.compare_exchange_weak(
+                current,
+                current - 1,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return last,
+                Err(actual) => {
+                    if last {
+                        arena.unpoison_slot(index);
+                    }
+                    current = actual;
+                }
+            }
+        }
+    }
+    // Release: our reads of the payload happen before the last holder frees the slot. The
+    // generation is bumped at the next claim, so the word left behind (refcount 0) is free
+    // whoever else races us: upgrades fail on refcount 0, and only the last drop sees 1 here.
+    let previous = state.fetch_sub(1, Ordering::Release);
+    if refcount(previous) != 1 {
+        return false;
+    }
+    // Acquire (a load rather than a fence, which ThreadSanitizer misreports): every other
+    // holder's Release decrement happens before the slot's reuse, which our caller may publish
+    // (a free-list push) or which the owner's Acquire claim synchronises with through this word's
+    // release sequence.
+    state.load(Ordering::Acquire);
+    true
 }
 
 /// Gives up one keepalive reference (a weak handle's, or a heap arena's strong side's).

@@ -7,12 +7,17 @@
 //! +----------------+----+------------------------+
 //! ```
 //!
-//! - `refcount == 0`: the slot is free. Its generation is already the next occupant's.
+//! - `refcount == 0`: the slot is free. It keeps the generation of its last occupant.
 //! - `W`: a weak handle was made during this occupancy. While it is clear and the refcount is 1,
 //!   the sole holder is the only thread that can touch the word, so its drop may free with a plain
 //!   store instead of a read-modify-write.
-//! - `generation`: bumped by the last drop (wrapping after 2³² reuses of one slot), so a weak
-//!   handle of an earlier occupant compares unequal in the same atomic word as the refcount.
+//! - `generation`: bumped when the slot is claimed for a new occupant (wrapping after 2³² reuses of
+//!   one slot). A weak handle stores its occupant's generation; `upgrade` succeeds only on a word
+//!   with that generation *and* a non-zero refcount, checked and incremented by one
+//!   compare-exchange. Once the occupant's last handle is gone the refcount is 0 (upgrade fails),
+//!   and once the slot is reused the generation differs (upgrade fails). Bumping at claim rather
+//!   than at the last drop lets a drop that is not the sole holder use a plain `fetch_sub`: the
+//!   last one leaves a free word behind whatever races it.
 
 /// Bits of the refcount.
 pub(crate) const REFCOUNT_MASK: u64 = (1 << 31) - 1;
@@ -41,16 +46,17 @@ pub(crate) const fn is_sole_without_weak(state: u64) -> bool {
     state & (REFCOUNT_MASK | WEAK_FLAG) == 1
 }
 
-/// The word after the last reference of `state` is dropped: next generation, free, flag clear.
+/// The word after the sole holder (`state`: refcount 1, no weak) drops it: same generation, free.
 #[inline(always)]
 pub(crate) const fn freed(state: u64) -> u64 {
-    (generation(state).wrapping_add(1) as u64) << 32
+    state & !(REFCOUNT_MASK | WEAK_FLAG)
 }
 
-/// The word of a free slot (`state`) once claimed by an allocation: same generation, refcount 1.
+/// The word of a free slot (`state`) once claimed by an allocation: next generation, refcount 1,
+/// no weak handle yet.
 #[inline(always)]
 pub(crate) const fn claimed(state: u64) -> u64 {
-    (state & !(REFCOUNT_MASK | WEAK_FLAG)) | 1
+    ((generation(state).wrapping_add(1) as u64) << 32) | 1
 }
 
 /// Aborts the process: a refcount past [`MAX_REFCOUNT`] means leaked clones by the hundred million,
@@ -69,18 +75,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn freed_bumps_generation_and_clears_everything_else() {
-        let s = (7u64 << 32) | WEAK_FLAG | 1;
-        assert_eq!(generation(freed(s)), 8);
+    fn freed_keeps_generation_and_clears_everything_else() {
+        let s = (7u64 << 32) | 1;
+        assert_eq!(generation(freed(s)), 7);
         assert_eq!(refcount(freed(s)), 0);
-        assert_eq!(freed(s) & WEAK_FLAG, 0);
-        assert_eq!(generation(freed(u64::MAX << 32)), 0, "generation wraps");
+        assert_eq!(freed(s | WEAK_FLAG) & WEAK_FLAG, 0);
     }
 
     #[test]
-    fn claimed_keeps_generation_sets_refcount_one() {
-        let free = 9u64 << 32;
-        assert_eq!(claimed(free), (9u64 << 32) | 1);
+    fn claimed_bumps_generation_sets_refcount_one() {
+        let free = (9u64 << 32) | WEAK_FLAG;
+        assert_eq!(claimed(free), (10u64 << 32) | 1);
+        assert_eq!(generation(claimed(u64::MAX << 32)), 0, "generation wraps");
         assert!(is_sole_without_weak(claimed(free)));
         assert!(!is_sole_without_weak(claimed(free) | WEAK_FLAG));
         assert!(!is_sole_without_weak(claimed(free) + 1));
