@@ -320,7 +320,7 @@ fn debug_shows_value_and_slot_facts() {
     for needle in [
         "price: 5",
         "class: XS",
-        "generation: 0",
+        "generation: 1",
         "ref_count: 1",
         "heap: false",
     ] {
