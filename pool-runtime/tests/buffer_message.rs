@@ -2,6 +2,8 @@
 //! typed views.
 #![cfg(not(loom))]
 
+mod common;
+
 use std::io::Write;
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
@@ -224,8 +226,18 @@ fn frames_can_be_assembled_in_a_buffer() {
     );
 }
 
+/// Property-test cases: `full`, shrunk by `RINGPOOL_STRESS_SCALE` (valgrind, sanitizers) and to
+/// a couple under Miri.
+fn cases(full: usize) -> u32 {
+    if cfg!(miri) {
+        2
+    } else {
+        common::scaled(full, 4) as u32
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(cases(48)))]
 
     #[test]
     fn contents_survive_any_sequence_of_appends(

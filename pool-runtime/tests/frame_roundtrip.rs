@@ -2,6 +2,7 @@
 //! and corrupted streams give typed errors, never panics or leaked slots.
 #![cfg(not(loom))]
 
+mod common;
 mod frame_support;
 
 use frame_support::{Book, ChunkedReader, Inbound, Sent, Snapshot, Swap, Tick};
@@ -91,8 +92,18 @@ fn pools() -> Pools {
     )
 }
 
+/// Property-test cases: `full`, shrunk by `RINGPOOL_STRESS_SCALE` (valgrind, sanitizers) and to
+/// a couple under Miri.
+fn cases(full: usize) -> u32 {
+    if cfg!(miri) {
+        2
+    } else {
+        common::scaled(full, 4) as u32
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases(64)))]
 
     #[test]
     fn typed_messages_round_trip(
