@@ -287,7 +287,9 @@ fn cross_thread<M: Send + 'static>(
                     consume(m);
                     left -= 1;
                 }
-                None => std::hint::spin_loop(),
+                // Yield rather than spin: on a busy machine with few cores a spinning consumer
+                // would hold the core the producer needs.
+                None => std::thread::yield_now(),
             }
         }
     });
@@ -299,7 +301,7 @@ fn cross_thread<M: Send + 'static>(
                 Ok(()) => break,
                 Err(back) => {
                     m = back;
-                    std::hint::spin_loop();
+                    std::thread::yield_now();
                 }
             }
         }
@@ -330,7 +332,7 @@ fn cross_thread_free(c: &mut Criterion) {
                     if let Ok(p) = local.allocate(Msg256::make(i)) {
                         break p;
                     }
-                    std::hint::spin_loop();
+                    std::thread::yield_now();
                 },
                 |p| {
                     black_box(p.first());
@@ -347,7 +349,7 @@ fn cross_thread_free(c: &mut Criterion) {
                     if let Ok(p) = pools.allocate(Msg256::make(i)) {
                         break p;
                     }
-                    std::hint::spin_loop();
+                    std::thread::yield_now();
                 },
                 |p| {
                     black_box(p.first());
@@ -368,8 +370,8 @@ fn cross_thread_free(c: &mut Criterion) {
                         MiBox(p)
                     }
                 },
-                // SAFETY: the block is live and initialised until the MiBox drops.
                 |m| {
+                    // SAFETY: the block is live and initialised until the MiBox drops.
                     black_box(unsafe { (*m.0).first() });
                 },
             )

@@ -132,7 +132,9 @@ impl PooledBytes {
     /// # struct Quote { bid: u32, ask: u32 }
     /// let pools = Pools::new(PoolConfig::default());
     /// let wrong = pools.allocate_bytes(7).unwrap();
-    /// let back = wrong.into_message::<Quote>().unwrap_err();
+    /// let Err(back) = wrong.into_message::<Quote>() else {
+    ///     panic!("7 bytes are not a Quote");
+    /// };
     /// assert_eq!(back.len(), 7);
     /// ```
     pub fn into_message<T: PooledMessage>(self) -> Result<RingPtr<T>, PooledBytes> {

@@ -32,7 +32,7 @@ use crate::stats::{ClassStats, PoolStats};
 /// use pool_runtime::bytemuck::{Pod, Zeroable};
 /// use pool_runtime::{LocalPools, PoolConfig, PoolError, PooledMessage, SizeClass};
 ///
-/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[derive(Clone, Copy, Debug, Pod, Zeroable, PooledMessage)]
 /// #[bytemuck(crate = "pool_runtime::bytemuck")]
 /// #[repr(C)]
 /// struct Tick {

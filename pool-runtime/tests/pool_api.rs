@@ -1,5 +1,5 @@
-#![cfg(not(loom))]
 //! Behaviour of `LocalPools`, `Pools`, `RingPtr` and `WeakRingPtr` through the public API.
+#![cfg(not(loom))]
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
 use pool_runtime::{

@@ -1,5 +1,5 @@
-#![cfg(not(loom))]
 //! `PooledBytes`: classes, heap fallback, stale bytes, in-place conversion to a message.
+#![cfg(not(loom))]
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
 use pool_runtime::{

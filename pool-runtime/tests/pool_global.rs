@@ -1,5 +1,5 @@
-#![cfg(not(loom))]
 //! `configure_global` / `allocate_from_pool`: one process, so one test function orders the steps.
+#![cfg(not(loom))]
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
 use pool_runtime::{

@@ -1,6 +1,6 @@
-#![cfg(not(loom))]
 //! After warm-up, allocate / clone / drop / downgrade / upgrade perform no heap allocation: a
 //! counting global allocator sees none.
+#![cfg(not(loom))]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,5 +1,5 @@
-#![cfg(not(loom))]
 //! Refcount overflow aborts the process (like `Arc`), checked in a child process.
+#![cfg(not(loom))]
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
 use pool_runtime::{LocalPools, PoolConfig, PooledMessage, Pools, RingPtr};

@@ -1,7 +1,7 @@
-#![cfg(not(loom))]
 //! Stress: millions of allocate / clone / cross-thread drop operations on both allocators, with
 //! content checks; at the end nothing is in use and the full capacity allocates again.
 //! Sized with `RINGPOOL_STRESS_SCALE` (see `common::scaled`).
+#![cfg(not(loom))]
 
 mod common;
 

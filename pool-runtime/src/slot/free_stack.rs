@@ -64,7 +64,7 @@ impl FreeStack {
     }
 
     /// loom negative control: the same stack without ABA protection.
-    #[cfg(loom)]
+    #[cfg(all(loom, test))]
     pub(crate) fn full_untagged_for_negative_control(capacity: u32) -> Self {
         FreeStack {
             untagged: true,

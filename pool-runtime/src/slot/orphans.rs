@@ -102,6 +102,7 @@ pub(crate) fn sweep_if_any() {
 }
 
 /// The number of registered, not yet reclaimed arenas (for tests).
+#[cfg(any(not(loom), test))]
 pub(crate) fn registered() -> usize {
     with_registry(|list| list.len())
 }
