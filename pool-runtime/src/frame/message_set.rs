@@ -70,6 +70,7 @@ pub trait MessageSet: Sized {
     ///
     /// Those of [`FrameReader::read_set`]. After an `UnknownTypeId` or `LengthMismatch` the
     /// stream is at the next frame, so reading can go on.
+    #[inline]
     fn read_from<R: Read + ?Sized>(reader: &mut R, pools: &Pools) -> Result<Self, FrameError> {
         FrameReader::new().read_set(reader, pools)
     }
@@ -79,6 +80,7 @@ pub trait MessageSet: Sized {
     /// # Errors
     ///
     /// As [`read_from`](Self::read_from).
+    #[inline]
     fn read_from_local<R: Read + ?Sized>(
         reader: &mut R,
         pools: &mut LocalPools,
