@@ -8,7 +8,7 @@ use crossbeam_utils::CachePadded;
 
 use super::free_stack::FreeStack;
 use super::poison;
-use super::state::{claimed, refcount};
+use super::state::{claimed, is_free, refcount};
 use crate::class::{SLOT_ALIGN, SizeClass};
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -192,7 +192,7 @@ impl Arena {
     pub(crate) fn all_slots_free(&self) -> bool {
         self.states
             .iter()
-            .all(|s| refcount(s.load(Ordering::Acquire)) == 0)
+            .all(|s| is_free(s.load(Ordering::Acquire)))
     }
 
     /// The owner of a `Local` arena claims slot `index` if it is free.
@@ -204,7 +204,7 @@ impl Arena {
         // Acquire: pairs with the Release that freed the slot, so every access of its previous
         // holders happens before the new value is written.
         let current = state.load(Ordering::Acquire);
-        if refcount(current) != 0 {
+        if !is_free(current) {
             return false;
         }
         // Relaxed store: while the refcount is 0 nothing but the owner writes this word (a stale

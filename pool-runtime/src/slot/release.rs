@@ -4,7 +4,9 @@ use core::ptr::NonNull;
 
 use super::arena::{Arena, ArenaKind};
 use super::orphans;
-use super::state::{MAX_REFCOUNT, freed, is_sole_without_weak, refcount, refcount_overflow};
+use super::state::{
+    MAX_REFCOUNT, WEAK_FLAG, freed, is_sole_without_weak, refcount, refcount_overflow,
+};
 use crate::sync::Ordering;
 
 #[cfg(loom)]
@@ -85,29 +87,31 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 fn release_shared_reference(arena: &Arena, index: u32) -> bool {
     let state = arena.state(index);
     if cfg!(ringpool_asan) {
-        // Under ASan the slot must be poisoned *before* it becomes free (the owner may claim and
-        // unpoison it at once), so the last drop is decided by a compare-exchange first.
+        // Under ASan the slot must be poisoned before an allocation can claim (and unpoison) it,
+        // but not before we know we are the last holder (a racing upgrade would read poison). So
+        // the last drop first leaves "refcount 0 with `W` set", which `is_free` treats as busy
+        // under this cfg and which fails every upgrade (refcount 0), poisons, then clears `W`.
         let mut current = state.load(Ordering::Relaxed);
         loop {
             let last = refcount(current) == 1;
-            if last {
-                arena.poison_slot(index);
-            }
+            let next = if last {
+                (current - 1) | WEAK_FLAG
+            } else {
+                current - 1
+            };
             // AcqRel on success: Release publishes our reads, Acquire (when last) orders the
             // other holders' drops before the reuse.
-            match state.compare_exchange_weak(
-                current,
-                current - 1,
-                Ordering::AcqRel,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return last,
-                Err(actual) => {
+            match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
+                Ok(_) => {
                     if last {
-                        arena.unpoison_slot(index);
+                        arena.poison_slot(index);
+                        // Release: the poisoning happens before the claim that unpoisons. A plain
+                        // store: with refcount 0 and `W` set no one else writes this word.
+                        state.store(next & !WEAK_FLAG, Ordering::Release);
                     }
-                    current = actual;
+                    return last;
                 }
+                Err(actual) => current = actual,
             }
         }
     }

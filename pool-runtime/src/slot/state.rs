@@ -39,6 +39,18 @@ pub(crate) const fn generation(state: u64) -> u32 {
     (state >> 32) as u32
 }
 
+/// Whether a slot may be claimed by an allocation. Under `--cfg ringpool_asan` a free word with `W`
+/// set means "being poisoned by its last holder" (see `release`), so it is not free yet; without
+/// the cfg `W` may linger on a free word and is ignored.
+#[inline(always)]
+pub(crate) const fn is_free(state: u64) -> bool {
+    if cfg!(ringpool_asan) {
+        state & (REFCOUNT_MASK | WEAK_FLAG) == 0
+    } else {
+        refcount(state) == 0
+    }
+}
+
 /// Whether the holder of the only reference may free with a plain store: refcount 1, no weak
 /// handle this occupancy.
 #[inline(always)]
