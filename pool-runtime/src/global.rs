@@ -119,6 +119,13 @@ pub fn thread_pool_stats() -> Result<PoolStats, PoolError> {
     with_thread_pools(|pools| pools.stats())
 }
 
+/// Test support: how many arenas of dropped allocators still wait for their last handles (no
+/// sweep: shows whether the drops reclaimed them by themselves).
+#[doc(hidden)]
+pub fn __orphaned_arenas() -> usize {
+    crate::slot::orphans::registered()
+}
+
 /// Test support: reclaims every orphaned arena that can be, and returns how many remain.
 #[doc(hidden)]
 pub fn __sweep_orphaned_arenas() -> usize {
