@@ -42,12 +42,23 @@ fn allocate_shared_retrying(pools: &Pools, value: u64) -> RingPtr<Msg> {
     }
 }
 
-fn model(f: impl Fn() + Sync + Send + 'static) {
+/// Runs `f` under loom (preemption bound 2 unless `LOOM_MAX_PREEMPTIONS` says otherwise) and
+/// returns how many executions it explored.
+fn model(f: impl Fn() + Sync + Send + 'static) -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    let executions = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&executions);
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(2);
     }
-    builder.check(f);
+    builder.check(move || {
+        counter.fetch_add(1, Relaxed);
+        f();
+    });
+    let explored = executions.load(Relaxed);
+    eprintln!("loom: {explored} executions");
+    explored
 }
 
 /// Owner allocates, another thread reads and drops, the owner reuses the slot: the reuse write
@@ -106,6 +117,33 @@ fn loom_weak_upgrade_races_last_drop_and_reuse() {
     });
 }
 
+/// Three threads: two holders drop concurrently (read-modify-write drops, weak flag set) while a
+/// weak handle upgrades, and the owner reuses the slot as soon as it is free.
+#[test]
+fn loom_concurrent_drops_with_weak_then_reuse() {
+    let explored = model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let a = pools.allocate(Msg { value: 1 }).unwrap();
+        let b = a.clone();
+        let weak = RingPtr::downgrade(&a);
+        let t1 = thread::spawn(move || assert_eq!(a.value, 1));
+        let t2 = thread::spawn(move || {
+            if let Some(up) = weak.upgrade() {
+                assert_eq!(up.value, 1, "upgraded to a later occupant");
+            }
+        });
+        drop(b);
+        let reused = allocate_local_retrying(&mut pools, 2);
+        assert_eq!(reused.value, 2);
+        t1.join().unwrap();
+        t2.join().unwrap();
+    });
+    assert!(
+        explored > 100,
+        "the model explored only {explored} interleavings"
+    );
+}
+
 /// Two threads allocate from and free into a shared one-slot class; clone + drop across threads.
 #[test]
 fn loom_shared_allocate_clone_drop_two_threads() {
@@ -121,6 +159,30 @@ fn loom_shared_allocate_clone_drop_two_threads() {
         assert_eq!(p.value, 2);
         drop(p);
         t.join().unwrap();
+        assert_eq!(pools.stats().class(SizeClass::XS).in_use, 0);
+    });
+}
+
+/// Three threads share a two-slot class: allocate (waiting while full), read, clone, drop.
+#[test]
+fn loom_shared_three_threads_two_slots() {
+    model(|| {
+        let pools = Arc::new(Pools::new(
+            PoolConfig::empty().with_capacity(SizeClass::XS, 2),
+        ));
+        let workers: Vec<_> = (0..3u64)
+            .map(|t| {
+                let pools = Arc::clone(&pools);
+                thread::spawn(move || {
+                    let p = allocate_shared_retrying(&pools, t);
+                    let q = p.clone();
+                    assert_eq!(q.value, t);
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
         assert_eq!(pools.stats().class(SizeClass::XS).in_use, 0);
     });
 }
@@ -218,6 +280,37 @@ fn aba_schedule(stack: FreeStack) {
     }
     seen.sort_unstable();
     assert_eq!(seen, [0, 1, 2], "an index was handed out twice or lost");
+}
+
+/// Three threads pop and push on a two-slot free list: an index is never held by two at once.
+#[test]
+fn loom_free_stack_three_threads_exclusive() {
+    use crate::sync::AtomicBool;
+    use crate::sync::Ordering::{Acquire, Release};
+    model(|| {
+        let stack = Arc::new(FreeStack::full(2));
+        let held = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let stack = Arc::clone(&stack);
+                let held = Arc::clone(&held);
+                thread::spawn(move || {
+                    if let Some(i) = stack.pop() {
+                        assert!(
+                            !held[i as usize].swap(true, Acquire),
+                            "index {i} handed out twice"
+                        );
+                        held[i as usize].store(false, Release);
+                        stack.push(i);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(stack.count_without_pops(2), 2);
+    });
 }
 
 #[test]
