@@ -91,7 +91,8 @@ impl<T> InPlaceSlots<T> {
         unsafe { &*self.base.as_ptr().add(index) }
     }
 
-    /// Stores `item` as sequence `seq`; returns the item it replaces if `occupied`.
+    /// Stores `item` as sequence `seq`; returns the item it replaces if `occupied` and `T` has
+    /// drop glue (an item without it is simply overwritten).
     ///
     /// # Safety
     ///
@@ -101,12 +102,14 @@ impl<T> InPlaceSlots<T> {
     #[inline]
     pub(crate) unsafe fn replace(&self, seq: u64, item: T, occupied: bool) -> Option<T> {
         self.cell(seq).with_mut(|slot| {
-            if occupied {
+            // An item without drop glue needs no moving out: overwrite it in place (for a
+            // 256-byte `Copy` message this saves a 256-byte read per push).
+            if occupied && core::mem::needs_drop::<T>() {
                 // SAFETY: the caller guarantees exclusive access and that the slot holds an
                 // initialised item, which we move out while moving `item` in.
                 Some(unsafe { (*slot).as_mut_ptr().replace(item) })
             } else {
-                // SAFETY: exclusive access (caller); the slot holds nothing to drop.
+                // SAFETY: exclusive access (caller); the slot holds nothing that needs dropping.
                 unsafe { (*slot).write(item) };
                 None
             }
