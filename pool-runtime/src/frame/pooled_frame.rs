@@ -107,25 +107,34 @@ impl Frame {
     /// The frame (and its slot) is dropped in both cases.
     #[inline]
     pub fn decode<T: PooledMessage>(self) -> Result<RingPtr<T>, FrameError> {
-        let (type_id, actual) = (self.type_id(), self.len());
-        if type_id != T::TYPE_ID {
-            return Err(FrameError::TypeMismatch {
-                expected: T::TYPE_ID,
-                actual: type_id,
-            });
+        if self.type_id() != T::TYPE_ID || self.len() != T::SIZE {
+            return Err(self.into_mismatch(T::TYPE_ID, T::SIZE));
         }
-        let length_mismatch = FrameError::LengthMismatch {
-            type_id,
-            expected: T::SIZE,
-            actual,
-        };
-        if actual != T::SIZE {
-            return Err(length_mismatch);
-        }
+        let header = self.header;
         // `into_message` re-checks the length; with the check above it cannot fail, but if it
         // ever did the error must still be the typed one.
         self.payload
             .into_message::<T>()
-            .map_err(|_bytes| length_mismatch)
+            .map_err(|payload| Frame::new(header, payload).into_mismatch(T::TYPE_ID, T::SIZE))
+    }
+
+    /// The error for decoding this frame as a message of `type_id` and `size` bytes, which it is
+    /// not. Out of line, with the frame's drop (the slot's release) inside, so the success path
+    /// of [`decode`](Self::decode) stays small enough to inline into a `MessageSet`'s dispatch.
+    #[cold]
+    #[inline(never)]
+    fn into_mismatch(self, type_id: u16, size: usize) -> FrameError {
+        if self.type_id() != type_id {
+            FrameError::TypeMismatch {
+                expected: type_id,
+                actual: self.type_id(),
+            }
+        } else {
+            FrameError::LengthMismatch {
+                type_id,
+                expected: size,
+                actual: self.len(),
+            }
+        }
     }
 }
