@@ -24,7 +24,12 @@
 //! slot of the class its length needs, and allocates nothing on the heap for payloads up to 16 KiB.
 //! [`Frame::decode`] then turns that slot into a typed [`RingPtr<T>`](crate::RingPtr) without
 //! copying. A [`MessageSet`] (usually `#[derive(MessageSet)]`) decodes by type id into an enum of
-//! the messages an endpoint handles.
+//! the messages an endpoint handles; reading through it ([`MessageSet::read_from`],
+//! [`FrameReader::read_set`]) skips frames of other types without taking a slot.
+//!
+//! Bad input never panics and never leaks a slot; each case has its own [`FrameError`], and
+//! [`FrameReader`] documents where each leaves the stream. A reader that hands out one byte per
+//! `read` works (short reads are resumed; `Interrupted` is retried).
 //!
 //! With the `tokio` feature, [`FrameReader::read_async`] and friends do the same over
 //! `tokio::io::AsyncRead`.
