@@ -216,6 +216,10 @@ impl<'p, const INLINE: usize> MessageBuffer<'p, INLINE> {
     ///
     /// [`PoolError`] when a spill is needed and the pool has no slot of the class; the buffer is
     /// then unchanged.
+    ///
+    /// # Panics
+    ///
+    /// As [`reserve`](Self::reserve).
     pub fn extend_from_slice(&mut self, bytes: &[u8]) -> Result<(), PoolError> {
         self.reserve(bytes.len())?;
         let start = self.len;
@@ -240,6 +244,11 @@ impl<'p, const INLINE: usize> MessageBuffer<'p, INLINE> {
     /// # Errors
     ///
     /// [`PoolError`] when the pool has no slot of that class; the buffer is then unchanged.
+    ///
+    /// # Panics
+    ///
+    /// Like `Vec::reserve`, when the heap block needed above XL is larger than `isize::MAX`
+    /// bytes (e.g. `reserve(usize::MAX)`); a failed heap allocation aborts.
     pub fn reserve(&mut self, additional: usize) -> Result<(), PoolError> {
         let needed = self.len.saturating_add(additional);
         if needed <= self.capacity() {

@@ -257,3 +257,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+#[should_panic(expected = "capacity overflow")]
+fn reserving_more_than_memory_panics_like_vec() {
+    let pools = pools();
+    let mut buffer = MessageBuffer::new(&pools);
+    let _ = buffer.reserve(usize::MAX);
+}
