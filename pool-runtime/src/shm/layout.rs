@@ -63,6 +63,10 @@ pub(crate) mod word {
     pub(crate) const LAST_FRAME_START: usize = 2 * LINE_WORDS + 2;
 }
 
+/// Positions at or beyond this are treated as corruption (a real ring would need 2^62 bytes of
+/// traffic to get there); keeping cursors below it makes every position sum overflow-free.
+pub(crate) const POSITION_LIMIT: u64 = 1 << 62;
+
 /// `LAST_FRAME_START` before the first message.
 pub(crate) const NO_FRAME: u64 = u64::MAX;
 

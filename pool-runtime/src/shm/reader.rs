@@ -2,7 +2,7 @@
 
 use super::copy;
 use super::error::ShmError;
-use super::layout::{self, FRAME_HEADER_BYTES, FrameKind, NO_FRAME, word};
+use super::layout::{self, FRAME_HEADER_BYTES, FrameKind, NO_FRAME, POSITION_LIMIT, word};
 use super::liveness::{self, LockState};
 use super::region::{RingView, ShmRing};
 use crate::sync::Ordering;
@@ -273,7 +273,11 @@ impl Cursor {
         limit: u64,
     ) -> Result<Option<Message<'r>>, ShmError> {
         let capacity = view.capacity();
+        let mut landed = false;
         loop {
+            if self.state == CursorState::Overrun {
+                landed = true;
+            }
             if !self.ensure_synced(view)? {
                 return Ok(None);
             }
@@ -283,6 +287,13 @@ impl Cursor {
                 return Ok(None);
             }
             if ahead > capacity {
+                if landed {
+                    // `limit` was loaded before the newest frame's start, and a frame is never
+                    // longer than the ring, so this cannot happen in a well-formed ring.
+                    return Err(ShmError::Corrupt(
+                        "published cursor beyond the newest frame",
+                    ));
+                }
                 self.state = CursorState::Overrun;
                 continue;
             }
@@ -368,6 +379,9 @@ fn newest_frame(
         let last = view.last_frame_start();
         if last == NO_FRAME {
             return Ok(None);
+        }
+        if last >= POSITION_LIMIT {
+            return Err(ShmError::Corrupt("newest-frame cursor out of range"));
         }
         if last.wrapping_sub(not_before) > u64::MAX / 2 {
             return Err(ShmError::Corrupt("newest frame is behind the reader"));

@@ -1,7 +1,7 @@
 //! The single writer: lock acquisition, crash recovery and the claim → fill → commit path.
 
 use super::error::ShmError;
-use super::layout::{self, FRAME_HEADER_BYTES, FrameKind, NO_FRAME, word};
+use super::layout::{self, FRAME_HEADER_BYTES, FrameKind, NO_FRAME, POSITION_LIMIT, word};
 use super::liveness::{self, LockState};
 use super::region::{RingView, ShmRing};
 use crate::sync::{AtomicU64, Ordering, fence};
@@ -131,13 +131,12 @@ fn resume_point(view: RingView<'_>) -> Result<ResumePoint, ShmError> {
         if published != 0 {
             return Err(ShmError::Corrupt("bytes published but no frame recorded"));
         }
-        return Ok(ResumePoint {
-            position: 0,
-            next_seq: 0,
-            claim_floor: claim_end,
-        });
+        return resume_at(0, 0, claim_end, capacity);
     }
-    if !last.is_multiple_of(8) || layout::room_in_lap(last, capacity) < FRAME_HEADER_BYTES {
+    if last >= POSITION_LIMIT
+        || !last.is_multiple_of(8)
+        || layout::room_in_lap(last, capacity) < FRAME_HEADER_BYTES
+    {
         return Err(ShmError::Corrupt(
             "last frame start is not a frame position",
         ));
@@ -159,9 +158,23 @@ fn resume_point(view: RingView<'_>) -> Result<ResumePoint, ShmError> {
             "published cursor disagrees with the last frame",
         ));
     }
+    resume_at(position, seq.wrapping_add(1), claim_end, capacity)
+}
+
+/// A resume point, after checking that the claim cursor left behind is plausible: a dead
+/// writer's claim covers at most a padding frame and one frame beyond `position`.
+fn resume_at(
+    position: u64,
+    next_seq: u64,
+    claim_end: u64,
+    capacity: u64,
+) -> Result<ResumePoint, ShmError> {
+    if claim_end > position + 2 * capacity {
+        return Err(ShmError::Corrupt("claim cursor far beyond the last frame"));
+    }
     Ok(ResumePoint {
         position,
-        next_seq: seq.wrapping_add(1),
+        next_seq,
         claim_floor: claim_end.max(position),
     })
 }
