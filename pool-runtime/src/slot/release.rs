@@ -54,25 +54,40 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
     // slot is reused.
     let current = state.load(Ordering::Acquire);
-    let was_last = if is_sole_without_weak(current) {
+    if is_sole_without_weak(current) {
         // Sole holder and no weak handle this occupancy: no other thread can access this word
         // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
         // slot), so a plain store frees it.
         arena_ref.poison_slot(index);
         // Release: our reads of the payload happen before the next owner's write.
         state.store(freed(current), free_store_ordering());
-        true
-    } else {
-        release_shared_reference(arena_ref, index)
-    };
-    if !was_last {
+        if kind == ArenaKind::Local && !orphaned {
+            // The owner finds the slot free by its state word: nothing else to do (and the
+            // arena must not be touched again).
+            return;
+        }
+    } else if !release_shared_reference(arena_ref, index) {
         return;
     }
+    // SAFETY: we released the slot's last strong reference just above, reading `kind` and
+    // `orphaned` before.
+    unsafe { finish_last_release(arena, index, kind, orphaned) };
+}
+
+/// What the last strong reference's drop does after freeing the slot's state word: give a
+/// `Shared` slot back to the free list, release a `Heap` arena, sweep orphans.
+///
+/// # Safety
+///
+/// The caller just freed slot `index` (its last strong reference), read `kind` and `orphaned` before
+/// doing so, and touches neither the slot nor the arena afterwards.
+#[inline(never)]
+unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind, orphaned: bool) {
     match kind {
         // Nothing else to do: the owner finds the slot free by its state word.
         ArenaKind::Local => {}
-        // The arena lives until every slot is back on the list (see `orphans`).
-        ArenaKind::Shared => arena_ref.free_stack().push(index),
+        // SAFETY: a `Shared` arena lives until every slot is back on its list (see `orphans`).
+        ArenaKind::Shared => unsafe { arena.as_ref() }.free_stack().push(index),
         // SAFETY: the strong side's keepalive is ours to give up now.
         ArenaKind::Heap => unsafe { release_keepalive(arena, kind) },
     }
