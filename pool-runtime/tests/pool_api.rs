@@ -377,3 +377,41 @@ fn default_config_is_documented_footprint() {
         Overflow::Heap
     );
 }
+
+#[test]
+fn capacity_is_exact_with_scattered_frees() {
+    for shared in [false, true] {
+        let pools = Pools::new(xs(16));
+        let mut local = LocalPools::new(xs(16));
+        let mut alloc = |t| {
+            if shared {
+                pools.allocate(t)
+            } else {
+                local.allocate(t)
+            }
+        };
+        for round in 0..5u64 {
+            let mut held: Vec<Option<RingPtr<Tick>>> =
+                (0..16).map(|i| Some(alloc(tick(i)).unwrap())).collect();
+            assert!(alloc(tick(99)).is_err(), "full");
+            // Free a different scattered subset each round, some on another thread.
+            let freed: Vec<usize> = (0..16)
+                .filter(|i| (i * 7 + round as usize) % 3 == 0)
+                .collect();
+            let far: Vec<_> = freed.iter().step_by(2).map(|&i| held[i].take()).collect();
+            std::thread::spawn(move || drop(far)).join().unwrap();
+            for &i in freed.iter().skip(1).step_by(2) {
+                held[i] = None;
+            }
+            for k in 0..freed.len() {
+                let again = alloc(tick(100 + k as u64)).expect("a freed slot must be found");
+                assert_eq!(again.price, 100 + k as u64);
+                held.push(Some(again));
+            }
+            assert!(
+                alloc(tick(99)).is_err(),
+                "exactly the freed slots were reusable"
+            );
+        }
+    }
+}

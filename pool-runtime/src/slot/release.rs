@@ -130,19 +130,14 @@ fn release_shared_reference(arena: &Arena, index: u32) -> bool {
             }
         }
     }
-    // Release: our reads of the payload happen before the last holder frees the slot. The
-    // generation is bumped at the next claim, so the word left behind (refcount 0) is free
-    // whoever else races us: upgrades fail on refcount 0, and only the last drop sees 1 here.
-    let previous = state.fetch_sub(1, Ordering::Release);
-    if refcount(previous) != 1 {
-        return false;
-    }
-    // Acquire (a load rather than a fence, which ThreadSanitizer misreports): every other
-    // holder's Release decrement happens before the slot's reuse, which our caller may publish
-    // (a free-list push) or which the owner's Acquire claim synchronises with through this word's
-    // release sequence.
-    state.load(Ordering::Acquire);
-    true
+    // AcqRel. Release: our reads of the payload happen before the slot's reuse. Acquire (when we
+    // turn out to be the last): every other holder's Release decrement happens before whatever we
+    // do next (push the slot to a free list, release a heap arena). It must be part of this RMW,
+    // not a later load: once the refcount is 0 a `Local` arena may already be reclaimed (see
+    // `orphans`). The generation is bumped at the next claim, so the word left behind (refcount 0)
+    // is free whoever races us: upgrades fail on refcount 0, and only the last drop sees 1 here.
+    let previous = state.fetch_sub(1, Ordering::AcqRel);
+    refcount(previous) == 1
 }
 
 /// Gives up one keepalive reference (a weak handle's, or a heap arena's strong side's).
