@@ -14,11 +14,23 @@ use crate::sync::Ordering;
 
 /// A shared, refcounted handle to a `T` in a pool slot: `Arc`'s semantics, no heap allocation.
 ///
-/// `Clone` adds a reference (no copy), `Drop` removes one, and the last drop bumps the slot's
-/// generation and returns it to its allocator, which may be gone by then (the slot's memory lives
-/// until its last handle is dropped). Handles may be cloned, sent and dropped on any thread.
+/// `Clone` adds a reference (no copy), `Drop` removes one, and the last drop returns the slot to
+/// its allocator, which may be gone by then (the slot's memory lives until its last handle is
+/// dropped). Handles may be cloned, sent and dropped on any thread.
+///
+/// The slot's generation changes with every new occupant: it is bumped when the slot is claimed
+/// again rather than by the last drop, which lets a drop that is not the sole holder be a single
+/// `fetch_sub` (see [`WeakRingPtr`] for why that keeps upgrades exact). The observable rule is the
+/// same: a reused slot never shows its previous message's generation.
+///
+/// The drop of the only handle of a message that never had a weak handle frees the slot with one
+/// plain store (no atomic read-modify-write): nothing else can touch the slot's state then.
+/// Other drops, and clones, are one atomic read-modify-write each, like `Arc`; a count above
+/// 2²⁹ aborts the process.
 ///
 /// Two words: the payload pointer and the slot's arena; `Option<RingPtr<T>>` is the same size.
+/// (Eight bytes would need arenas aligned to a fixed power of two, from which the arena is found by
+/// masking the payload pointer; heap fallbacks would then cost that alignment each.)
 ///
 /// # Examples
 ///

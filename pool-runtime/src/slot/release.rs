@@ -61,10 +61,15 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         arena_ref.poison_slot(index);
         // Release: our reads of the payload happen before the next owner's write.
         state.store(freed(current), free_store_ordering());
-        if kind == ArenaKind::Local && !orphaned {
-            // The owner finds the slot free by its state word: nothing else to do (and the
-            // arena must not be touched again).
-            return;
+        if !orphaned {
+            match kind {
+                // The owner finds the slot free by its state word: nothing else to do (and the
+                // arena must not be touched again).
+                ArenaKind::Local => return,
+                // A `Shared` arena lives until every slot is back on its list (see `orphans`).
+                ArenaKind::Shared => return arena_ref.free_stack().push(index),
+                ArenaKind::Heap => {}
+            }
         }
     } else if !release_shared_reference(arena_ref, index) {
         return;
