@@ -22,6 +22,7 @@ use crate::{LocalPools, PoolError, PooledBytes, Pools};
 /// | [`TooLarge`](FrameError::TooLarge) | right after the header, before the payload |
 /// | [`Pool`](FrameError::Pool) | right after the header, before the payload |
 /// | [`Io`](FrameError::Io) | somewhere inside the frame |
+/// | [`UnknownTypeId`](FrameError::UnknownTypeId), [`LengthMismatch`](FrameError::LengthMismatch), [`TypeMismatch`](FrameError::TypeMismatch) | at the next frame (this one was consumed whole) |
 ///
 /// A header-level rejection leaves the payload unread: skip `payload_len` bytes to resynchronise,
 /// or (usually) drop the connection. No slot is held after any error.
