@@ -396,7 +396,7 @@ fn capacity_is_exact_with_scattered_frees() {
             assert!(alloc(tick(99)).is_err(), "full");
             // Free a different scattered subset each round, some on another thread.
             let freed: Vec<usize> = (0..16)
-                .filter(|i| (i * 7 + round as usize) % 3 == 0)
+                .filter(|i| (i * 7 + round as usize).is_multiple_of(3))
                 .collect();
             let far: Vec<_> = freed.iter().step_by(2).map(|&i| held[i].take()).collect();
             std::thread::spawn(move || drop(far)).join().unwrap();
