@@ -27,6 +27,9 @@ use ringpool::ring::Ring;
 
 const CAPACITY: usize = 1024;
 const BATCH: usize = 64;
+/// Wall-clock budget of each round-trip loop (a busy-spinning peer on an oversubscribed machine
+/// can take milliseconds per trip); the report says how many trips fitted.
+const LATENCY_BUDGET: Duration = Duration::from_secs(10);
 
 /// A 256-byte message, moved by value.
 #[derive(Clone, Copy)]
@@ -374,7 +377,11 @@ fn round_trip_ringpool(trips: u64, warmup: u64) -> Histogram<u64> {
         }
     });
     let mut histogram = Histogram::<u64>::new(3).unwrap();
+    let began = Instant::now();
     for seq in 0..warmup + trips {
+        if began.elapsed() > LATENCY_BUDGET {
+            break;
+        }
         let start = Instant::now();
         ping_writer.push(msg(seq));
         let back = pong_reader.next().unwrap();
@@ -394,15 +401,15 @@ fn round_trip_rtrb(trips: u64, warmup: u64) -> Histogram<u64> {
     let (mut pong_tx, mut pong_rx) = rtrb::RingBuffer::<Msg>::new(CAPACITY);
     let total = warmup + trips;
     let echo = thread::spawn(move || {
-        let mut echoed = 0;
         let mut relax = Relax::default();
-        while echoed < total {
+        loop {
             if let Ok(m) = ping_rx.pop() {
                 while pong_tx.push(m).is_err() {
                     relax.wait();
                 }
-                echoed += 1;
                 relax.reset();
+            } else if ping_rx.is_abandoned() {
+                break;
             } else {
                 relax.wait();
             }
@@ -410,7 +417,11 @@ fn round_trip_rtrb(trips: u64, warmup: u64) -> Histogram<u64> {
     });
     let mut histogram = Histogram::<u64>::new(3).unwrap();
     let mut relax = Relax::default();
+    let began = Instant::now();
     for seq in 0..total {
+        if began.elapsed() > LATENCY_BUDGET {
+            break;
+        }
         let start = Instant::now();
         while ping_tx.push(msg(seq)).is_err() {
             relax.wait();
@@ -428,6 +439,7 @@ fn round_trip_rtrb(trips: u64, warmup: u64) -> Histogram<u64> {
             histogram.record(nanos).unwrap();
         }
     }
+    drop(ping_tx);
     echo.join().unwrap();
     histogram
 }
@@ -452,7 +464,11 @@ fn round_trip_disruptor(trips: u64, warmup: u64) -> Histogram<u64> {
         })
         .build();
     let mut histogram = Histogram::<u64>::new(3).unwrap();
+    let began = Instant::now();
     for seq in 0..warmup + trips {
+        if began.elapsed() > LATENCY_BUDGET {
+            break;
+        }
         let start = Instant::now();
         ping.publish(|slot| *slot = msg(seq));
         let mut relax = Relax::default();
@@ -481,25 +497,60 @@ fn latency_report(trips: u64) {
     ] {
         let h = run(trips, warmup);
         println!(
-            "  ring_round_trip/{name:<10} p50 {:>6}  p99 {:>6}  p99.9 {:>7}  max {:>8}",
+            "  ring_round_trip/{name:<10} p50 {:>6}  p99 {:>6}  p99.9 {:>7}  max {:>8}  ({} trips)",
             h.value_at_quantile(0.50),
             h.value_at_quantile(0.99),
             h.value_at_quantile(0.999),
-            h.max()
+            h.max(),
+            h.len()
         );
     }
 }
 
 criterion_group!(benches, bench_spsc, bench_broadcast);
 
+/// The positional arguments (benchmark filters), skipping the values of criterion's options.
+fn filters(args: &[String]) -> Vec<&str> {
+    const TAKES_VALUE: &[&str] = &[
+        "--warm-up-time",
+        "--measurement-time",
+        "--sample-size",
+        "--save-baseline",
+        "--baseline",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--profile-time",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--output-format",
+        "--color",
+        "--plotting-backend",
+        "--format",
+    ];
+    let mut found = Vec::new();
+    let mut skip_value = false;
+    for arg in args {
+        if skip_value {
+            skip_value = false;
+        } else if TAKES_VALUE.contains(&arg.as_str()) {
+            skip_value = true;
+        } else if !arg.starts_with('-') {
+            found.push(arg.as_str());
+        }
+    }
+    found
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let test_mode = args.iter().any(|a| a == "--test" || a == "--list");
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let filters = filters(&args);
     let wants_latency = filters.is_empty()
         || filters
             .iter()
-            .any(|f| "ring_round_trip".contains(f.as_str()) || f.contains("round_trip"));
+            .any(|f| "ring_round_trip".contains(f) || f.contains("round_trip"));
     if wants_latency && std::env::var_os("RING_BENCH_SKIP_LATENCY").is_none() {
         latency_report(if test_mode { 1_000 } else { 50_000 });
     }

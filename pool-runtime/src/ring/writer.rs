@@ -114,11 +114,13 @@ impl<T> Writer<T, Backpressure> {
     fn store(&mut self, seq: u64, item: T) -> Option<T> {
         debug_assert!(seq < self.limit);
         let occupied = seq >= self.shared.capacity as u64;
-        // SAFETY: we are the only writer (one `Writer` per ring, `&mut self`); every registered
-        // reader's cursor is above `seq - capacity` (gate checked by the caller), readers that
-        // join later start at `published <= seq`, so nobody reads this slot until `seq` is
-        // published. The slot is initialised exactly when an older lap stored it, i.e. when
-        // `seq >= capacity`.
+        // SAFETY: we are the only writer (one `Writer` per ring, `&mut self`). `seq < limit`
+        // (checked by the caller), and `limit` is one lap past the smallest cursor of our last
+        // scan, so every reader registered then has finished with item `seq - capacity`; a
+        // reader the scan missed starts at or after the `published` we had when scanning
+        // (`ReaderCursors::join`), which is past `seq - capacity` too. Readers never touch item
+        // `seq` before it is published. The slot is initialised exactly when an older lap
+        // stored it, i.e. when `seq >= capacity`.
         unsafe { self.shared.in_place.replace(seq, item, occupied) }
     }
 
