@@ -1,7 +1,8 @@
 //! Blocking with bounded CPU use: spin, then yield, then park.
 //!
-//! A waiter spins briefly (a hand-off between busy threads takes well under a microsecond), then
-//! yields its time slice a few times, then parks. The other side calls
+//! A waiter spins for [`SPIN_FOR`] (a hand-off between running threads takes well under a
+//! microsecond), then yields its time slice until [`YIELD_FOR`] has passed too, then parks. A
+//! deadline is honoured in every phase. The other side calls
 //! [`WaitQueue::notify`] after every publish / cursor move; it costs one `Relaxed` load of a
 //! counter on its own cache line while nobody is parked.
 //!
@@ -16,12 +17,16 @@ use std::time::{Duration, Instant};
 /// The longest a waiter stays parked before re-checking its condition by itself.
 pub(crate) const MAX_PARK: Duration = Duration::from_millis(1);
 
-/// Checks of the condition with a `spin_loop` hint in between before yielding: a few
-/// microseconds, longer than a typical hand-off between two running threads. The condition is
-/// checked after every hint (no exponential back-off) so a waiter notices an item at once.
-const SPIN_ROUNDS: u32 = 256;
-/// `yield_now` rounds before parking.
-const YIELD_ROUNDS: u32 = 32;
+/// How long a waiter spins (checking the condition after every `spin_loop` hint, no
+/// exponential back-off, so it notices an item at once) before it starts yielding: longer than a
+/// typical hand-off between two running threads.
+const SPIN_FOR: Duration = Duration::from_micros(20);
+/// How long a waiter keeps yielding its time slice before it parks. On an oversubscribed
+/// machine the other side may simply not be running; yielding lets it run without the cost of
+/// a park/unpark round trip through the kernel.
+const YIELD_FOR: Duration = Duration::from_micros(500);
+/// Condition checks between two clock reads while spinning.
+const CHECKS_PER_CLOCK_READ: u32 = 64;
 
 #[cfg(not(loom))]
 mod imp {
@@ -31,7 +36,7 @@ mod imp {
 
     use crossbeam_utils::CachePadded;
 
-    use super::{MAX_PARK, SPIN_ROUNDS, YIELD_ROUNDS};
+    use super::{CHECKS_PER_CLOCK_READ, MAX_PARK, SPIN_FOR, YIELD_FOR};
     use crate::sync::{AtomicUsize, Ordering};
 
     /// Threads parked waiting for one side of a ring to move.
@@ -72,15 +77,36 @@ mod imp {
             mut ready: impl FnMut() -> bool,
             deadline: Option<Instant>,
         ) -> bool {
-            for round in 0..(SPIN_ROUNDS + YIELD_ROUNDS) {
+            // Spin, then yield, each for a bounded time: at most SPIN_FOR + YIELD_FOR of CPU
+            // before the first park.
+            let began = Instant::now();
+            'spin: loop {
+                for _ in 0..CHECKS_PER_CLOCK_READ {
+                    if ready() {
+                        return true;
+                    }
+                    core::hint::spin_loop();
+                }
+                let now = Instant::now();
+                if deadline.is_some_and(|deadline| now >= deadline) {
+                    return ready();
+                }
+                if now.duration_since(began) >= SPIN_FOR {
+                    break 'spin;
+                }
+            }
+            loop {
                 if ready() {
                     return true;
                 }
-                if round < SPIN_ROUNDS {
-                    core::hint::spin_loop();
-                } else {
-                    thread::yield_now();
+                let now = Instant::now();
+                if deadline.is_some_and(|deadline| now >= deadline) {
+                    return ready();
                 }
+                if now.duration_since(began) >= SPIN_FOR + YIELD_FOR {
+                    break;
+                }
+                thread::yield_now();
             }
             let me = thread::current();
             loop {
@@ -134,7 +160,12 @@ mod imp {
             mut ready: impl FnMut() -> bool,
             deadline: Option<Instant>,
         ) -> bool {
-            let _ = (super::SPIN_ROUNDS, super::YIELD_ROUNDS, super::MAX_PARK);
+            let _ = (
+                super::SPIN_FOR,
+                super::YIELD_FOR,
+                super::CHECKS_PER_CLOCK_READ,
+                super::MAX_PARK,
+            );
             loop {
                 if ready() {
                     return true;
