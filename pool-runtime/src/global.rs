@@ -54,6 +54,10 @@ pub fn configure_global(config: PoolConfig) -> Result<(), GlobalConfigError> {
 }
 
 /// The configuration threads build their pools from (fixing the default if none was set).
+///
+/// ```
+/// assert_eq!(pool_runtime::global_config(), pool_runtime::PoolConfig::default());
+/// ```
 pub fn global_config() -> PoolConfig {
     *GLOBAL_CONFIG.get_or_init(PoolConfig::default)
 }
@@ -103,6 +107,12 @@ pub fn allocate_from_pool<T: PooledMessage>(value: T) -> Result<RingPtr<T>, Pool
 
 /// [`LocalPools::allocate_bytes`] on the calling thread's own pools.
 ///
+/// ```
+/// let mut frame = pool_runtime::allocate_bytes_from_pool(40).unwrap();
+/// frame[0] = 1;
+/// assert_eq!(frame.class(), Some(pool_runtime::SizeClass::XS));
+/// ```
+///
 /// # Errors
 ///
 /// As [`allocate_from_pool`].
@@ -111,6 +121,12 @@ pub fn allocate_bytes_from_pool(len: usize) -> Result<PooledBytes, PoolError> {
 }
 
 /// The statistics of the calling thread's own pools (creating them if needed).
+///
+/// ```
+/// use pool_runtime::{SizeClass, thread_pool_stats};
+/// let stats = thread_pool_stats().unwrap();
+/// assert_eq!(stats.class(SizeClass::S).capacity, pool_runtime::global_config().capacity(SizeClass::S));
+/// ```
 ///
 /// # Errors
 ///

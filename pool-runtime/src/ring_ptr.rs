@@ -267,6 +267,27 @@ impl<T: PooledMessage + PartialEq> PartialEq for RingPtr<T> {
 /// single compare-exchange. A weak handle keeps its arena's memory (not the message) alive.
 /// Generations wrap after 2³² reuses of one slot; a weak handle held across that many reuses of
 /// its slot could upgrade to a later occupant.
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::bytemuck::{Pod, Zeroable};
+/// use pool_runtime::{Pools, PoolConfig, PooledMessage, RingPtr};
+///
+/// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[repr(C)]
+/// struct Order {
+///     id: u64,
+/// }
+///
+/// let pools = Pools::new(PoolConfig::default());
+/// let order = pools.allocate(Order { id: 9 }).unwrap();
+/// let watcher = RingPtr::downgrade(&order);
+/// assert_eq!(watcher.upgrade().map(|o| o.id), Some(9));
+/// drop(order);
+/// assert!(watcher.upgrade().is_none());
+/// ```
 pub struct WeakRingPtr<T: PooledMessage> {
     payload: NonNull<T>,
     arena: NonNull<Arena>,
