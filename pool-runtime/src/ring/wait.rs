@@ -1,8 +1,8 @@
 //! Blocking with bounded CPU use: spin, then yield, then park.
 //!
-//! A waiter spins for [`SPIN_FOR`] (a hand-off between running threads takes well under a
-//! microsecond), then yields its time slice until [`YIELD_FOR`] has passed too, then parks. A
-//! deadline is honoured in every phase. The other side calls
+//! A waiter checks its condition [`SPIN_CHECKS`] times with a spin hint in between (a hand-off
+//! between running threads takes well under a microsecond), then yields its time slice for up to
+//! [`YIELD_FOR`], then parks. A deadline is honoured in every phase. The other side calls
 //! [`WaitQueue::notify`] after every publish / cursor move; it costs one `Relaxed` load of a
 //! counter on its own cache line while nobody is parked.
 //!
@@ -17,16 +17,15 @@ use std::time::{Duration, Instant};
 /// The longest a waiter stays parked before re-checking its condition by itself.
 pub(crate) const MAX_PARK: Duration = Duration::from_millis(1);
 
-/// How long a waiter spins (checking the condition after every `spin_loop` hint, no
-/// exponential back-off, so it notices an item at once) before it starts yielding: longer than a
-/// typical hand-off between two running threads.
-const SPIN_FOR: Duration = Duration::from_micros(20);
+/// How many times a waiter checks the condition, with a `spin_loop` hint in between (no
+/// exponential back-off, so it notices an item at once), before it starts yielding. Kept short:
+/// when the other side is not running (more runnable threads than cores), spinning only delays
+/// it, and yielding lets it run.
+const SPIN_CHECKS: u32 = 64;
 /// How long a waiter keeps yielding its time slice before it parks. On an oversubscribed
 /// machine the other side may simply not be running; yielding lets it run without the cost of
 /// a park/unpark round trip through the kernel.
 const YIELD_FOR: Duration = Duration::from_micros(500);
-/// Condition checks between two clock reads while spinning.
-const CHECKS_PER_CLOCK_READ: u32 = 64;
 
 #[cfg(not(loom))]
 mod imp {
@@ -36,7 +35,7 @@ mod imp {
 
     use crossbeam_utils::CachePadded;
 
-    use super::{CHECKS_PER_CLOCK_READ, MAX_PARK, SPIN_FOR, YIELD_FOR};
+    use super::{MAX_PARK, SPIN_CHECKS, YIELD_FOR};
     use crate::sync::{AtomicUsize, Ordering};
 
     /// Threads parked waiting for one side of a ring to move.
@@ -77,24 +76,15 @@ mod imp {
             mut ready: impl FnMut() -> bool,
             deadline: Option<Instant>,
         ) -> bool {
-            // Spin, then yield, each for a bounded time: at most SPIN_FOR + YIELD_FOR of CPU
+            // Spin a few checks, then yield for a bounded time: at most about YIELD_FOR of CPU
             // before the first park.
-            let began = Instant::now();
-            'spin: loop {
-                for _ in 0..CHECKS_PER_CLOCK_READ {
-                    if ready() {
-                        return true;
-                    }
-                    core::hint::spin_loop();
+            for _ in 0..SPIN_CHECKS {
+                if ready() {
+                    return true;
                 }
-                let now = Instant::now();
-                if deadline.is_some_and(|deadline| now >= deadline) {
-                    return ready();
-                }
-                if now.duration_since(began) >= SPIN_FOR {
-                    break 'spin;
-                }
+                core::hint::spin_loop();
             }
+            let began = Instant::now();
             loop {
                 if ready() {
                     return true;
@@ -103,7 +93,7 @@ mod imp {
                 if deadline.is_some_and(|deadline| now >= deadline) {
                     return ready();
                 }
-                if now.duration_since(began) >= SPIN_FOR + YIELD_FOR {
+                if now.duration_since(began) >= YIELD_FOR {
                     break;
                 }
                 thread::yield_now();
@@ -160,12 +150,7 @@ mod imp {
             mut ready: impl FnMut() -> bool,
             deadline: Option<Instant>,
         ) -> bool {
-            let _ = (
-                super::SPIN_FOR,
-                super::YIELD_FOR,
-                super::CHECKS_PER_CLOCK_READ,
-                super::MAX_PARK,
-            );
+            let _ = (super::SPIN_CHECKS, super::YIELD_FOR, super::MAX_PARK);
             loop {
                 if ready() {
                     return true;
