@@ -263,3 +263,37 @@ fn loom_negative_control_seqlock_without_fence_is_caught() {
         consumer.join().unwrap();
     });
 }
+
+/// A reader joins a one-slot ring while the writer keeps wrapping, and reads twice.
+fn join_while_wrapping() {
+    let ring = Arc::new(Ring::<Arc<u64>>::with_capacity(1).unwrap());
+    let mut writer = ring.writer().unwrap();
+    let joiner = {
+        let ring = Arc::clone(&ring);
+        thread::spawn(move || {
+            let mut reader = ring.subscribe().unwrap();
+            for _ in 0..2 {
+                reader.try_next();
+            }
+        })
+    };
+    for value in 0..2 {
+        let _ = writer.try_push(Arc::new(value));
+    }
+    joiner.join().unwrap();
+}
+
+#[test]
+fn loom_backpressure_join_handshake_holds() {
+    model(join_while_wrapping);
+}
+
+/// Negative control: the same model with a reader that joins without the fence-and-re-read
+/// handshake; it can start at a position the writer (which did not see it) is overwriting, and
+/// loom must report the unsynchronised slot access.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_join_without_handshake_is_caught() {
+    loom_controls::set_weak_join(true);
+    model(join_while_wrapping);
+}

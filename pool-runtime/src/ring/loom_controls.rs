@@ -10,6 +10,7 @@ use std::cell::Cell;
 std::thread_local! {
     static WEAK_PUBLISH: Cell<bool> = const { Cell::new(false) };
     static WEAK_SEQLOCK: Cell<bool> = const { Cell::new(false) };
+    static WEAK_JOIN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Publish the writer's sequence with `Relaxed` instead of `Release`.
@@ -20,6 +21,16 @@ pub fn set_weak_publish(on: bool) {
 /// Drop the `Acquire` fence between a seqlock reader's copy and its stamp re-check.
 pub fn set_weak_seqlock(on: bool) {
     WEAK_SEQLOCK.with(|flag| flag.set(on));
+}
+
+/// Join a reader at the `published` it read before registering, without the `SeqCst` fence and
+/// the re-read that make a concurrent writer see it.
+pub fn set_weak_join(on: bool) {
+    WEAK_JOIN.with(|flag| flag.set(on));
+}
+
+pub(crate) fn weak_join() -> bool {
+    WEAK_JOIN.with(Cell::get)
 }
 
 pub(crate) fn weak_publish() -> bool {

@@ -87,6 +87,10 @@ impl ReaderCursors {
         })?;
         // Relaxed: ordered before the writer's scan by the SeqCst fence below (see above).
         self.high_water.fetch_max(index + 1, Ordering::Relaxed);
+        #[cfg(loom)]
+        if super::loom_controls::weak_join() {
+            return Some((index, lower_bound));
+        }
         fence(Ordering::SeqCst);
         let start = published.load_acquire();
         // Release: this only moves the cursor forward; the writer reads it with Acquire.
