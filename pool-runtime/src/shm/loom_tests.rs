@@ -49,6 +49,30 @@ fn read_and_check(mut reader: super::Reader<'static>, polls: usize) {
     }
 }
 
+/// Like [`read_and_check`], through `read_bulk` (one copy of the whole pending window).
+fn bulk_read_and_check(mut reader: super::Reader<'static>, polls: usize) {
+    let mut accounted = 0u64;
+    let mut window = [0u8; 64];
+    for _ in 0..polls {
+        match reader.read_bulk(&mut window) {
+            Ok(bulk) => {
+                for message in bulk {
+                    assert_eq!(message.seq, accounted, "gap not reported exactly");
+                    assert_eq!(
+                        message.payload,
+                        payload(message.seq),
+                        "torn or stale copy returned"
+                    );
+                    accounted += 1;
+                }
+            }
+            Err(ShmError::Overrun { missed }) => accounted += missed,
+            Err(ShmError::WriterClosed) => thread::yield_now(),
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+}
+
 fn model(readers: usize, polls: usize) {
     let ring = ShmRing::with_capacity(64).expect("64 is a valid capacity");
     let mut writer = ring.writer().expect("first writer");
@@ -96,4 +120,23 @@ fn loom_shm_negative_control_without_acquire_fence_returns_torn_data() {
 #[should_panic(expected = "torn or stale copy returned")]
 fn loom_shm_negative_control_without_validation_returns_torn_data() {
     run(Mode::NoCheck, 1, 3);
+}
+
+#[test]
+fn loom_shm_bulk_reader_never_returns_torn_data() {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(|| {
+        let ring = ShmRing::with_capacity(64).expect("64 is a valid capacity");
+        let mut writer = ring.writer().expect("first writer");
+        let reader = ring.reader().expect("reader");
+        let handle = thread::spawn(move || bulk_read_and_check(reader, 3));
+        for seq in 0..MESSAGES {
+            writer.write(&payload(seq)).expect("fits");
+        }
+        drop(writer);
+        handle.join().expect("reader thread");
+    });
 }
