@@ -77,6 +77,10 @@ struct LocalClass {
     /// Slots found busy; back into `candidates` when it runs dry. Every index is in exactly one of
     /// the two lists.
     parked: Vec<u32>,
+    /// The slot claimed last: tried first, because in an allocate/drop loop it is free again and
+    /// still in cache (as a heap's most recently freed block is). Only a hint: the slot also stays
+    /// in one of the lists above.
+    recent: u32,
 }
 
 /// A fixed-capacity FIFO of slot indices.
@@ -156,10 +160,14 @@ impl LocalClass {
     /// The fast path: the oldest candidates, parking busy ones.
     #[inline(always)]
     fn claim_from_candidates(&mut self) -> Option<u32> {
+        if self.arena().try_claim_by_owner(self.recent) {
+            return Some(self.recent);
+        }
         while self.candidates.len != 0 {
             let index = self.candidates.front();
             if self.arena().try_claim_by_owner(index) {
                 self.candidates.rotate_front_to_back();
+                self.recent = index;
                 return Some(index);
             }
             self.candidates.pop_front();
@@ -211,6 +219,7 @@ impl LocalPools {
                 arena: Arena::create(class, capacity, ArenaKind::Local),
                 candidates: CandidateRing::full(capacity),
                 parked: Vec::with_capacity(capacity),
+                recent: 0,
             })
         });
         Ok(LocalPools {
