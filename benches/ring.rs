@@ -545,14 +545,20 @@ fn filters(args: &[String]) -> Vec<&str> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let test_mode = args.iter().any(|a| a == "--test" || a == "--list");
+    // `cargo bench` passes `--bench`; without it (`cargo test --benches`) criterion runs each
+    // benchmark once as a smoke test, and the latency report shrinks to match.
+    let test_mode = !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test");
+    if args.iter().any(|a| a == "--list") {
+        benches();
+        return;
+    }
     let filters = filters(&args);
     let wants_latency = filters.is_empty()
         || filters
             .iter()
             .any(|f| "ring_round_trip".contains(f) || f.contains("round_trip"));
     if wants_latency && std::env::var_os("RING_BENCH_SKIP_LATENCY").is_none() {
-        latency_report(if test_mode { 1_000 } else { 50_000 });
+        latency_report(if test_mode { 200 } else { 50_000 });
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
