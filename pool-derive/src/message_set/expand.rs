@@ -51,6 +51,9 @@ pub(crate) fn expand(set: &ValidSet<'_>) -> TokenStream {
 
                 const TYPE_IDS: &'static [#private::core::primitive::u16] = &[#(#type_ids),*];
 
+                // Inlined into the caller's read loop: out of line, every frame pays a call and
+                // moves the enum through memory (measured: 1.3x -> 1.75x-2.5x over the naive path).
+                #[inline(always)]
                 fn decode(
                     frame: #private::Frame,
                 ) -> #private::core::result::Result<Self, #private::FrameError> {
