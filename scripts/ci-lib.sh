@@ -46,18 +46,18 @@ ci_format_seconds() {
     printf '%dm%02ds' $(($1 / 60)) $(($1 % 60))
 }
 
-# CPU seconds (user + system) used so far by this shell's finished children, grandchildren
-# included. On a shared machine the CPU time of a step says more about its cost on a dedicated
-# 2-core CI runner than its wall time does.
+# ci_children_cpu_seconds VAR: sets VAR to the CPU seconds (user + system) used so far by this
+# shell's finished children, grandchildren included. On a shared machine the CPU time of a step
+# says more about its cost on a dedicated 2-core CI runner than its wall time does. Not usable
+# inside $(...): `times` must run in this very shell, since a forked subshell starts at zero.
 ci_children_cpu_seconds() {
     local report
     report="$(mktemp)"
-    # `times` must run in this shell (not a pipeline's subshell) to see our children.
     times >"$report"
-    tail -n 1 "$report" | awk '{
+    printf -v "$1" '%s' "$(tail -n 1 "$report" | awk '{
         total = 0
         for (i = 1; i <= 2; i++) { split($i, part, "m"); sub("s", "", part[2]); total += part[1] * 60 + part[2] }
         printf "%d\n", total
-    }'
+    }')"
     rm -f "$report"
 }
