@@ -2,6 +2,9 @@
 //! pointer into a freed slot is reported even though the memory stays allocated in our arena.
 //! Without the cfg these are no-ops.
 
+// SAFETY: these are the ASan runtime's public interface (`sanitizer/asan_interface.h`), declared
+// with its C signatures (`void f(void const volatile *addr, size_t size)`). `--cfg ringpool_asan` is
+// only set together with `-Zsanitizer=address`, which links that runtime.
 #[cfg(ringpool_asan)]
 unsafe extern "C" {
     fn __asan_poison_memory_region(addr: *const u8, size: usize);
