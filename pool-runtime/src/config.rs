@@ -70,6 +70,19 @@ impl PoolConfig {
     /// The largest capacity a class may have (16 777 215 slots).
     pub const MAX_CLASS_CAPACITY: usize = (1 << 24) - 1;
 
+    /// The largest capacity `class` may have on this target: [`PoolConfig::MAX_CLASS_CAPACITY`],
+    /// or fewer where `capacity × slot size` would not fit in `isize` (a 32-bit target's `XL`
+    /// class, for instance, stops at 131 071 slots).
+    ///
+    /// ```
+    /// use pool_runtime::{PoolConfig, SizeClass};
+    /// # #[cfg(target_pointer_width = "64")]
+    /// assert_eq!(PoolConfig::max_capacity(SizeClass::XL), PoolConfig::MAX_CLASS_CAPACITY);
+    /// ```
+    pub const fn max_capacity(class: SizeClass) -> usize {
+        max_capacity_within(class, isize::MAX as usize)
+    }
+
     /// Slots per class in [`PoolConfig::default()`], `XS` first.
     pub const DEFAULT_CAPACITIES: [usize; SizeClass::COUNT] = [4096, 2048, 512, 128, 32];
 
@@ -91,8 +104,8 @@ impl PoolConfig {
 
     /// Sets the number of slots of `class`.
     ///
-    /// A capacity above [`PoolConfig::MAX_CLASS_CAPACITY`] is rejected when the pools are built
-    /// ([`Pools::try_new`](crate::Pools::try_new)).
+    /// A capacity above [`PoolConfig::max_capacity`] (at most [`PoolConfig::MAX_CLASS_CAPACITY`])
+    /// is rejected when the pools are built ([`Pools::try_new`](crate::Pools::try_new)).
     #[must_use]
     pub const fn with_capacity(mut self, class: SizeClass, slots: usize) -> Self {
         self.capacities[class.index()] = slots;
@@ -132,15 +145,63 @@ impl PoolConfig {
         let mut total = 0;
         let mut i = 0;
         while i < SizeClass::COUNT {
-            total += self.capacities[i] * SizeClass::ALL[i].slot_size();
+            // Saturating: an oversized configuration is rejected when pools are built, not here.
+            total = self.capacities[i]
+                .saturating_mul(SizeClass::ALL[i].slot_size())
+                .saturating_add(total);
             i += 1;
         }
         total
     }
 }
 
+/// The largest capacity of `class` whose payload (`capacity × slot size` bytes) is at most
+/// `max_bytes`, capped at [`PoolConfig::MAX_CLASS_CAPACITY`].
+pub(crate) const fn max_capacity_within(class: SizeClass, max_bytes: usize) -> usize {
+    let by_size = max_bytes / class.slot_size();
+    if by_size < PoolConfig::MAX_CLASS_CAPACITY {
+        by_size
+    } else {
+        PoolConfig::MAX_CLASS_CAPACITY
+    }
+}
+
 impl Default for PoolConfig {
     fn default() -> Self {
         Self::const_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Finding: on a 32-bit target `capacity << slot_shift` could wrap (XL at 2¹⁸ slots is 2³²
+    /// bytes). Simulate that target's `isize::MAX`.
+    #[test]
+    fn capacity_limit_keeps_payload_within_isize_on_32_bit() {
+        let isize_max_32 = i32::MAX as usize;
+        let xl = max_capacity_within(SizeClass::XL, isize_max_32);
+        assert_eq!(xl, (1 << 17) - 1);
+        assert!(xl * SizeClass::XL.slot_size() <= isize_max_32);
+        assert!((xl + 1) * SizeClass::XL.slot_size() > isize_max_32);
+        assert_eq!(
+            max_capacity_within(SizeClass::XS, isize_max_32),
+            PoolConfig::MAX_CLASS_CAPACITY
+        );
+        for class in SizeClass::ALL {
+            assert!(PoolConfig::max_capacity(class) <= PoolConfig::MAX_CLASS_CAPACITY);
+            assert!(
+                PoolConfig::max_capacity(class)
+                    .checked_mul(class.slot_size())
+                    .is_some_and(|bytes| bytes <= isize::MAX as usize)
+            );
+        }
+    }
+
+    #[test]
+    fn payload_bytes_saturates_instead_of_overflowing() {
+        let huge = PoolConfig::empty().with_capacity(SizeClass::XL, usize::MAX);
+        assert_eq!(huge.payload_bytes(), usize::MAX);
     }
 }

@@ -45,7 +45,7 @@ std::thread_local! {
 ///
 /// [`GlobalConfigError::AlreadyFixed`] if it was configured before or any thread already used its
 /// pool (which fixes [`PoolConfig::default()`]); [`GlobalConfigError::Invalid`] for a capacity
-/// above [`PoolConfig::MAX_CLASS_CAPACITY`].
+/// above [`PoolConfig::max_capacity`].
 pub fn configure_global(config: PoolConfig) -> Result<(), GlobalConfigError> {
     crate::shared::validate(&config).map_err(GlobalConfigError::Invalid)?;
     GLOBAL_CONFIG

@@ -196,8 +196,8 @@ impl LocalPools {
     ///
     /// # Panics
     ///
-    /// If a capacity is above [`PoolConfig::MAX_CLASS_CAPACITY`]; [`LocalPools::try_new`] returns
-    /// the error instead.
+    /// If a capacity is above [`PoolConfig::max_capacity`]; [`LocalPools::try_new`] returns the
+    /// error instead.
     pub fn new(config: PoolConfig) -> Self {
         match Self::try_new(config) {
             Ok(pools) => pools,
@@ -209,7 +209,8 @@ impl LocalPools {
     ///
     /// # Errors
     ///
-    /// [`PoolError::CapacityTooLarge`] for a class above [`PoolConfig::MAX_CLASS_CAPACITY`].
+    /// [`PoolError::CapacityTooLarge`] for a class above [`PoolConfig::max_capacity`] (at most
+    /// [`PoolConfig::MAX_CLASS_CAPACITY`]).
     pub fn try_new(config: PoolConfig) -> Result<Self, PoolError> {
         crate::shared::validate(&config)?;
         orphans::sweep_if_any();

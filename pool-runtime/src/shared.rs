@@ -74,15 +74,18 @@ struct SharedCounters {
     high_water: AtomicUsize,
 }
 
-/// Checks every class capacity of `config`.
+/// Checks every class capacity of `config`: at most [`PoolConfig::max_capacity`], so the free
+/// list's 24-bit indices hold it and `capacity × slot size` fits in `isize` (an arena's layout)
+/// on every target.
 pub(crate) fn validate(config: &PoolConfig) -> Result<(), PoolError> {
     for class in SizeClass::ALL {
         let requested = config.capacity(class);
-        if requested > PoolConfig::MAX_CLASS_CAPACITY {
+        let max = PoolConfig::max_capacity(class);
+        if requested > max {
             return Err(PoolError::CapacityTooLarge {
                 class,
                 requested,
-                max: PoolConfig::MAX_CLASS_CAPACITY,
+                max,
             });
         }
     }
@@ -94,8 +97,8 @@ impl Pools {
     ///
     /// # Panics
     ///
-    /// If a capacity is above [`PoolConfig::MAX_CLASS_CAPACITY`]; [`Pools::try_new`] returns the
-    /// error instead.
+    /// If a capacity is above [`PoolConfig::max_capacity`]; [`Pools::try_new`] returns the error
+    /// instead.
     pub fn new(config: PoolConfig) -> Self {
         match Self::try_new(config) {
             Ok(pools) => pools,
@@ -107,7 +110,8 @@ impl Pools {
     ///
     /// # Errors
     ///
-    /// [`PoolError::CapacityTooLarge`] for a class above [`PoolConfig::MAX_CLASS_CAPACITY`].
+    /// [`PoolError::CapacityTooLarge`] for a class above [`PoolConfig::max_capacity`] (at most
+    /// [`PoolConfig::MAX_CLASS_CAPACITY`]).
     ///
     /// ```
     /// use pool_runtime::{PoolConfig, PoolError, Pools, SizeClass};

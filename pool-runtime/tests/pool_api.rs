@@ -347,6 +347,33 @@ fn capacity_too_large_is_an_error() {
 }
 
 #[test]
+fn capacity_limit_bounds_the_payload_size_and_reports_the_class_limit() {
+    for class in SizeClass::ALL {
+        let max = PoolConfig::max_capacity(class);
+        // The payload of the largest accepted capacity fits in `isize` (no wrapped layout size).
+        let bytes = max.checked_mul(class.slot_size()).expect("no overflow");
+        assert!(bytes <= isize::MAX as usize);
+        let config = PoolConfig::empty().with_capacity(class, max + 1);
+        assert_eq!(
+            Pools::try_new(config).err(),
+            Some(PoolError::CapacityTooLarge {
+                class,
+                requested: max + 1,
+                max
+            })
+        );
+    }
+    let wrapping = PoolConfig::empty().with_capacity(SizeClass::XL, usize::MAX / 1024 + 1);
+    assert!(matches!(
+        LocalPools::try_new(wrapping),
+        Err(PoolError::CapacityTooLarge {
+            class: SizeClass::XL,
+            ..
+        })
+    ));
+}
+
+#[test]
 fn errors_display() {
     let e = PoolError::CapacityTooLarge {
         class: SizeClass::M,

@@ -53,10 +53,10 @@ pub(crate) struct Arena {
 }
 
 impl Arena {
-    /// Allocates an arena of `capacity` (1 ..= `PoolConfig::MAX_CLASS_CAPACITY`) zeroed slots.
+    /// Allocates an arena of `capacity` (1 ..= `PoolConfig::max_capacity(class)`) zeroed slots.
     pub(crate) fn create(class: SizeClass, capacity: usize, kind: ArenaKind) -> NonNull<Arena> {
         assert!(
-            capacity > 0 && capacity <= crate::PoolConfig::MAX_CLASS_CAPACITY,
+            capacity > 0 && capacity <= crate::PoolConfig::max_capacity(class),
             "arena capacity out of range"
         );
         let layout = Self::payload_layout(class, capacity);
@@ -90,9 +90,12 @@ impl Arena {
     }
 
     fn payload_layout(class: SizeClass, capacity: usize) -> Layout {
-        // Cannot overflow: capacity ≤ 2^24 and slot sizes ≤ 2^14.
-        Layout::from_size_align(capacity << class.slot_shift(), SLOT_ALIGN)
-            .expect("arena layout fits in isize")
+        // `PoolConfig::max_capacity` keeps `capacity × slot size` within `isize::MAX` on every
+        // target (checked again here: a wrapped size would be a too-small allocation).
+        let size = capacity
+            .checked_mul(class.slot_size())
+            .expect("arena capacity validated against isize::MAX");
+        Layout::from_size_align(size, SLOT_ALIGN).expect("arena layout fits in isize")
     }
 
     /// A heap arena of one slot of `class`, already claimed (refcount 1) by the caller: the home
