@@ -114,13 +114,13 @@ impl<T> Writer<T, Backpressure> {
     fn store(&mut self, seq: u64, item: T) -> Option<T> {
         debug_assert!(seq < self.limit);
         let occupied = seq >= self.shared.capacity as u64;
-        // SAFETY: we are the only writer (one `Writer` per ring, `&mut self`). `seq < limit`
-        // (checked by the caller), and `limit` is one lap past the smallest cursor of our last
-        // scan, so every reader registered then has finished with item `seq - capacity`; a
-        // reader the scan missed starts at or after the `published` we had when scanning
-        // (`ReaderCursors::join`), which is past `seq - capacity` too. Readers never touch item
-        // `seq` before it is published. The slot is initialised exactly when an older lap
-        // stored it, i.e. when `seq >= capacity`.
+        // No reader still uses item `seq - capacity`: `limit` is one lap past the smallest cursor
+        // of our last scan, and a reader that scan missed starts at or after the `published` we
+        // had when scanning (`ReaderCursors::join`). The slot holds an item exactly when an older
+        // lap stored one, i.e. when `seq >= capacity`.
+        // SAFETY: sole writer (one `Writer` per ring, `&mut self`); `seq < limit` (checked by the
+        // caller), so by the above no reader touches the old item, none reads item `seq` before
+        // it is published, and `occupied` says exactly whether the slot is initialised.
         unsafe { self.shared.in_place.replace(seq, item, occupied) }
     }
 
