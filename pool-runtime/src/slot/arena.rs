@@ -45,6 +45,11 @@ pub(crate) struct Arena {
     /// every payload write (allocation) against every read (deref, drop).
     #[cfg(loom)]
     shadows: Box<[crate::sync::UnsafeCell<()>]>,
+    /// loom only: stands for the arena's own memory. Every accessor below records a read of it and
+    /// `destroy` a write, so the model reports any access to an arena that does not happen before
+    /// its reclamation (such as a drop reading the arena after the decrement that freed its slot).
+    #[cfg(loom)]
+    lifetime: crate::sync::UnsafeCell<()>,
     /// Pooled arenas: 1 while the allocator lives, plus one per weak handle. Heap arenas: 1 while
     /// any strong handle lives, plus one per weak handle. The arena may be freed once it is 0.
     keepalive: CachePadded<AtomicUsize>,
@@ -79,6 +84,8 @@ impl Arena {
             shadows: (0..capacity)
                 .map(|_| crate::sync::UnsafeCell::new(()))
                 .collect(),
+            #[cfg(loom)]
+            lifetime: crate::sync::UnsafeCell::new(()),
             keepalive: CachePadded::new(AtomicUsize::new(1)),
             free_stack: if kind == ArenaKind::Shared {
                 FreeStack::full(capacity32)
@@ -117,6 +124,8 @@ impl Arena {
     pub(crate) unsafe fn destroy(arena: NonNull<Arena>) {
         // SAFETY: created by `Box::leak` in `create`; the caller guarantees sole, final access.
         let arena = unsafe { Box::from_raw(arena.as_ptr()) };
+        #[cfg(loom)]
+        arena.lifetime.with_mut(|_| ());
         let layout = Self::payload_layout(arena.class, arena.capacity as usize);
         poison::unpoison(arena.payload.as_ptr(), layout.size());
         // SAFETY: `payload` was allocated in `create` with this same layout.
@@ -126,6 +135,7 @@ impl Arena {
     /// The state word of slot `index`.
     #[inline(always)]
     pub(crate) fn state(&self, index: u32) -> &AtomicU64 {
+        self.record_arena_access();
         debug_assert!(index < self.capacity);
         // SAFETY: every index handed around is `< capacity == states.len()`: it comes from
         // `index_of` on a payload pointer inside this arena, from the free list, or from a
@@ -136,6 +146,7 @@ impl Arena {
     /// The payload of slot `index`.
     #[inline(always)]
     pub(crate) fn slot(&self, index: u32) -> NonNull<u8> {
+        self.record_arena_access();
         debug_assert!(index < self.capacity);
         // SAFETY: `index < capacity`, so the offset stays inside the payload allocation.
         unsafe { self.payload.add((index as usize) << self.slot_shift) }
@@ -144,33 +155,40 @@ impl Arena {
     /// The index of the slot whose payload starts at `payload`.
     #[inline(always)]
     pub(crate) fn index_of(&self, payload: *const u8) -> u32 {
+        self.record_arena_access();
         ((payload as usize - self.payload.as_ptr() as usize) >> self.slot_shift) as u32
     }
 
     pub(crate) fn class(&self) -> SizeClass {
+        self.record_arena_access();
         self.class
     }
 
     #[inline(always)]
     pub(crate) fn kind(&self) -> ArenaKind {
+        self.record_arena_access();
         self.kind
     }
 
     pub(crate) fn capacity(&self) -> usize {
+        self.record_arena_access();
         self.capacity as usize
     }
 
     pub(crate) fn keepalive(&self) -> &AtomicUsize {
+        self.record_arena_access();
         &self.keepalive
     }
 
     pub(crate) fn free_stack(&self) -> &FreeStack {
+        self.record_arena_access();
         &self.free_stack
     }
 
     /// Whether the allocator is gone (a hint: read before the last access to the arena).
     #[inline(always)]
     pub(crate) fn is_orphaned(&self) -> bool {
+        self.record_arena_access();
         // Relaxed: a stale `false` only means this drop does not trigger a sweep; a later sweep
         // point reclaims the arena (see `orphans`).
         self.orphaned.load(Ordering::Relaxed)
@@ -235,9 +253,18 @@ impl Arena {
         poison::unpoison(self.slot(index).as_ptr(), 1 << self.slot_shift);
     }
 
+    /// The address and length of slot `index`'s payload, for poisoning it after the arena may be
+    /// gone (see `release`).
     #[inline(always)]
-    pub(crate) fn poison_slot(&self, index: u32) {
-        poison::poison(self.slot(index).as_ptr(), 1 << self.slot_shift);
+    pub(crate) fn slot_region(&self, index: u32) -> (*const u8, usize) {
+        (self.slot(index).as_ptr(), 1 << self.slot_shift)
+    }
+
+    /// loom: records an access to the arena itself (see the `lifetime` field).
+    #[inline(always)]
+    fn record_arena_access(&self) {
+        #[cfg(loom)]
+        self.lifetime.with(|_| ());
     }
 
     /// Writes `value` into slot `index`, just claimed by the caller.

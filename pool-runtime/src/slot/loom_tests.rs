@@ -1,5 +1,6 @@
 //! loom models of slot allocation, sharing and reuse for both allocators, with negative controls
-//! showing the models catch a weakened free ordering and an untagged free list.
+//! showing the models catch a weakened free ordering, an untagged free list and a drop that reads
+//! its arena after the decrement that may free it.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime --lib -- loom`
 
@@ -7,7 +8,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::free_stack::FreeStack;
 use super::orphans;
-use super::release::WEAKEN_FREE_ORDERING;
+use super::release::{READ_ARENA_AFTER_DECREMENT, WEAKEN_FREE_ORDERING};
 use crate::class::SizeClass;
 use crate::sync::{Arc, thread};
 use crate::{LocalPools, PoolConfig, PooledMessage, Pools, RingPtr};
@@ -237,6 +238,75 @@ fn loom_allocator_dropped_while_last_message_drops() {
         drop(shared);
         t.join().unwrap();
         orphans::sweep();
+        assert_eq!(orphans::registered(), 0);
+    });
+}
+
+/// An orphaned `Local` arena (allocator dropped, one message left as two clones) whose clones are
+/// dropped on two threads (read-modify-write drops) while a third thread sweeps: whichever drop
+/// is last frees the slot, and from then on the sweep may reclaim the arena. A drop that read the
+/// arena after its decrement would race with that reclamation (the arena's loom lifetime cell).
+#[test]
+fn loom_orphaned_local_clones_dropped_while_sweeping() {
+    model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let a = pools.allocate(Msg { value: 1 }).unwrap();
+        let b = a.clone();
+        drop(pools);
+        assert_eq!(orphans::registered(), 1);
+        let t1 = thread::spawn(move || assert_eq!(a.value, 1));
+        let t2 = thread::spawn(move || assert_eq!(b.value, 1));
+        let sweeper = thread::spawn(orphans::sweep);
+        t1.join().unwrap();
+        t2.join().unwrap();
+        sweeper.join().unwrap();
+        // The last drop read `orphaned` as set and swept after freeing.
+        assert_eq!(orphans::registered(), 0);
+    });
+}
+
+/// Negative control: a drop that reads the arena after its decrement (not the last holder, so
+/// the other one may free the slot and the sweeper reclaim the arena meanwhile) is reported.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_arena_read_after_decrement_is_caught() {
+    model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let a = pools.allocate(Msg { value: 1 }).unwrap();
+        let b = a.clone();
+        drop(pools);
+        let t1 = thread::spawn(move || {
+            READ_ARENA_AFTER_DECREMENT.with(|r| r.set(true));
+            drop(a);
+            READ_ARENA_AFTER_DECREMENT.with(|r| r.set(false));
+        });
+        let t2 = thread::spawn(move || drop(b));
+        let sweeper = thread::spawn(orphans::sweep);
+        t1.join().unwrap();
+        t2.join().unwrap();
+        sweeper.join().unwrap();
+    });
+}
+
+/// The same with a weak handle: the message (weak flag set, so its drop is a read-modify-write)
+/// and the weak handle (which may upgrade first) are dropped on two threads while a third sweeps.
+#[test]
+fn loom_orphaned_local_message_and_weak_dropped_while_sweeping() {
+    model(|| {
+        let mut pools = LocalPools::new(one_slot());
+        let message = pools.allocate(Msg { value: 1 }).unwrap();
+        let weak = RingPtr::downgrade(&message);
+        drop(pools);
+        let t1 = thread::spawn(move || assert_eq!(message.value, 1));
+        let t2 = thread::spawn(move || {
+            if let Some(strong) = weak.upgrade() {
+                assert_eq!(strong.value, 1);
+            }
+        });
+        let sweeper = thread::spawn(orphans::sweep);
+        t1.join().unwrap();
+        t2.join().unwrap();
+        sweeper.join().unwrap();
         assert_eq!(orphans::registered(), 0);
     });
 }

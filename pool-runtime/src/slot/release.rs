@@ -4,15 +4,22 @@ use core::ptr::NonNull;
 
 use super::arena::{Arena, ArenaKind};
 use super::orphans;
+use super::poison;
 use super::state::{
     MAX_REFCOUNT, WEAK_FLAG, freed, is_sole_without_weak, refcount, refcount_overflow,
 };
-use crate::sync::Ordering;
+use crate::sync::{AtomicU64, Ordering};
 
 #[cfg(loom)]
 std::thread_local! {
     /// loom negative control: free with a Relaxed instead of a Release store.
     pub(crate) static WEAKEN_FREE_ORDERING: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+#[cfg(loom)]
+std::thread_local! {
+    /// loom negative control: a drop that is not the last reads the arena after its decrement.
+    pub(crate) static READ_ARENA_AFTER_DECREMENT: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
 
 #[inline(always)]
@@ -37,19 +44,29 @@ pub(crate) fn acquire_strong(arena: &Arena, index: u32) {
 
 /// Drops one strong reference to slot `index` of `arena`; the last one frees the slot.
 ///
+/// Once the decrement (or store) that may free the slot has landed, a sweep on another thread may
+/// reclaim a `Local` arena (see `orphans`). So everything this drop needs from the arena (kind,
+/// orphaned flag, state word, poisoning range) is read first, and from that point on only the
+/// state word is touched, through a `&AtomicU64` (a shared reference to interior-mutable memory,
+/// which a concurrent deallocation does not invalidate, as in `Arc`'s drop): no `&Arena` is passed
+/// to a function across the decrement, and no arena field is read after it. Only the last
+/// holder touches the arena again, where its kind guarantees it is still alive
+/// ([`finish_last_release`]).
+///
 /// # Safety
 ///
 /// The caller holds one strong reference to the slot (counted in its refcount) and gives it up:
 /// it never uses the slot's payload or this reference again.
 #[inline(always)]
 pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
-    // SAFETY: our strong reference keeps the arena alive until the slot is freed below; every field
-    // read after the freeing store is justified where it happens.
+    // SAFETY: our strong reference keeps the arena alive until the slot is freed below; this
+    // reference is only used before that point (and after it only where `kind` keeps the arena
+    // alive: a `Shared` arena until its slot is back on the list).
     let arena_ref = unsafe { arena.as_ref() };
     arena_ref.record_read(index);
-    // Read before freeing: once the slot is free a sweep may reclaim a `Local` arena.
     let kind = arena_ref.kind();
     let orphaned = arena_ref.is_orphaned();
+    let slot = arena_ref.slot_region(index);
     let state = arena_ref.state(index);
     // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
     // slot is reused.
@@ -58,7 +75,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         // Sole holder and no weak handle this occupancy: no other thread can access this word
         // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
         // slot), so a plain store frees it.
-        arena_ref.poison_slot(index);
+        poison::poison(slot.0, slot.1);
         // Release: our reads of the payload happen before the next owner's write.
         state.store(freed(current), free_store_ordering());
         if !orphaned {
@@ -71,7 +88,12 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
                 ArenaKind::Heap => {}
             }
         }
-    } else if !release_shared_reference(arena_ref, index) {
+    } else if !release_shared_reference(state, slot) {
+        // Not the last: another holder frees the slot, and the arena may be gone already.
+        #[cfg(loom)]
+        if READ_ARENA_AFTER_DECREMENT.with(|r| r.get()) {
+            let _ = arena_ref.is_orphaned();
+        }
         return;
     }
     // SAFETY: we released the slot's last strong reference just above, reading `kind` and
@@ -89,11 +111,13 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 #[inline(never)]
 unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind, orphaned: bool) {
     match kind {
-        // Nothing else to do: the owner finds the slot free by its state word.
+        // Nothing else to do (and the arena may already be reclaimed): the owner finds the slot
+        // free by its state word.
         ArenaKind::Local => {}
         // SAFETY: a `Shared` arena lives until every slot is back on its list (see `orphans`).
         ArenaKind::Shared => unsafe { arena.as_ref() }.free_stack().push(index),
-        // SAFETY: the strong side's keepalive is ours to give up now.
+        // SAFETY: the strong side's keepalive is ours to give up now (a heap arena lives until
+        // its keepalive reaches 0).
         ArenaKind::Heap => unsafe { release_keepalive(arena, kind) },
     }
     if orphaned && kind != ArenaKind::Heap {
@@ -102,10 +126,13 @@ unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind
 }
 
 /// The drop of a reference that may not be the only one, or whose occupancy has weak handles: a
-/// read-modify-write. Returns whether it was the last.
+/// read-modify-write on the slot's `state` word. Returns whether it was the last.
+///
+/// Takes the state word and the slot's poisoning range (`slot`: address, length), not the arena:
+/// once the decrement lands the arena may be reclaimed by another thread, and a `&Arena` argument
+/// would be asserted live for the whole call.
 #[inline(always)]
-fn release_shared_reference(arena: &Arena, index: u32) -> bool {
-    let state = arena.state(index);
+fn release_shared_reference(state: &AtomicU64, slot: (*const u8, usize)) -> bool {
     if cfg!(ringpool_asan) {
         // Under ASan the slot must be poisoned before an allocation can claim (and unpoison) it,
         // but not before we know we are the last holder (a racing upgrade would read poison). So
@@ -124,7 +151,9 @@ fn release_shared_reference(arena: &Arena, index: u32) -> bool {
             match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => {
                     if last {
-                        arena.poison_slot(index);
+                        // The slot is still busy (`W` set), so its arena is alive until the store
+                        // below, which is our last access.
+                        poison::poison(slot.0, slot.1);
                         // Release: the poisoning happens before the claim that unpoisons. A plain
                         // store: with refcount 0 and `W` set no one else writes this word.
                         state.store(next & !WEAK_FLAG, Ordering::Release);
