@@ -435,3 +435,72 @@ fn errors_display_what_went_wrong() {
     let io = ShmError::from(std::io::Error::other("disk"));
     assert!(std::error::Error::source(&io).is_some());
 }
+
+/// Word index of CLAIM_END in the documented header layout (third cache line).
+const CLAIM_END_WORD: usize = 16;
+
+/// Polls `reader` until it reports an error (at most a few times).
+fn first_error(reader: &mut pool_runtime::shm::Reader<'_>) -> Option<ShmError> {
+    (0..10).find_map(|_| reader.receive_next().err())
+}
+
+/// A header whose claim cursor lies far beyond anything a writer could have claimed (everything
+/// else valid) must not blind readers (`Ok(None)` forever) nor hand its bogus floor to a new
+/// writer: readers get `Corrupt`, a writer refuses with `Corrupt` and leaves the lock released.
+#[test]
+fn a_bogus_claim_cursor_is_corruption_for_readers_and_writers() {
+    for messages in [0u64, 3] {
+        let region = words(ShmRing::required_words(256));
+        let ring = ShmRing::format(&region).unwrap();
+        let mut behind = ring.reader().unwrap();
+        let mut batch_reader = ring.reader().unwrap();
+        let mut bulk_reader = ring.reader().unwrap();
+        let mut writer = ring.writer().unwrap();
+        for seq in 0..messages {
+            writer.write(&payload(seq, 20)).unwrap();
+        }
+        let mut caught_up = ring.reader().unwrap();
+        drop(writer);
+        region[CLAIM_END_WORD].store(1 << 61, Ordering::Release);
+
+        let attached = ShmRing::attach(&region).expect("the identity words are intact");
+        assert!(
+            matches!(attached.writer(), Err(ShmError::Corrupt(_))),
+            "a writer must not inherit the bogus claim floor ({messages} messages)"
+        );
+        assert_eq!(
+            attached.writer_status(),
+            WriterStatus::Closed {
+                pid: std::process::id()
+            },
+            "the refused writer hands the lock back"
+        );
+        assert_eq!(region[CLAIM_END_WORD].load(Ordering::Acquire), 1 << 61);
+
+        // A reader that has read everything has nothing to validate: it sees the writer closed.
+        let error = first_error(&mut caught_up).expect("the closed writer is reported");
+        assert!(matches!(error, ShmError::WriterClosed), "{error}");
+        if messages == 0 {
+            let error = first_error(&mut behind).expect("the closed writer is reported");
+            assert!(matches!(error, ShmError::WriterClosed), "{error}");
+            continue;
+        }
+        // Readers that must validate a copy are told, not blinded: lazy, batch, bulk and new.
+        let error = first_error(&mut behind).expect("a lagging reader is told");
+        assert!(matches!(error, ShmError::Corrupt(_)), "{error}");
+        let error = attached.reader().expect_err("a new reader is told");
+        assert!(matches!(error, ShmError::Corrupt(_)), "{error}");
+        let error = (0..10)
+            .find_map(|_| match batch_reader.read_batch() {
+                Err(error) => Some(error),
+                Ok(mut batch) => batch.find_map(Result::err),
+            })
+            .expect("a batch reader is told");
+        assert!(matches!(error, ShmError::Corrupt(_)), "{error}");
+        let mut buf = [0u8; 256];
+        let error = (0..10)
+            .find_map(|_| bulk_reader.read_bulk(&mut buf).err())
+            .expect("a bulk reader is told");
+        assert!(matches!(error, ShmError::Corrupt(_)), "{error}");
+    }
+}

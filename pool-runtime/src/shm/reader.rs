@@ -393,6 +393,12 @@ fn newest_frame(
         }
         let (seq_word, kind_word) = view.load_frame_header(last);
         if !view.intact(last) {
+            // A claim no writer could have made would fail every validation forever.
+            if !view.claim_plausible() {
+                return Err(ShmError::Corrupt(
+                    "claim cursor far beyond the published cursor",
+                ));
+            }
             continue;
         }
         let frame =

@@ -389,6 +389,22 @@ impl<'r> RingView<'r> {
         claimed.wrapping_sub(start) <= self.capacity
     }
 
+    /// Whether `CLAIM_END` holds a value a writer could have stored: at most two laps (a padding
+    /// frame and one frame) beyond a committed position. Readers call it when a copy keeps failing
+    /// validation, so that a corrupt or hostile claim cursor (say `1 << 61`) is reported as
+    /// corruption instead of making every copy look overwritten forever.
+    ///
+    /// Never false for a sound ring: the writer stores each claim with `Release` after it stored
+    /// (or, on takeover, acquired) the `PUBLISHED` value `p` the claim was computed from, and a
+    /// claim is at most `p + 2 * capacity`. The `Acquire` load below synchronizes with that store,
+    /// so the `PUBLISHED` load after it returns `p` or a later (larger) value.
+    pub(crate) fn claim_plausible(&self) -> bool {
+        let claimed = self.header[word::CLAIM_END].load(Ordering::Acquire);
+        // Relaxed: ordered after the Acquire load above (coherence gives `p` or newer).
+        let published = self.header[word::PUBLISHED].load(Ordering::Relaxed);
+        claimed <= published.saturating_add(2 * self.capacity)
+    }
+
     /// Data-word index of `position` (taken modulo the capacity).
     #[inline]
     pub(crate) fn word_index(&self, position: u64) -> usize {

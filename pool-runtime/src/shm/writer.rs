@@ -65,7 +65,9 @@ impl<'a> ShmRing<'a> {
     /// # Errors
     ///
     /// [`ShmError::WriterBusy`] while a live writer holds the lock; [`ShmError::HeaderCorrupt`] /
-    /// [`ShmError::Corrupt`] if the lock word or the cursors cannot be a ring's.
+    /// [`ShmError::Corrupt`] if the lock word or the cursors cannot be a ring's (e.g. a claim
+    /// cursor more than two laps beyond the last committed message); the lock is then handed
+    /// back untouched and the ring must be re-formatted before anyone writes to it again.
     pub fn writer(&self) -> Result<Writer<'a>, ShmError> {
         let view = self.view();
         let lock = view.header_word(word::WRITER_LOCK);
@@ -162,7 +164,11 @@ fn resume_point(view: RingView<'_>) -> Result<ResumePoint, ShmError> {
 }
 
 /// A resume point, after checking that the claim cursor left behind is plausible: a dead
-/// writer's claim covers at most a padding frame and one frame beyond `position`.
+/// writer's claim covers at most a padding frame and one frame beyond `position`. Policy for an
+/// implausible one (a corrupt or hostile header): the writer is refused with
+/// [`ShmError::Corrupt`] and the lock handed back; nothing is repaired in place, the ring must be
+/// re-formatted ([`ShmRing::format`] / [`ShmRing::create`]). Readers report the same cursor as
+/// `Corrupt` (see `RingView::claim_plausible`).
 fn resume_at(
     position: u64,
     next_seq: u64,
@@ -287,12 +293,14 @@ impl<'a> Writer<'a> {
             self.position
         };
         let end = start + frame;
-        // Announce every byte about to be overwritten before touching any of them. Relaxed store
-        // + Release fence: all later data stores are ordered after the announcement, so a reader
+        // Announce every byte about to be overwritten before touching any of them. Release fence
+        // after the store: all later data stores are ordered after the announcement, so a reader
         // whose copy observed any of them sees this claim when it validates (its Acquire fence
-        // synchronizes with this fence).
+        // synchronizes with this fence). The store itself is Release too: a reader that acquires
+        // this claim also sees the PUBLISHED value it was computed from, which is how
+        // `RingView::claim_plausible` tells a real claim (≤ PUBLISHED + 2 laps) from a corrupt one.
         view.header_word(word::CLAIM_END)
-            .store(end.max(self.claim_floor), Ordering::Relaxed);
+            .store(end.max(self.claim_floor), Ordering::Release);
         fence(Ordering::Release);
         let data = view.data();
         if start != self.position && room >= FRAME_HEADER_BYTES {
