@@ -3,7 +3,6 @@
 use super::error::ShmError;
 use super::layout::{self, MIN_CAPACITY};
 use super::region::{ShmRing, validate_words};
-use core::ptr::NonNull;
 use core::sync::atomic::AtomicU64;
 use std::fs::{File, OpenOptions};
 use std::path::Path;
@@ -11,20 +10,14 @@ use std::sync::Arc;
 
 /// A shared, writable mapping of a ring file, seen only as atomic words.
 ///
-/// The mapping is never viewed as `&[u8]`: other processes change it at any time, so the only
-/// references formed into it are `&[AtomicU64]`, whose interior mutability allows that.
+/// The mapping is a [`memmap2::MmapRaw`]: it is never viewed as `&[u8]` or `&mut [u8]` (other
+/// processes change it at any time), and the only references ever formed into it are
+/// `&[AtomicU64]`, whose interior mutability allows that. `MmapRaw` is `Send + Sync` and hands out
+/// raw pointers only, so this type needs no `unsafe impl` of its own.
 pub(crate) struct MappedFile {
-    words: NonNull<AtomicU64>,
+    map: memmap2::MmapRaw,
     len_words: usize,
-    // Keeps the mapping alive; never dereferenced as bytes after construction.
-    _map: memmap2::MmapMut,
 }
-
-// SAFETY: the pointer targets a shared mapping owned by `_map` (which is Send) and is only used
-// to form `&[AtomicU64]`; atomics may be accessed from any thread.
-unsafe impl Send for MappedFile {}
-// SAFETY: all access through `&MappedFile` is via `&[AtomicU64]`, which is Sync.
-unsafe impl Sync for MappedFile {}
 
 impl MappedFile {
     fn map(file: &File) -> Result<Self, ShmError> {
@@ -37,33 +30,36 @@ impl MappedFile {
                 required,
             });
         }
-        // SAFETY: mapping a file is unsafe because other processes may change or truncate it.
-        // Changes are harmless here: the mapping is only ever accessed through atomic words (see
-        // `words`), and every value read from it is bounds-checked before use. Truncation while
-        // mapped would fault (SIGBUS) on access; ring files must not be truncated while in use,
-        // which the crate documents (`ShmRing::open`).
-        let mut map = unsafe { memmap2::MmapOptions::new().len(len).map_mut(file)? };
-        let words = NonNull::new(map.as_mut_ptr().cast::<AtomicU64>())
-            .ok_or(ShmError::HeaderCorrupt("mapping returned a null pointer"))?;
-        // Page-aligned in practice; checked because the cast below relies on it.
-        if words.as_ptr().align_offset(align_of::<AtomicU64>()) != 0 {
+        // Other processes may change the file while it is mapped: harmless, the mapping is only
+        // accessed through atomic words (see `words`) and every value read from it is checked
+        // before use. Truncation while mapped makes accesses fault (SIGBUS); ring files must not
+        // be truncated while in use, as `ShmRing::open` documents.
+        let map = memmap2::MmapOptions::new().len(len).map_raw(file)?;
+        if map.len() < len {
+            return Err(ShmError::HeaderCorrupt("mapping is shorter than the file"));
+        }
+        // Page-aligned in practice; checked because `words` relies on it.
+        if map.as_ptr().align_offset(align_of::<AtomicU64>()) != 0 {
             return Err(ShmError::HeaderCorrupt("mapping is not 8-byte aligned"));
         }
         Ok(Self {
-            words,
+            map,
             len_words: len / 8,
-            _map: map,
         })
     }
 
     /// The mapping as atomic words.
     #[inline]
     pub(crate) fn words(&self) -> &[AtomicU64] {
-        // SAFETY: `words` points to `len_words * 8` mapped, 8-aligned bytes that live as long
-        // as `self._map`; AtomicU64 has the size and (checked) alignment of 8 bytes and no
-        // invalid bit patterns, and every access through the slice is atomic, so concurrent
-        // changes by other threads or processes are not data races in this process.
-        unsafe { core::slice::from_raw_parts(self.words.as_ptr(), self.len_words) }
+        let words = self.map.as_mut_ptr().cast::<AtomicU64>();
+        // Why the slice below is sound, in full: `words` is the non-null start of a shared
+        // mapping that stays mapped as long as `self.map` (so for the returned borrow), covers
+        // `len_words * 8` bytes and is 8-aligned (both checked in `map`); AtomicU64 has size 8 and
+        // no invalid bit patterns; no `&[u8]`/`&mut [u8]` to the mapping ever exists and every
+        // access through the slice is atomic, so other processes' stores are not data races.
+        // SAFETY: live, 8-aligned mapping of `len_words` words owned by `self.map` (checked in
+        // `map`); only ever accessed atomically (full argument just above).
+        unsafe { core::slice::from_raw_parts(words, self.len_words) }
     }
 }
 
