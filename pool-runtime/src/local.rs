@@ -21,7 +21,8 @@ use crate::stats::{ClassStats, PoolStats};
 /// plain store), and puts it back at the end. Slots found busy are parked and only re-examined when
 /// the FIFO runs dry, so long-lived messages cost one look each, not one per allocation, and
 /// allocation stays O(1) at high occupancy. Capacity is exact: `allocate` fails only after a pass
-/// over every slot found each one in use.
+/// over every slot found each one in use (a slot reused 2³² times counts as in use while weak
+/// handles into its class exist, see [`WeakRingPtr`](crate::WeakRingPtr)).
 ///
 /// `Send` (move it to the thread that owns it), not `Sync`. Dropping it while its messages are
 /// alive is safe: their memory lives until the last handle is gone (see [`Pools`](crate::Pools)).

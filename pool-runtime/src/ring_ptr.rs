@@ -102,8 +102,8 @@ impl<T: PooledMessage> RingPtr<T> {
     }
 
     /// The slot's generation: how many messages it has held, this one included (1 for a fresh
-    /// slot's first message, wrapping at 2³²). A reused slot shows a different generation than its
-    /// previous message.
+    /// slot's first message, wrapping at 2³² only while no weak handle into the class exists, see
+    /// [`WeakRingPtr`]). A reused slot shows a different generation than its previous message.
     pub fn generation(this: &Self) -> u32 {
         // Relaxed: the generation cannot change while we hold a reference.
         generation(this.arena().state(this.index()).load(Ordering::Relaxed))
@@ -207,6 +207,30 @@ impl<T: PooledMessage> RingPtr<T> {
     }
 }
 
+impl<T: PooledMessage> RingPtr<T> {
+    /// Test support: sets the generation of this message's slot, as if the slot had been reused
+    /// that many times (to test generation wrapping without 2³² allocations).
+    ///
+    /// # Safety
+    ///
+    /// No weak handle to an earlier message of this slot has generation `generation`, and no weak
+    /// handle to this message exists (it would stop upgrading).
+    #[doc(hidden)]
+    pub unsafe fn __set_generation_for_tests(this: &Self, generation: u32) {
+        let state = this.arena().state(this.index());
+        // Relaxed: a test-only change of the generation bits; the CAS keeps racing refcount
+        // changes (clones, drops of other handles) intact.
+        let mut current = state.load(Ordering::Relaxed);
+        loop {
+            let next = (u64::from(generation) << 32) | (current & 0xFFFF_FFFF);
+            match state.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
 impl<T: PooledMessage> Deref for RingPtr<T> {
     type Target = T;
 
@@ -265,8 +289,13 @@ impl<T: PooledMessage + PartialEq> PartialEq for RingPtr<T> {
 ///
 /// The slot's generation and refcount are one atomic word, so the check and the increment are a
 /// single compare-exchange. A weak handle keeps its arena's memory (not the message) alive.
-/// Generations wrap after 2³² reuses of one slot; a weak handle held across that many reuses of
-/// its slot could upgrade to a later occupant.
+///
+/// Generations are 32 bits. So that a weak handle held across 2³² reuses of its slot can never
+/// upgrade into a later occupant (which would be undefined behaviour: that occupant's holder may
+/// rely on there being no weak handle, as [`RingPtr::get_mut`] does), a slot whose generation
+/// would wrap is not reused while any weak handle into its pool's class exists: the allocator
+/// skips it (it counts as in use), and reuses it, at generation 0, once those weak handles are
+/// dropped. Only slots reused 2³² times are affected.
 ///
 /// # Examples
 ///

@@ -21,6 +21,8 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 /// Each class's free slots sit on a lock-free stack (a tagged Treiber stack: one compare-exchange
 /// to allocate, one to free). Capacity is exact: no slot is held in a per-thread cache, so while
 /// fewer than `capacity` messages of a class are alive, `allocate` succeeds, whoever freed them.
+/// (One exception: a slot reused 2³² times is held back while weak handles into its class exist,
+/// see [`WeakRingPtr`](crate::WeakRingPtr).)
 ///
 /// Dropping the `Pools` (or the [`LocalPools`](crate::LocalPools)) while messages or weak
 /// handles are alive is safe: the class's memory stays allocated until the last one is dropped,
@@ -66,9 +68,11 @@ unsafe impl Sync for Pools {}
 
 /// Relaxed statistics of one `Pools` class.
 ///
-/// Allocations are not counted here: the free list's tag counts pops.
+/// Allocations are not counted here: the free list's tag counts pops (minus `skipped_pops`).
 #[derive(Default)]
 struct SharedCounters {
+    /// Pops of slots that were put back unclaimed (generation wrap, see `claim_past_worn_slot`).
+    skipped_pops: AtomicU64,
     exhausted: AtomicU64,
     heap_fallbacks: AtomicU64,
     high_water: AtomicUsize,
@@ -183,11 +187,39 @@ impl Pools {
             // SAFETY: our arenas live until `Pools::drop`.
             let arena_ref = unsafe { arena.as_ref() };
             if let Some(index) = arena_ref.free_stack().pop() {
-                arena_ref.claim_popped(index);
-                return Ok((arena, index));
+                if arena_ref.try_claim_popped(index) {
+                    return Ok((arena, index));
+                }
+                if let Some(index) = self.claim_past_worn_slot(class, arena_ref, index) {
+                    return Ok((arena, index));
+                }
             }
         }
         self.claim_overflow(class)
+    }
+
+    /// `worn` was popped but may not be claimed yet (its generation would wrap while weak handles
+    /// into the arena exist): pops further until a slot is claimed or the list is empty, then
+    /// pushes the skipped slots back (they stay free, and are claimed once no weak handle remains).
+    #[cold]
+    #[inline(never)]
+    fn claim_past_worn_slot(&self, class: SizeClass, arena: &Arena, worn: u32) -> Option<u32> {
+        let mut skipped = vec![worn];
+        let claimed = loop {
+            match arena.free_stack().pop() {
+                None => break None,
+                Some(index) if arena.try_claim_popped(index) => break Some(index),
+                Some(index) => skipped.push(index),
+            }
+        };
+        // Relaxed: a statistic (these pops are not allocations).
+        self.counters[class.index()]
+            .skipped_pops
+            .fetch_add(skipped.len() as u64, Ordering::Relaxed);
+        for index in skipped {
+            arena.free_stack().push(index);
+        }
+        claimed
     }
 
     #[cold]
@@ -215,7 +247,13 @@ impl Pools {
             // SAFETY: our arenas live until `Pools::drop`.
             let arena = self.arenas[class.index()].map(|a| unsafe { a.as_ref() });
             let in_use = arena.map_or(0, Arena::count_in_use);
-            let allocations = arena.map_or(0, |a| a.free_stack().pops());
+            // Relaxed: statistics.
+            // Both count modulo 2⁴⁰ here (the tag's width); wrapping, as a racing read may see a
+            // skipped pop before the pop itself.
+            let allocations = arena
+                .map_or(0, |a| a.free_stack().pops())
+                .wrapping_sub(counters.skipped_pops.load(Ordering::Relaxed))
+                & ((1 << 40) - 1);
             // Relaxed: statistics.
             let high_water = counters
                 .high_water

@@ -8,7 +8,7 @@ use crossbeam_utils::CachePadded;
 
 use super::free_stack::FreeStack;
 use super::poison;
-use super::state::{claimed, is_free, refcount};
+use super::state::{claimed, is_free, refcount, wraps_on_claim};
 use crate::class::{SLOT_ALIGN, SizeClass};
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -216,7 +216,8 @@ impl Arena {
             .all(|s| is_free(s.load(Ordering::Acquire)))
     }
 
-    /// The owner of a `Local` arena claims slot `index` if it is free.
+    /// The owner of a `Local` arena claims slot `index` if it is free (and claiming it does not
+    /// wrap its generation while a weak handle into the arena exists; see `state`).
     ///
     /// Only the arena's single owner may call this (claims use a plain store).
     #[inline(always)]
@@ -225,7 +226,7 @@ impl Arena {
         // Acquire: pairs with the Release that freed the slot, so every access of its previous
         // holders happens before the new value is written.
         let current = state.load(Ordering::Acquire);
-        if !is_free(current) {
+        if !is_free(current) || (wraps_on_claim(current) && self.weak_handles_may_exist()) {
             return false;
         }
         // Relaxed store: while the refcount is 0 nothing but the owner writes this word (a stale
@@ -237,15 +238,33 @@ impl Arena {
     }
 
     /// Claims slot `index` just popped from the free list (the popper owns it exclusively).
+    /// Returns `false`, leaving the slot free, when claiming would wrap its generation while a
+    /// weak handle into the arena exists (see `state`); the caller must push it back.
     #[inline(always)]
-    pub(crate) fn claim_popped(&self, index: u32) {
+    pub(crate) fn try_claim_popped(&self, index: u32) -> bool {
         let state = self.state(index);
         // Relaxed: the pop's Acquire already ordered the freeing drop before us; no one else
         // writes a free slot's word (see `try_claim_by_owner`).
         let current = state.load(Ordering::Relaxed);
         debug_assert_eq!(refcount(current), 0, "popped a busy slot");
+        if wraps_on_claim(current) && self.weak_handles_may_exist() {
+            return false;
+        }
         state.store(claimed(current), Ordering::Relaxed);
         self.unpoison_slot(index);
+        true
+    }
+
+    /// Whether a weak handle into this arena may exist: its keepalive is above the one the
+    /// allocator holds. Called by the allocator only; a keepalive of exactly one means none exists,
+    /// and none into a free slot can appear (a weak handle is made from a strong one, or cloned
+    /// from a weak one).
+    #[cold]
+    #[inline(never)]
+    fn weak_handles_may_exist(&self) -> bool {
+        // Acquire: pairs with the Release decrement of each weak handle's drop, so every upgrade
+        // attempt it made happens before the claim's store.
+        self.keepalive().load(Ordering::Acquire) != 1
     }
 
     #[inline(always)]

@@ -11,13 +11,23 @@
 //! - `W`: a weak handle was made during this occupancy. While it is clear and the refcount is 1,
 //!   the sole holder is the only thread that can touch the word, so its drop may free with a plain
 //!   store instead of a read-modify-write.
-//! - `generation`: bumped when the slot is claimed for a new occupant (wrapping after 2³² reuses of
-//!   one slot). A weak handle stores its occupant's generation; `upgrade` succeeds only on a word
+//! - `generation`: bumped when the slot is claimed for a new occupant. A weak handle stores its
+//!   occupant's generation; `upgrade` succeeds only on a word
 //!   with that generation *and* a non-zero refcount, checked and incremented by one
 //!   compare-exchange. Once the occupant's last handle is gone the refcount is 0 (upgrade fails),
 //!   and once the slot is reused the generation differs (upgrade fails). Bumping at claim rather
 //!   than at the last drop lets a drop that is not the sole holder use a plain `fetch_sub`: the
 //!   last one leaves a free word behind whatever races it.
+//!
+//! Wrapping: a weak handle that outlived 2³² reuses of its slot would see its own generation again
+//! and upgrade into an unrelated message (whose holder may rely on having no weak handle: that is
+//! undefined behaviour, not a logic error). So a slot whose generation is `u32::MAX` is not claimed
+//! while any weak handle into its arena exists (the arena's keepalive is above the allocator's 1;
+//! see [`wraps_on_claim`]). Every cycle of a slot's generation passes `u32::MAX → 0`, and a weak
+//! handle made at generation `g` is still alive when its slot gets back to `u32::MAX`, so that
+//! crossing never happens under it. The slot is merely skipped meanwhile (`LocalPools` treats it as
+//! busy, `Pools` pops past it and puts it back); once no weak handle into the arena remains, it is
+//! claimed again, at generation 0.
 
 /// Bits of the refcount.
 pub(crate) const REFCOUNT_MASK: u64 = (1 << 31) - 1;
@@ -69,6 +79,13 @@ pub(crate) const fn freed(state: u64) -> u64 {
 #[inline(always)]
 pub(crate) const fn claimed(state: u64) -> u64 {
     ((generation(state).wrapping_add(1) as u64) << 32) | 1
+}
+
+/// Whether claiming the free slot whose word is `state` wraps its generation to 0: allowed only
+/// while no weak handle into the arena exists (see the module docs).
+#[inline(always)]
+pub(crate) const fn wraps_on_claim(state: u64) -> bool {
+    generation(state) == u32::MAX
 }
 
 /// Aborts the process: a refcount past [`MAX_REFCOUNT`] means leaked clones by the hundred million,

@@ -1,0 +1,135 @@
+//! Generation wrap: a weak handle that outlives 2³² reuses of its slot must never upgrade into a
+//! later occupant. The slot's generation is moved next to `u32::MAX` with a test hook instead of
+//! 2³² allocations.
+#![cfg(not(loom))]
+
+use pool_runtime::bytemuck::{Pod, Zeroable};
+use pool_runtime::{
+    LocalPools, PoolConfig, PoolError, PooledMessage, Pools, RingPtr, SizeClass, WeakRingPtr,
+};
+
+#[derive(Clone, Copy, Debug, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "pool_runtime::bytemuck")]
+#[repr(C)]
+struct Tick {
+    price: u64,
+}
+
+/// Either allocator, behind one interface.
+trait Allocator {
+    fn alloc(&mut self, price: u64) -> Result<RingPtr<Tick>, PoolError>;
+}
+
+impl Allocator for LocalPools {
+    fn alloc(&mut self, price: u64) -> Result<RingPtr<Tick>, PoolError> {
+        self.allocate(Tick { price })
+    }
+}
+
+impl Allocator for Pools {
+    fn alloc(&mut self, price: u64) -> Result<RingPtr<Tick>, PoolError> {
+        self.allocate(Tick { price })
+    }
+}
+
+fn config(slots: usize) -> PoolConfig {
+    PoolConfig::empty().with_capacity(SizeClass::XS, slots)
+}
+
+/// A weak handle to generation 1 of a slot, and that slot (its address returned too) left free at
+/// generation `u32::MAX`, as after 2³² − 2 more reuses: its next claim would wrap to 0, and the
+/// one after that would be generation 1 again, the weak handle's.
+fn stale_weak_and_worn_slot(pools: &mut impl Allocator) -> (WeakRingPtr<Tick>, *const Tick) {
+    let first = pools.alloc(1).unwrap();
+    assert_eq!(RingPtr::generation(&first), 1);
+    let weak = RingPtr::downgrade(&first);
+    drop(first);
+    let second = pools.alloc(2).unwrap();
+    assert_eq!(RingPtr::generation(&second), 2, "the same slot again");
+    // SAFETY: the only weak handle into this slot has generation 1, and none refers to `second`.
+    unsafe { RingPtr::__set_generation_for_tests(&second, u32::MAX) };
+    let worn = RingPtr::as_ptr(&second);
+    drop(second);
+    (weak, worn)
+}
+
+/// Allocates and drops repeatedly (each allocator prefers the slot freed last), checking that the
+/// worn slot stays out of use and the stale weak handle never upgrades.
+fn churn_checking(pools: &mut impl Allocator, weak: &WeakRingPtr<Tick>, worn: *const Tick) {
+    for round in 0..8 {
+        let message = pools.alloc(100 + round).unwrap();
+        assert_ne!(
+            RingPtr::as_ptr(&message),
+            worn,
+            "the worn slot was reused while a weak handle exists"
+        );
+        assert!(weak.upgrade().is_none(), "stale weak upgraded after wrap");
+    }
+}
+
+fn stale_weak_never_upgrades_after_wrap(mut pools: impl Allocator) {
+    let (weak, worn) = stale_weak_and_worn_slot(&mut pools);
+    churn_checking(&mut pools, &weak, worn);
+    // With no weak handle left, the worn slot is reused, at generation 0.
+    drop(weak);
+    let a = pools.alloc(3).unwrap();
+    let b = pools.alloc(4).unwrap();
+    let reused = if RingPtr::as_ptr(&a) == worn { &a } else { &b };
+    assert_eq!(
+        RingPtr::as_ptr(reused),
+        worn,
+        "worn slot reused once the weak is gone"
+    );
+    assert_eq!(RingPtr::generation(reused), 0);
+}
+
+#[test]
+fn local_stale_weak_never_upgrades_after_wrap() {
+    stale_weak_never_upgrades_after_wrap(LocalPools::new(config(2)));
+}
+
+#[test]
+fn shared_stale_weak_never_upgrades_after_wrap() {
+    stale_weak_never_upgrades_after_wrap(Pools::new(config(2)));
+}
+
+/// With one slot, the worn slot counts as in use while the weak handle lives.
+fn one_worn_slot_is_exhausted_until_weak_dropped(mut pools: impl Allocator) {
+    let (weak, _) = stale_weak_and_worn_slot(&mut pools);
+    assert_eq!(
+        pools.alloc(3).unwrap_err(),
+        PoolError::Exhausted {
+            class: SizeClass::XS,
+            capacity: 1
+        }
+    );
+    assert!(weak.upgrade().is_none());
+    drop(weak);
+    let wrapped = pools.alloc(4).unwrap();
+    assert_eq!(RingPtr::generation(&wrapped), 0);
+    assert_eq!(wrapped.price, 4);
+    drop(wrapped);
+    assert_eq!(RingPtr::generation(&pools.alloc(5).unwrap()), 1);
+}
+
+#[test]
+fn local_worn_slot_is_skipped_while_weak_handles_exist() {
+    one_worn_slot_is_exhausted_until_weak_dropped(LocalPools::new(config(1)));
+}
+
+#[test]
+fn shared_worn_slot_is_skipped_while_weak_handles_exist() {
+    one_worn_slot_is_exhausted_until_weak_dropped(Pools::new(config(1)));
+}
+
+/// The pops that skip the worn slot do not count as allocations.
+#[test]
+fn shared_skipped_pops_are_not_counted_as_allocations() {
+    let mut pools = Pools::new(config(2));
+    let (weak, worn) = stale_weak_and_worn_slot(&mut pools);
+    let before = pools.stats().class(SizeClass::XS).allocations;
+    let message = pools.alloc(7).unwrap();
+    assert_ne!(RingPtr::as_ptr(&message), worn);
+    assert_eq!(pools.stats().class(SizeClass::XS).allocations, before + 1);
+    drop(weak);
+}
