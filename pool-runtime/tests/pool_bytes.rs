@@ -120,7 +120,7 @@ fn bytes_can_be_dropped_on_another_thread_after_their_pools() {
 fn byte_allocations_are_counted_in_stats() {
     let shared = Pools::new(PoolConfig::default());
     let mut local = LocalPools::new(PoolConfig::default());
-    for len in [1, 64, 65, 300] {
+    for len in [1, 64, 65, 256] {
         drop(shared.allocate_bytes(len).unwrap());
         drop(local.allocate_bytes(len).unwrap());
     }
