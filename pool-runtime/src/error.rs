@@ -32,7 +32,8 @@ pub enum PoolError {
         class: SizeClass,
         /// The capacity asked for.
         requested: usize,
-        /// [`PoolConfig::MAX_CLASS_CAPACITY`](crate::PoolConfig::MAX_CLASS_CAPACITY).
+        /// The largest capacity this class allows on this target:
+        /// [`PoolConfig::max_capacity`](crate::PoolConfig::max_capacity).
         max: usize,
     },
     /// [`allocate_from_pool`](crate::allocate_from_pool) was called while the calling thread's

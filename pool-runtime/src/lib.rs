@@ -21,26 +21,26 @@ mod bytes;
 mod class;
 mod config;
 mod error;
+pub mod frame;
 #[cfg(not(loom))]
 mod global;
 mod local;
 mod message;
+pub mod ring;
 mod ring_ptr;
 mod shared;
-mod slot;
-mod stats;
-pub mod frame;
-pub mod ring;
 #[cfg(feature = "shm")]
 pub mod shm;
+mod slot;
+mod stats;
 #[allow(dead_code, unused_imports)]
 mod sync;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use bytemuck;
 pub use buffer::{DEFAULT_INLINE_CAPACITY, MessageBuffer, ViewError};
+pub use bytemuck;
 pub use bytes::PooledBytes;
 pub use class::{SLOT_ALIGN, SizeClass};
 pub use config::{Overflow, PoolConfig};
@@ -52,10 +52,10 @@ pub use global::{
     configure_global, global_config, thread_pool_stats,
 };
 pub use local::LocalPools;
+pub use message::{PooledMessage, stable_type_id};
+pub use pool_derive::MessageSet;
+pub use pool_derive::PooledMessage;
+pub use ring::{Backpressure, Overwrite, Reader, Ring, Writer};
 pub use ring_ptr::{RingPtr, WeakRingPtr};
 pub use shared::Pools;
 pub use stats::{ClassStats, PoolStats};
-pub use message::{PooledMessage, stable_type_id};
-pub use ring::{Backpressure, Overwrite, Reader, Ring, Writer};
-pub use pool_derive::PooledMessage;
-pub use pool_derive::MessageSet;
