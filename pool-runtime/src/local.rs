@@ -1,5 +1,6 @@
 //! `LocalPools`: single-writer allocation (one owner allocates; anyone clones and drops).
 
+use core::cell::Cell;
 use core::ptr::NonNull;
 
 use crate::bytes::PooledBytes;
@@ -54,6 +55,9 @@ use crate::stats::{ClassStats, PoolStats};
 pub struct LocalPools {
     classes: [Option<LocalClass>; SizeClass::COUNT],
     counters: [LocalCounters; SizeClass::COUNT],
+    /// The largest `in_use` a `stats()` call counted, per class. A `Cell` because `stats` takes
+    /// `&self`; `LocalPools` is not `Sync`, so only its owner ever touches it.
+    sampled_high_water: [Cell<usize>; SizeClass::COUNT],
     config: PoolConfig,
 }
 
@@ -227,6 +231,7 @@ impl LocalPools {
         Ok(LocalPools {
             classes,
             counters: [LocalCounters::default(); SizeClass::COUNT],
+            sampled_high_water: Default::default(),
             config,
         })
     }
@@ -310,10 +315,12 @@ impl LocalPools {
             let in_use = self.classes[class.index()]
                 .as_ref()
                 .map_or(0, |c| c.arena().count_in_use());
+            let sampled = &self.sampled_high_water[class.index()];
+            sampled.set(sampled.get().max(in_use));
             stats.classes[class.index()] = ClassStats {
                 capacity: self.config.capacity(class),
                 in_use,
-                high_water: counters.high_water.max(in_use),
+                high_water: counters.high_water.max(sampled.get()),
                 allocations: counters.allocations,
                 exhausted: counters.exhausted,
                 heap_fallbacks: counters.heap_fallbacks,

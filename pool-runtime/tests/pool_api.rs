@@ -442,3 +442,22 @@ fn capacity_is_exact_with_scattered_frees() {
         }
     }
 }
+
+#[test]
+fn high_water_keeps_the_peak_a_stats_call_saw_after_the_messages_are_gone() {
+    let config = PoolConfig::empty().with_capacity(SizeClass::XS, 64);
+    let mut local = LocalPools::new(config);
+    let shared = Pools::new(config);
+    let held: Vec<_> = (0..40).map(|n| local.allocate(tick(n)).unwrap()).collect();
+    let held_shared: Vec<_> = (0..40).map(|n| shared.allocate(tick(n)).unwrap()).collect();
+    assert_eq!(local.stats().class(SizeClass::XS).high_water, 40);
+    assert_eq!(shared.stats().class(SizeClass::XS).high_water, 40);
+    drop(held);
+    drop(held_shared);
+    let (local_xs, shared_xs) = (
+        local.stats().class(SizeClass::XS),
+        shared.stats().class(SizeClass::XS),
+    );
+    assert_eq!((local_xs.in_use, local_xs.high_water), (0, 40));
+    assert_eq!((shared_xs.in_use, shared_xs.high_water), (0, 40));
+}
