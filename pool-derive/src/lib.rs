@@ -7,6 +7,7 @@
 //! Generated code lives in `const _: () = { ... };` and reaches the runtime only through absolute
 //! paths into its hidden `__private` module; `crate_path` explains how that path is found.
 
+mod attr_value;
 mod crate_path;
 mod errors;
 mod message_set;

@@ -1,5 +1,6 @@
 //! `#[message_set(...)]`: `crate = "path"` on the enum, `capacity = N` on a variant.
 
+use crate::attr_value::{parse_crate_path, skip_value};
 use crate::errors::Errors;
 
 /// Where a `#[message_set]` attribute sits, which decides the keys it accepts.
@@ -74,7 +75,9 @@ impl SetAttrs {
                 seen = true;
                 let value: syn::Expr = meta.value()?.parse()?;
                 match placement {
-                    Placement::Enum => parsed.runtime = parse_crate_path(&value, errors),
+                    Placement::Enum => {
+                        parsed.runtime = parse_crate_path(&value, "message_set", errors)
+                    }
                     Placement::Variant => parsed.capacity = parse_capacity(&value, errors),
                 }
                 Ok(())
@@ -85,17 +88,6 @@ impl SetAttrs {
         }
         parsed
     }
-}
-
-fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        let _value: syn::Expr = meta.value()?.parse()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in meta.input);
-        let _ignored: proc_macro2::TokenStream = content.parse()?;
-    }
-    Ok(())
 }
 
 fn parse_capacity(value: &syn::Expr, errors: &mut Errors) -> Option<usize> {
@@ -116,32 +108,6 @@ fn parse_capacity(value: &syn::Expr, errors: &mut Errors) -> Option<usize> {
             None
         }
     }
-}
-
-fn parse_crate_path(value: &syn::Expr, errors: &mut Errors) -> Option<syn::Path> {
-    let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Str(literal),
-        ..
-    }) = value
-    else {
-        errors.spanned(
-            value,
-            "`crate` must be a string literal path, e.g. `#[message_set(crate = \"ringpool\")]`",
-        );
-        return None;
-    };
-    literal
-        .parse::<syn::Path>()
-        .map_err(|_| {
-            errors.at(
-                literal.span(),
-                format!(
-                    "`crate = {:?}` is not a path, e.g. `\"ringpool\"`",
-                    literal.value()
-                ),
-            );
-        })
-        .ok()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `#[pooled(...)]`: the derive's own options.
 
+use crate::attr_value::{parse_crate_path, skip_value};
 use crate::errors::Errors;
 
 /// The options of one `#[derive(PooledMessage)]`.
@@ -51,7 +52,7 @@ impl PooledAttrs {
                 let value: syn::Expr = meta.value()?.parse()?;
                 match key.as_str() {
                     "type_id" => parsed.type_id = parse_type_id(&value, errors),
-                    _ => parsed.runtime = parse_crate_path(&value, errors),
+                    _ => parsed.runtime = parse_crate_path(&value, "pooled", errors),
                 }
                 Ok(())
             });
@@ -61,18 +62,6 @@ impl PooledAttrs {
         }
         parsed
     }
-}
-
-/// Consumes `= value` or `(...)` after a key that is reported as an error.
-fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        let _value: syn::Expr = meta.value()?.parse()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in meta.input);
-        let _ignored: proc_macro2::TokenStream = content.parse()?;
-    }
-    Ok(())
 }
 
 fn parse_type_id(value: &syn::Expr, errors: &mut Errors) -> Option<u16> {
@@ -104,33 +93,6 @@ fn parse_type_id(value: &syn::Expr, errors: &mut Errors) -> Option<u16> {
                 format!(
                     "`type_id = {}` does not fit in a `u16`; use 0..=65535",
                     literal.base10_digits()
-                ),
-            );
-            None
-        }
-    }
-}
-
-fn parse_crate_path(value: &syn::Expr, errors: &mut Errors) -> Option<syn::Path> {
-    let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Str(literal),
-        ..
-    }) = value
-    else {
-        errors.spanned(
-            value,
-            "`crate` must be a string literal path, e.g. `#[pooled(crate = \"ringpool\")]`",
-        );
-        return None;
-    };
-    match literal.parse::<syn::Path>() {
-        Ok(path) => Some(path),
-        Err(_) => {
-            errors.at(
-                literal.span(),
-                format!(
-                    "`crate = {:?}` is not a path, e.g. `\"ringpool\"`",
-                    literal.value()
                 ),
             );
             None
