@@ -28,6 +28,7 @@ pub(crate) mod orphans;
 pub(crate) mod poison;
 pub(crate) mod release;
 pub(crate) mod state;
+pub(crate) mod tsan;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
