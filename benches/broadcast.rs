@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bcast::StorageExt;
-use ringpool::shm::{ShmError, ShmRing};
+use ringpool::shm::{Reader, ShmError, ShmRing};
 
 const RING_BYTES: usize = 1 << 20;
 const SIZES: [usize; 2] = [64, 1024];
@@ -66,37 +66,21 @@ fn timed(readers: Vec<ReaderFn>, writer: impl FnOnce()) -> Duration {
     start.elapsed()
 }
 
-fn ringpool_lazy(readers: usize, size: usize, iters: u64) -> Duration {
+/// How a ringpool reader drains the ring until it has seen message `last` (or, after an overrun
+/// skipped past it, until nothing is pending once the writer finished).
+type RingpoolReadLoop = fn(Reader<'static>, u64, usize, &AtomicBool);
+
+/// ringpool's ring with `readers` readers each running `read_loop`, written by one writer.
+fn ringpool(readers: usize, size: usize, iters: u64, read_loop: RingpoolReadLoop) -> Duration {
     let ring = ShmRing::with_capacity(RING_BYTES).expect("valid capacity");
     let mut writer = ring.writer().expect("first writer");
     let last = iters - 1;
     let reader_fns: Vec<ReaderFn> = (0..readers)
         .map(|_| {
-            let mut reader = ring.reader().expect("reader");
+            let reader = ring.reader().expect("reader");
             Box::new(move |start_line: &Barrier, writer_done: &AtomicBool| {
                 start_line.wait();
-                let mut buf = vec![0u8; size];
-                let mut empty_polls = 0;
-                loop {
-                    match reader.receive_next() {
-                        Ok(Some(message)) => {
-                            if let Ok(len) = message.read(&mut buf) {
-                                empty_polls = 0;
-                                if index_of(&buf[..len]) == last {
-                                    return;
-                                }
-                            }
-                        }
-                        Ok(None) if writer_done.load(Ordering::Acquire) => {
-                            if matches!(reader.receive_next(), Ok(None)) {
-                                return;
-                            }
-                        }
-                        Ok(None) => back_off(&mut empty_polls),
-                        Err(ShmError::Overrun { .. }) => {}
-                        Err(error) => panic!("{error}"),
-                    }
-                }
+                read_loop(reader, last, size, writer_done);
             }) as ReaderFn
         })
         .collect();
@@ -109,49 +93,58 @@ fn ringpool_lazy(readers: usize, size: usize, iters: u64) -> Duration {
     })
 }
 
-fn ringpool_bulk(readers: usize, size: usize, iters: u64) -> Duration {
-    let ring = ShmRing::with_capacity(RING_BYTES).expect("valid capacity");
-    let mut writer = ring.writer().expect("first writer");
-    let last = iters - 1;
-    let reader_fns: Vec<ReaderFn> = (0..readers)
-        .map(|_| {
-            let mut reader = ring.reader().expect("reader");
-            Box::new(move |start_line: &Barrier, writer_done: &AtomicBool| {
-                start_line.wait();
-                let mut window = vec![0u8; 64 * 1024];
-                let mut empty_polls = 0;
-                loop {
-                    match reader.read_bulk(&mut window) {
-                        Ok(bulk) => {
-                            if bulk.remaining() == 0 {
-                                if writer_done.load(Ordering::Acquire) && reader.lag_bytes() == 0 {
-                                    return;
-                                }
-                                back_off(&mut empty_polls);
-                                continue;
-                            }
-                            empty_polls = 0;
-                            if bulk
-                                .into_iter()
-                                .any(|message| index_of(message.payload) == last)
-                            {
-                                return;
-                            }
-                        }
-                        Err(ShmError::Overrun { .. }) => {}
-                        Err(error) => panic!("{error}"),
+/// Lazy reads: `receive_next`, then `read` copies and validates each message.
+fn lazy_read_loop(mut reader: Reader<'static>, last: u64, size: usize, writer_done: &AtomicBool) {
+    let mut buf = vec![0u8; size];
+    let mut empty_polls = 0;
+    loop {
+        match reader.receive_next() {
+            Ok(Some(message)) => {
+                if let Ok(len) = message.read(&mut buf) {
+                    empty_polls = 0;
+                    if index_of(&buf[..len]) == last {
+                        return;
                     }
                 }
-            }) as ReaderFn
-        })
-        .collect();
-    let mut payload = vec![0xA5u8; size];
-    timed(reader_fns, || {
-        for index in 0..iters {
-            payload[..8].copy_from_slice(&index.to_le_bytes());
-            writer.write(&payload).expect("fits");
+            }
+            Ok(None) if writer_done.load(Ordering::Acquire) => {
+                if matches!(reader.receive_next(), Ok(None)) {
+                    return;
+                }
+            }
+            Ok(None) => back_off(&mut empty_polls),
+            Err(ShmError::Overrun { .. }) => {}
+            Err(error) => panic!("{error}"),
         }
-    })
+    }
+}
+
+/// Bulk reads: `read_bulk` copies a window in one go and parses it.
+fn bulk_read_loop(mut reader: Reader<'static>, last: u64, _size: usize, writer_done: &AtomicBool) {
+    let mut window = vec![0u8; 64 * 1024];
+    let mut empty_polls = 0;
+    loop {
+        match reader.read_bulk(&mut window) {
+            Ok(bulk) => {
+                if bulk.remaining() == 0 {
+                    if writer_done.load(Ordering::Acquire) && reader.lag_bytes() == 0 {
+                        return;
+                    }
+                    back_off(&mut empty_polls);
+                    continue;
+                }
+                empty_polls = 0;
+                if bulk
+                    .into_iter()
+                    .any(|message| index_of(message.payload) == last)
+                {
+                    return;
+                }
+            }
+            Err(ShmError::Overrun { .. }) => {}
+            Err(error) => panic!("{error}"),
+        }
+    }
 }
 
 fn bcast(readers: usize, size: usize, iters: u64) -> Duration {
@@ -203,12 +196,14 @@ fn broadcast(c: &mut Criterion) {
         for size in SIZES {
             group.throughput(Throughput::Elements(1));
             group.bench_with_input(BenchmarkId::new("ringpool", size), &size, |b, &size| {
-                b.iter_custom(|iters| ringpool_lazy(readers, size, iters.max(2)))
+                b.iter_custom(|iters| ringpool(readers, size, iters.max(2), lazy_read_loop))
             });
             group.bench_with_input(
                 BenchmarkId::new("ringpool_bulk", size),
                 &size,
-                |b, &size| b.iter_custom(|iters| ringpool_bulk(readers, size, iters.max(2))),
+                |b, &size| {
+                    b.iter_custom(|iters| ringpool(readers, size, iters.max(2), bulk_read_loop))
+                },
             );
             group.bench_with_input(BenchmarkId::new("bcast", size), &size, |b, &size| {
                 b.iter_custom(|iters| bcast(readers, size, iters.max(2)))
