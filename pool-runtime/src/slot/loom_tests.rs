@@ -242,6 +242,20 @@ fn loom_allocator_dropped_while_last_message_drops() {
     });
 }
 
+/// Runs `first` and `second` (each ending with the drop of a handle into an orphaned arena) on
+/// two threads while a third sweeps the orphan registry, and joins all three.
+fn drop_on_two_threads_while_sweeping(
+    first: impl FnOnce() + Send + 'static,
+    second: impl FnOnce() + Send + 'static,
+) {
+    let t1 = thread::spawn(first);
+    let t2 = thread::spawn(second);
+    let sweeper = thread::spawn(orphans::sweep);
+    t1.join().unwrap();
+    t2.join().unwrap();
+    sweeper.join().unwrap();
+}
+
 /// An orphaned `Local` arena (allocator dropped, one message left as two clones) whose clones are
 /// dropped on two threads (read-modify-write drops) while a third thread sweeps: whichever drop
 /// is last frees the slot, and from then on the sweep may reclaim the arena. A drop that read the
@@ -254,12 +268,10 @@ fn loom_orphaned_local_clones_dropped_while_sweeping() {
         let b = a.clone();
         drop(pools);
         assert_eq!(orphans::registered(), 1);
-        let t1 = thread::spawn(move || assert_eq!(a.value, 1));
-        let t2 = thread::spawn(move || assert_eq!(b.value, 1));
-        let sweeper = thread::spawn(orphans::sweep);
-        t1.join().unwrap();
-        t2.join().unwrap();
-        sweeper.join().unwrap();
+        drop_on_two_threads_while_sweeping(
+            move || assert_eq!(a.value, 1),
+            move || assert_eq!(b.value, 1),
+        );
         // The last drop read `orphaned` as set and swept after freeing.
         assert_eq!(orphans::registered(), 0);
     });
@@ -275,16 +287,14 @@ fn loom_negative_control_arena_read_after_decrement_is_caught() {
         let a = pools.allocate(Msg { value: 1 }).unwrap();
         let b = a.clone();
         drop(pools);
-        let t1 = thread::spawn(move || {
-            READ_ARENA_AFTER_DECREMENT.with(|r| r.set(true));
-            drop(a);
-            READ_ARENA_AFTER_DECREMENT.with(|r| r.set(false));
-        });
-        let t2 = thread::spawn(move || drop(b));
-        let sweeper = thread::spawn(orphans::sweep);
-        t1.join().unwrap();
-        t2.join().unwrap();
-        sweeper.join().unwrap();
+        drop_on_two_threads_while_sweeping(
+            move || {
+                READ_ARENA_AFTER_DECREMENT.with(|r| r.set(true));
+                drop(a);
+                READ_ARENA_AFTER_DECREMENT.with(|r| r.set(false));
+            },
+            move || drop(b),
+        );
     });
 }
 
@@ -297,16 +307,14 @@ fn loom_orphaned_local_message_and_weak_dropped_while_sweeping() {
         let message = pools.allocate(Msg { value: 1 }).unwrap();
         let weak = RingPtr::downgrade(&message);
         drop(pools);
-        let t1 = thread::spawn(move || assert_eq!(message.value, 1));
-        let t2 = thread::spawn(move || {
-            if let Some(strong) = weak.upgrade() {
-                assert_eq!(strong.value, 1);
-            }
-        });
-        let sweeper = thread::spawn(orphans::sweep);
-        t1.join().unwrap();
-        t2.join().unwrap();
-        sweeper.join().unwrap();
+        drop_on_two_threads_while_sweeping(
+            move || assert_eq!(message.value, 1),
+            move || {
+                if let Some(strong) = weak.upgrade() {
+                    assert_eq!(strong.value, 1);
+                }
+            },
+        );
         assert_eq!(orphans::registered(), 0);
     });
 }
