@@ -12,6 +12,8 @@ use crate::message::PooledMessage;
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
 use crate::slot::orphans;
+use crate::slot::stash::Stash;
+use crate::slot::thread_slot;
 use crate::stats::{ClassStats, PoolStats};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
@@ -146,7 +148,7 @@ impl Pools {
     ///
     /// [`PoolError::Exhausted`] when every slot of the class is in use and its policy is
     /// [`Overflow::Fail`]. With [`Overflow::Heap`] the message goes to the heap instead.
-    #[inline]
+    #[inline(always)]
     pub fn allocate<T: PooledMessage>(&self, value: T) -> Result<RingPtr<T>, PoolError> {
         let (arena, index) = self.claim(T::CLASS)?;
         // SAFETY: `claim` returns a live arena of `T::CLASS` and a slot claimed for us alone; a
@@ -186,16 +188,79 @@ impl Pools {
         if let Some(arena) = self.arenas[class.index()] {
             // SAFETY: our arenas live until `Pools::drop`.
             let arena_ref = unsafe { arena.as_ref() };
-            if let Some(index) = arena_ref.free_stack().pop() {
+            // The slot this thread freed last, if no one took it meanwhile: one compare-exchange.
+            if let Some(number) = thread_slot::current()
+                && let Some(index) = arena_ref.stash().take(number)
+            {
                 if arena_ref.try_claim_popped(index) {
                     return Ok((arena, index));
                 }
-                if let Some(index) = self.claim_past_worn_slot(class, arena_ref, index) {
-                    return Ok((arena, index));
-                }
+                self.set_aside_worn_slot(class, arena_ref, index);
+            }
+            if let Some(index) = self.claim_from_list(class, arena_ref) {
+                return Ok((arena, index));
+            }
+            if let Some(index) = self.claim_when_list_empty(class, arena_ref) {
+                return Ok((arena, index));
             }
         }
         self.claim_overflow(class)
+    }
+
+    /// Pops the shared free list until a slot is claimed (`None`: the list is empty, or holds
+    /// only slots that may not be claimed yet).
+    #[inline(always)]
+    fn claim_from_list(&self, class: SizeClass, arena: &Arena) -> Option<u32> {
+        let index = arena.free_stack().pop()?;
+        if arena.try_claim_popped(index) {
+            return Some(index);
+        }
+        self.claim_past_worn_slot(class, arena, index)
+    }
+
+    /// A slot taken from a stash cell that may not be claimed yet (its generation would wrap while
+    /// weak handles exist): onto the free list, where `claim_past_worn_slot` deals with it.
+    #[cold]
+    #[inline(never)]
+    fn set_aside_worn_slot(&self, class: SizeClass, arena: &Arena, worn: u32) {
+        // Relaxed: a statistic (this take is not an allocation).
+        self.counters[class.index()]
+            .skipped_pops
+            .fetch_add(1, Ordering::Relaxed);
+        arena.free_stack().push(worn);
+    }
+
+    /// The free list is empty: the free slots, if any, are in other threads' stash cells (or
+    /// being freed right now). Takes one from a cell, or reports the class exhausted only once a
+    /// pass found the list empty while every cell stayed empty and unfilled from a read before
+    /// that pass to a read after it: at the moment the list was found empty no slot was listed
+    /// anywhere, so every slot was in use (or its drop was still running).
+    #[cold]
+    #[inline(never)]
+    fn claim_when_list_empty(&self, class: SizeClass, arena: &Arena) -> Option<u32> {
+        loop {
+            let before = arena.stash().snapshot();
+            if Stash::all_empty(&before) {
+                if let Some(index) = self.claim_from_list(class, arena) {
+                    return Some(index);
+                }
+                if arena.stash().snapshot() == before {
+                    return None;
+                }
+                continue;
+            }
+            for (number, &word) in before.iter().enumerate() {
+                if let Some(index) = arena.stash().take_if_unchanged(number, word) {
+                    if arena.try_claim_popped(index) {
+                        return Some(index);
+                    }
+                    self.set_aside_worn_slot(class, arena, index);
+                }
+            }
+            if let Some(index) = self.claim_from_list(class, arena) {
+                return Some(index);
+            }
+        }
     }
 
     /// `worn` was popped but may not be claimed yet (its generation would wrap while weak handles
@@ -251,7 +316,7 @@ impl Pools {
             // Both count modulo 2⁴⁰ here (the tag's width); wrapping, as a racing read may see a
             // skipped pop before the pop itself.
             let allocations = arena
-                .map_or(0, |a| a.free_stack().pops())
+                .map_or(0, |a| a.free_stack().pops().wrapping_add(a.stash().takes()))
                 .wrapping_sub(counters.skipped_pops.load(Ordering::Relaxed))
                 & ((1 << 40) - 1);
             // Relaxed: statistics.

@@ -8,6 +8,7 @@ use crossbeam_utils::CachePadded;
 
 use super::free_stack::FreeStack;
 use super::poison;
+use super::stash::Stash;
 use super::state::{claimed, is_free, refcount, wraps_on_claim};
 use crate::class::{SLOT_ALIGN, SizeClass};
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -55,6 +56,7 @@ pub(crate) struct Arena {
     keepalive: CachePadded<AtomicUsize>,
     /// Free slot indices of a `Shared` arena (empty otherwise).
     free_stack: FreeStack,
+    stash: Stash,
 }
 
 impl Arena {
@@ -91,6 +93,11 @@ impl Arena {
                 FreeStack::full(capacity32)
             } else {
                 FreeStack::empty()
+            },
+            stash: if kind == ArenaKind::Shared {
+                Stash::for_shared_arena()
+            } else {
+                Stash::none()
             },
         });
         NonNull::from(Box::leak(arena))
@@ -186,6 +193,13 @@ impl Arena {
     }
 
     /// Whether the allocator is gone (a hint: read before the last access to the arena).
+    /// The per-thread stash cells (`Pools` arenas only; see `stash`).
+    #[inline(always)]
+    pub(crate) fn stash(&self) -> &Stash {
+        self.record_arena_access();
+        &self.stash
+    }
+
     #[inline(always)]
     pub(crate) fn is_orphaned(&self) -> bool {
         self.record_arena_access();

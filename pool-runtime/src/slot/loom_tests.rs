@@ -1,6 +1,6 @@
 //! loom models of slot allocation, sharing and reuse for both allocators, with negative controls
-//! showing the models catch a weakened free ordering, an untagged free list and a drop that reads
-//! its arena after the decrement that may free it.
+//! showing the models catch a weakened free ordering, a weakened stash fill, an untagged free list
+//! and a drop that reads its arena after the decrement that may free it.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime --lib -- loom`
 
@@ -9,6 +9,7 @@ use bytemuck::{Pod, Zeroable};
 use super::free_stack::FreeStack;
 use super::orphans;
 use super::release::{READ_ARENA_AFTER_DECREMENT, WEAKEN_FREE_ORDERING};
+use super::stash::WEAKEN_STASH_FILL;
 use crate::class::SizeClass;
 use crate::sync::{Arc, thread};
 use crate::{LocalPools, PoolConfig, PooledMessage, Pools, RingPtr};
@@ -336,6 +337,52 @@ fn loom_negative_control_relaxed_free_is_caught() {
         let second = allocate_local_retrying(&mut pools, 2);
         drop(second);
         reader.join().unwrap();
+    });
+}
+
+/// Capacity stays exact with stash cells: the only slot is freed into one thread's cell while
+/// another thread tries to allocate (and, if it gets the slot, frees it into its own cell); once
+/// both are done, the slot is reachable from the main thread, whichever cell or list holds it.
+#[test]
+fn loom_shared_stashed_slot_stays_reachable() {
+    model(|| {
+        let pools = Arc::new(Pools::new(one_slot()));
+        let first = pools.allocate(Msg { value: 1 }).unwrap();
+        let dropper = thread::spawn(move || assert_eq!(first.value, 1));
+        let other = Arc::clone(&pools);
+        let allocator = thread::spawn(move || {
+            if let Ok(p) = other.allocate(Msg { value: 2 }) {
+                assert_eq!(p.value, 2);
+            }
+        });
+        dropper.join().unwrap();
+        allocator.join().unwrap();
+        let last = pools
+            .allocate(Msg { value: 3 })
+            .expect("the one slot is free and reachable");
+        assert_eq!(last.value, 3);
+        assert_eq!(pools.stats().class(SizeClass::XS).in_use, 1);
+    });
+}
+
+/// Negative control: a stash cell filled with a Relaxed store does not order the dropping thread's
+/// read before the next owner's write; the model must report it.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_relaxed_stash_fill_is_caught() {
+    model(|| {
+        let pools = Arc::new(Pools::new(one_slot()));
+        let first = pools.allocate(Msg { value: 1 }).unwrap();
+        let dropper = thread::spawn(move || {
+            WEAKEN_STASH_FILL.with(|w| w.set(true));
+            assert_eq!(first.value, 1);
+            drop(first);
+            WEAKEN_STASH_FILL.with(|w| w.set(false));
+        });
+        let p = allocate_shared_retrying(&pools, 2);
+        assert_eq!(p.value, 2);
+        drop(p);
+        dropper.join().unwrap();
     });
 }
 

@@ -27,7 +27,9 @@ pub(crate) mod free_stack;
 pub(crate) mod orphans;
 pub(crate) mod poison;
 pub(crate) mod release;
+pub(crate) mod stash;
 pub(crate) mod state;
+pub(crate) mod thread_slot;
 pub(crate) mod tsan;
 
 #[cfg(all(test, loom))]

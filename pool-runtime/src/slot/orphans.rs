@@ -5,7 +5,8 @@
 //! no single drop can know it was the arena's last user. Instead the allocator's drop registers the
 //! arena here, and the arena is freed by a *sweep* that finds it reclaimable: its `keepalive` is 0
 //! (no allocator, no weak handle) and every slot is free (`Local`: all refcounts 0; `Shared`: all
-//! indices back on the free list, which a drop pushes as its very last access).
+//! indices listed again, on the free list or in a stash cell, which a drop does as its very last
+//! access).
 //!
 //! Sweeps run under the registry lock:
 //! - at the allocator's drop, right after registering;
@@ -120,7 +121,8 @@ fn is_reclaimable(arena: &Arena) -> bool {
     match arena.kind() {
         ArenaKind::Local => arena.all_slots_free(),
         ArenaKind::Shared => {
-            arena.free_stack().count_without_pops(arena.capacity()) == arena.capacity()
+            let stashed = arena.stash().count_full();
+            stashed + arena.free_stack().count_without_pops(arena.capacity()) == arena.capacity()
         }
         ArenaKind::Heap => unreachable!("heap arenas are never registered"),
     }

@@ -5,9 +5,11 @@ use core::ptr::NonNull;
 use super::arena::{Arena, ArenaKind};
 use super::orphans;
 use super::poison;
+use super::stash;
 use super::state::{
     MAX_REFCOUNT, WEAK_FLAG, freed, is_sole_without_weak, refcount, refcount_overflow,
 };
+use super::thread_slot;
 use crate::sync::{AtomicU64, Ordering};
 
 #[cfg(loom)]
@@ -84,7 +86,8 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
                 // arena must not be touched again).
                 ArenaKind::Local => return,
                 // A `Shared` arena lives until every slot is back on its list (see `orphans`).
-                ArenaKind::Shared => return arena_ref.free_stack().push(index),
+                // SAFETY: as below: a `Shared` arena lives until the slot is listed again.
+                ArenaKind::Shared => return unsafe { list_freed_shared_slot(arena, index) },
                 ArenaKind::Heap => {}
             }
         }
@@ -115,7 +118,7 @@ unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind
         // free by its state word.
         ArenaKind::Local => {}
         // SAFETY: a `Shared` arena lives until every slot is back on its list (see `orphans`).
-        ArenaKind::Shared => unsafe { arena.as_ref() }.free_stack().push(index),
+        ArenaKind::Shared => unsafe { list_freed_shared_slot(arena, index) },
         // SAFETY: the strong side's keepalive is ours to give up now (a heap arena lives until
         // its keepalive reaches 0).
         ArenaKind::Heap => unsafe { release_keepalive(arena, kind) },
@@ -123,6 +126,26 @@ unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind
     if orphaned && kind != ArenaKind::Heap {
         orphans::sweep();
     }
+}
+
+/// Lists the freed slot `index` of a `Shared` arena for reuse: into the calling thread's stash
+/// cell when that is empty, else on the free list (see `stash`).
+///
+/// # Safety
+///
+/// The caller just freed slot `index` (its state word says free) and gives up all access to the
+/// arena: once the slot is listed, an orphaned arena may be reclaimed (see `orphans`).
+#[inline(always)]
+unsafe fn list_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
+    // SAFETY: a `Shared` arena lives until every slot is listed again (see `orphans`), and ours
+    // is not yet. A local reference, not an argument: nothing asserts it live past the listing.
+    let arena_ref = unsafe { arena.as_ref() };
+    if let Some(number) = thread_slot::current()
+        && stash::put(arena_ref.stash().cell(number), index).is_ok()
+    {
+        return;
+    }
+    arena_ref.free_stack().push(index);
 }
 
 /// The drop of a reference that may not be the only one, or whose occupancy has weak handles: a

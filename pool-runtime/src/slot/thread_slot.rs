@@ -1,0 +1,148 @@
+//! Small per-thread numbers for the `Pools` stashes: each live thread that frees or allocates
+//! through a `Pools` gets a number below [`THREAD_SLOTS`], unique among live threads and given
+//! back when the thread exits, so that it alone fills its stash cell in every `Pools` arena
+//! (see `stash`). Beyond [`THREAD_SLOTS`] concurrently live threads, the extra threads get none
+//! and use the shared free list only: slower, never wrong.
+
+/// How many threads can hold a number at once (one bit each in the registry word). Fewer under
+/// loom, whose models run two or three threads and pay for every atomic cell.
+pub(crate) const THREAD_SLOTS: usize = if cfg!(loom) { 4 } else { 64 };
+
+#[cfg(not(loom))]
+pub(crate) use registry::current;
+
+/// The registry of numbers (not under loom, whose mock statics and locals do not outlive a model;
+/// there a thread's number is its loom thread index, see below).
+#[cfg(not(loom))]
+mod registry {
+    use core::cell::Cell;
+
+    use super::THREAD_SLOTS;
+    use crate::sync::{AtomicU64, Ordering};
+
+    const UNASSIGNED: u8 = u8::MAX;
+    /// Every number was held by another live thread at the first try, or the thread is exiting.
+    const NONE_AVAILABLE: u8 = u8::MAX - 1;
+
+    /// Bit `n` set: number `n` belongs to a live thread.
+    static TAKEN: AtomicU64 = AtomicU64::new(0);
+
+    // The number itself lives in a local without a destructor, so the hot path is one thread-local
+    // load (no "initialised / destroyed" state to check), and it stays readable while the thread's
+    // other locals are destroyed (a message dropped by one of their destructors reads it).
+    std::thread_local! {
+        static NUMBER: Cell<u8> = const { Cell::new(UNASSIGNED) };
+    }
+
+    /// Gives the thread's number back when the thread exits.
+    struct NumberGuard(u8);
+
+    impl Drop for NumberGuard {
+        fn drop(&mut self) {
+            // Retire the number *before* giving it back: a message dropped later by another
+            // destructor of this thread must not fill a cell whose number a new thread may hold.
+            // (`try_with`: loom's mock locals may be destroyed in any order; std's cannot fail.)
+            let _ = NUMBER.try_with(|n| n.set(NONE_AVAILABLE));
+            let number = self.0;
+            if usize::from(number) < THREAD_SLOTS {
+                // Release: our stash fills happen before the next holder's Acquire claim.
+                TAKEN.fetch_and(!(1 << number), Ordering::Release);
+            }
+        }
+    }
+
+    std::thread_local! {
+        static GUARD: Cell<Option<NumberGuard>> = const { Cell::new(None) };
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn assign() -> Option<usize> {
+        // Register the guard first: if the thread is already exiting (its locals being destroyed),
+        // no number is taken, as none could be given back.
+        if GUARD.try_with(|_| ()).is_err() {
+            let _ = NUMBER.try_with(|n| n.set(NONE_AVAILABLE));
+            return None;
+        }
+        // Relaxed: the compare-exchange below decides.
+        let mut taken = TAKEN.load(Ordering::Relaxed);
+        loop {
+            let free = (!taken).trailing_zeros() as usize;
+            if free >= THREAD_SLOTS {
+                NUMBER.with(|n| n.set(NONE_AVAILABLE));
+                return None;
+            }
+            // Acquire: the previous holder's last stash fill (a plain store into its cell, before
+            // its Release give-back) happens before our first look at the cell.
+            match TAKEN.compare_exchange_weak(
+                taken,
+                taken | (1 << free),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    let number = free as u8;
+                    GUARD.with(|guard| guard.set(Some(NumberGuard(number))));
+                    NUMBER.with(|n| n.set(number));
+                    return Some(free);
+                }
+                Err(actual) => taken = actual,
+            }
+        }
+    }
+
+    /// The calling thread's number, assigned on first use; `None` when every number was held by
+    /// another live thread at the first use, or once the thread has begun exiting.
+    #[inline(always)]
+    pub(crate) fn current() -> Option<usize> {
+        // `try_with`: see `NumberGuard::drop` (for std's const local it compiles to a plain load).
+        let number = NUMBER.try_with(Cell::get).unwrap_or(NONE_AVAILABLE);
+        if usize::from(number) < THREAD_SLOTS {
+            Some(usize::from(number))
+        } else if number == UNASSIGNED {
+            assign()
+        } else {
+            None
+        }
+    }
+}
+
+/// Under loom: the model thread's index (0 for the model's main thread), unique within an
+/// execution, which is all a model needs.
+#[cfg(loom)]
+pub(crate) fn current() -> Option<usize> {
+    let id = format!("{:?}", loom::thread::current().id());
+    let number: usize = id
+        .trim_start_matches("ThreadId(")
+        .trim_end_matches(')')
+        .parse()
+        .ok()?;
+    (number < THREAD_SLOTS).then_some(number)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_threads_hold_distinct_numbers_and_give_them_back() {
+        let mine = current().expect("a number for the test thread");
+        assert_eq!(current(), Some(mine), "stable for the thread's life");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            tx.send(current()).unwrap();
+            hold_rx.recv().unwrap();
+        });
+        let theirs = rx.recv().unwrap().expect("a number for the second thread");
+        assert_ne!(theirs, mine, "two live threads never share a number");
+        hold_tx.send(()).unwrap();
+        holder.join().unwrap();
+        // More threads one after another than there are numbers: each exit gives its number
+        // back, or the later ones would find none.
+        for _ in 0..THREAD_SLOTS + 8 {
+            let got = std::thread::spawn(current).join().unwrap();
+            assert!(got.is_some(), "an exited thread's number is reusable");
+        }
+    }
+}
