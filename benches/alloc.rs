@@ -1,6 +1,7 @@
 //! Allocation benchmarks: ringpool's `LocalPools` / `Pools` against the heap (system and
-//! mimalloc), `Arc`, `triomphe`, `lockfree-object-pool`, `sharded-slab` and `rusted-ring`, each
-//! group measuring one job with every contender in it.
+//! mimalloc), `Arc`, `triomphe`, `lockfree-object-pool`, `sharded-slab`, `rusted-ring` (0.4's
+//! slot allocator and 0.5's ring) and the floor (a private free list plus the copy), each group
+//! measuring one job with every contender in it.
 //!
 //! `cargo bench --bench alloc -- --warm-up-time 1 --measurement-time 3`
 
@@ -89,7 +90,8 @@ fn mimalloc_box_cycle<T: Make>(i: u64) {
     }
 }
 
-/// A rusted-ring event of `N + 8` bytes (its header is 8 bytes; 56 → 64 B, 248 → 256 B).
+/// rusted-ring 0.5's ring hand-off (no allocator in that release): a rusted-ring event of `N + 8`
+/// bytes (its header is 8 bytes; 56 → 64 B, 248 → 256 B) written and read back.
 fn rusted_ring_cycle<const N: usize>(
     c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
 ) {
@@ -98,7 +100,7 @@ fn rusted_ring_cycle<const N: usize>(
     let writer = rusted_ring::Writer::new(ring);
     let mut reader = rusted_ring::Reader::new(ring);
     let mut i = 0u64;
-    c.bench_function("rusted_ring", |b| {
+    c.bench_function("rusted_ring_0_5_ring", |b| {
         b.iter(|| {
             i += 1;
             let mut event = rusted_ring::PooledEvent::<N>::zeroed();
@@ -110,7 +112,62 @@ fn rusted_ring_cycle<const N: usize>(
     });
 }
 
-fn alloc_drop<T: Make>(
+/// rusted-ring 0.4's slot allocator: `allocate_*_event` copies the bytes into a free slot of its
+/// pool (found by a scan from slot 0) and returns a refcounted `RingPtr`; the drop frees the slot.
+trait RustedRingAllocate: Make {
+    fn allocate_and_drop(allocator: &'static rusted_ring_0_4::EventAllocator, value: &Self);
+}
+
+impl RustedRingAllocate for Msg64 {
+    #[inline(always)]
+    fn allocate_and_drop(allocator: &'static rusted_ring_0_4::EventAllocator, value: &Self) {
+        let p = allocator
+            .allocate_xs_event(ringpool::bytemuck::bytes_of(value), 1)
+            .unwrap();
+        black_box(&*p);
+    }
+}
+
+impl RustedRingAllocate for Msg256 {
+    #[inline(always)]
+    fn allocate_and_drop(allocator: &'static rusted_ring_0_4::EventAllocator, value: &Self) {
+        let p = allocator
+            .allocate_s_event(ringpool::bytemuck::bytes_of(value), 1)
+            .unwrap();
+        black_box(&*p);
+    }
+}
+
+fn rusted_ring_allocator() -> &'static rusted_ring_0_4::EventAllocator {
+    Box::leak(Box::new(rusted_ring_0_4::EventAllocator::new()))
+}
+
+/// The floor the issue names: a free list private to the thread plus the copy (no refcount, no
+/// shared state, no handle), i.e. what any pool must do at least.
+struct FloorPool<T> {
+    slots: Vec<T>,
+    free: Vec<u32>,
+}
+
+impl<T: Make> FloorPool<T> {
+    fn new(capacity: usize) -> Self {
+        FloorPool {
+            slots: vec![T::default(); capacity],
+            free: (0..capacity as u32).collect(),
+        }
+    }
+
+    #[inline(always)]
+    fn cycle(&mut self, i: u64) {
+        let index = self.free.pop().unwrap();
+        let slot = &mut self.slots[index as usize];
+        *slot = T::make(i);
+        black_box(&*slot);
+        self.free.push(index);
+    }
+}
+
+fn alloc_drop<T: RustedRingAllocate>(
     c: &mut Criterion,
     name: &str,
     rusted: impl FnOnce(&mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>),
@@ -170,6 +227,20 @@ fn alloc_drop<T: Make>(
         })
     });
     rusted(&mut group);
+    let allocator = rusted_ring_allocator();
+    group.bench_function("rusted_ring_0_4_allocator", |b| {
+        b.iter(|| {
+            i += 1;
+            T::allocate_and_drop(allocator, &T::make(i));
+        })
+    });
+    let mut floor = FloorPool::<T>::new(CAPACITY);
+    group.bench_function("floor_private_free_list", |b| {
+        b.iter(|| {
+            i += 1;
+            floor.cycle(i);
+        })
+    });
     group.finish();
 }
 
@@ -244,6 +315,22 @@ fn alloc_drop_90pct_full(c: &mut Criterion) {
             slab.remove(key);
         })
     });
+    // rusted-ring 0.4's S pool has 1000 slots: hold 90 % of them, from slot 0 up (its scan starts
+    // at slot 0, so this is its typical, not its worst, layout).
+    let allocator = rusted_ring_allocator();
+    let rusted_held: Vec<_> = (0..900u64)
+        .map(|k| {
+            allocator
+                .allocate_s_event(ringpool::bytemuck::bytes_of(&Msg256::make(k)), 1)
+                .unwrap()
+        })
+        .collect();
+    group.bench_function("rusted_ring_0_4_allocator", |b| {
+        b.iter(|| {
+            i += 1;
+            Msg256::allocate_and_drop(allocator, &Msg256::make(i));
+        })
+    });
     let lf_pool = lockfree_object_pool::LinearObjectPool::<Msg256>::new(Msg256::default, |_| {});
     let lf_held: Vec<_> = (0..held_count).map(|_| lf_pool.pull()).collect();
     group.bench_function("lockfree_object_pool", |b| {
@@ -255,7 +342,7 @@ fn alloc_drop_90pct_full(c: &mut Criterion) {
         })
     });
     group.finish();
-    drop((held, held_shared, slab_held, lf_held));
+    drop((held, held_shared, slab_held, lf_held, rusted_held));
 }
 
 fn clone_drop(c: &mut Criterion) {

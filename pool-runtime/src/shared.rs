@@ -20,11 +20,24 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 /// Size-class pools shared by any number of threads (`Sync`): allocate, clone and drop anywhere,
 /// with no lock on any path.
 ///
-/// Each class's free slots sit on a lock-free stack (a tagged Treiber stack: one compare-exchange
-/// to allocate, one to free). Capacity is exact: no slot is held in a per-thread cache, so while
-/// fewer than `capacity` messages of a class are alive, `allocate` succeeds, whoever freed them.
-/// (One exception: a slot reused 2³² times is held back while weak handles into its class exist,
-/// see [`WeakRingPtr`](crate::WeakRingPtr).)
+/// Each class's free slots sit in two places: a per-thread *stash cell* (one slot each: the last
+/// one the thread freed) and a lock-free stack for the rest (a tagged Treiber stack: one
+/// compare-exchange to pop, one to push). A message's last drop stashes its slot in the dropping
+/// thread's cell when that is empty (a load and a plain store), and an allocation first takes from
+/// its own thread's cell (one compare-exchange): a thread that frees and allocates pays one
+/// read-modify-write per message instead of two.
+///
+/// Capacity is exact all the same: a stashed slot is not a cached one, since any thread may take
+/// it. When the stack is empty, `allocate` takes from any thread's cell, and reports the class
+/// exhausted only after finding the stack empty while two reads of every cell, one before and one
+/// after, show them all empty and unfilled. So while fewer than `capacity` messages of a class are
+/// alive, `allocate` succeeds, whichever threads freed them. (One exception: a slot reused 2³²
+/// times is held back while weak handles into its class exist, see
+/// [`WeakRingPtr`](crate::WeakRingPtr).)
+///
+/// Stash cells belong to thread numbers, not threads: the first 64 concurrently live threads that
+/// use any `Pools` get one (given back when the thread exits); a thread beyond them frees onto the
+/// stack only. Each class costs 64 cells of 128 bytes (8 KiB) for them.
 ///
 /// Dropping the `Pools` (or the [`LocalPools`](crate::LocalPools)) while messages or weak
 /// handles are alive is safe: the class's memory stays allocated until the last one is dropped,
@@ -70,7 +83,8 @@ unsafe impl Sync for Pools {}
 
 /// Relaxed statistics of one `Pools` class.
 ///
-/// Allocations are not counted here: the free list's tag counts pops (minus `skipped_pops`).
+/// Allocations are not counted here: the free list's tag counts pops and the stash cells count
+/// fills, from which takes follow (the sum, minus `skipped_pops`, is the allocation count).
 #[derive(Default)]
 struct SharedCounters {
     /// Pops of slots that were put back unclaimed (generation wrap, see `claim_past_worn_slot`).

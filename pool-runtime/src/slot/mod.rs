@@ -1,5 +1,5 @@
-//! Slot memory: the per-slot state word, the per-class arena, the shared free list and the
-//! registry of arenas whose allocator was dropped first.
+//! Slot memory: the per-slot state word, the per-class arena, the shared free list with its
+//! per-thread stash cells, and the registry of arenas whose allocator was dropped first.
 //!
 //! # Memory layout
 //!
@@ -14,8 +14,8 @@
 //! +-------------------------+   links: Box<[AtomicU32]>       +-----------------------------+
 //! | keepalive (own line)    |   (Pools only: free list next)
 //! | free-list head (own ln) |
-//! | counters (own line)     |
-//! +-------------------------+
+//! | counters (own line)     |   stash: Box<[CachePadded<AtomicU64>; 64]>
+//! +-------------------------+   (Pools only: one slot per thread number)
 //! ```
 //!
 //! A `RingPtr` is `{ payload pointer, arena pointer }`; the slot index is
