@@ -204,7 +204,8 @@ impl Pools {
             let arena_ref = unsafe { arena.as_ref() };
             // The slot this thread freed last, if no one took it meanwhile: one compare-exchange.
             if let Some(number) = thread_slot::current()
-                && let Some(index) = arena_ref.stash().take(number)
+                // SAFETY: a `Pools` arena.
+                && let Some(index) = unsafe { arena_ref.stash().take(number) }
             {
                 if arena_ref.try_claim_popped(index) {
                     return Ok((arena, index));

@@ -85,10 +85,12 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
                 // The owner finds the slot free by its state word: nothing else to do (and the
                 // arena must not be touched again).
                 ArenaKind::Local => return,
-                // A `Shared` arena lives until every slot is back on its list (see `orphans`).
-                // SAFETY: as below: a `Shared` arena lives until the slot is listed again.
-                ArenaKind::Shared => return unsafe { list_freed_shared_slot(arena, index) },
-                ArenaKind::Heap => {}
+                // A `Shared` arena lives until every slot is listed again (see `orphans`): into
+                // our stash cell if we can, else on the free list in `finish_last_release` (one
+                // out-of-line call for every rarer case keeps this drop small enough to inline).
+                // SAFETY: a `Shared` arena with slot `index` freed just above and not listed.
+                ArenaKind::Shared if unsafe { stash_freed_shared_slot(arena, index) } => return,
+                ArenaKind::Shared | ArenaKind::Heap => {}
             }
         }
     } else if !release_shared_reference(state, slot) {
@@ -117,8 +119,14 @@ unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind
         // Nothing else to do (and the arena may already be reclaimed): the owner finds the slot
         // free by its state word.
         ArenaKind::Local => {}
-        // SAFETY: a `Shared` arena lives until every slot is back on its list (see `orphans`).
-        ArenaKind::Shared => unsafe { list_freed_shared_slot(arena, index) },
+        ArenaKind::Shared => {
+            // SAFETY: a `Shared` arena lives until every slot is listed again (see `orphans`),
+            // and ours is not yet; the stash put or the push below is our last access.
+            if !unsafe { stash_freed_shared_slot(arena, index) } {
+                // SAFETY: as above. A local reference, not kept past the push.
+                unsafe { arena.as_ref() }.free_stack().push(index);
+            }
+        }
         // SAFETY: the strong side's keepalive is ours to give up now (a heap arena lives until
         // its keepalive reaches 0).
         ArenaKind::Heap => unsafe { release_keepalive(arena, kind) },
@@ -128,24 +136,27 @@ unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind
     }
 }
 
-/// Lists the freed slot `index` of a `Shared` arena for reuse: into the calling thread's stash
-/// cell when that is empty, else on the free list (see `stash`).
+/// Puts the freed slot `index` of a `Shared` arena into the calling thread's stash cell, if the
+/// thread has one (it allocated from some `Pools`) and the cell is empty (see `stash`). Returns
+/// whether it did; if not, the caller lists the slot on the free list.
 ///
 /// # Safety
 ///
-/// The caller just freed slot `index` (its state word says free) and gives up all access to the
-/// arena: once the slot is listed, an orphaned arena may be reclaimed (see `orphans`).
+/// `arena` is a live `Shared` arena whose slot `index` the caller just freed and has not listed
+/// yet. Once this returns `true` an orphaned arena may be reclaimed (see `orphans`): the caller
+/// must not touch it again.
 #[inline(always)]
-unsafe fn list_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
-    // SAFETY: a `Shared` arena lives until every slot is listed again (see `orphans`), and ours
-    // is not yet. A local reference, not an argument: nothing asserts it live past the listing.
+unsafe fn stash_freed_shared_slot(arena: NonNull<Arena>, index: u32) -> bool {
+    let Some(number) = thread_slot::assigned() else {
+        return false;
+    };
+    // SAFETY: live until the slot is listed (caller's promise). A local reference, not an
+    // argument: nothing asserts it live past the store into the cell.
     let arena_ref = unsafe { arena.as_ref() };
-    if let Some(number) = thread_slot::current()
-        && stash::put(arena_ref.stash().cell(number), index).is_ok()
-    {
-        return;
-    }
-    arena_ref.free_stack().push(index);
+    debug_assert_eq!(arena_ref.kind(), ArenaKind::Shared);
+    // SAFETY: a `Shared` arena (caller's promise).
+    let cell = unsafe { arena_ref.stash().cell(number) };
+    stash::put(cell, index).is_ok()
 }
 
 /// The drop of a reference that may not be the only one, or whose occupancy has weak handles: a

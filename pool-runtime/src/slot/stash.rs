@@ -77,65 +77,91 @@ fn fill_ordering() -> Ordering {
     Ordering::Release
 }
 
+/// Takes the slot in `cell` if the cell still holds the word `word` (with a slot in it).
+#[inline(always)]
+fn take_from(cell: &AtomicU64, word: u64) -> Option<u32> {
+    let index = index_of(word);
+    if index == NIL {
+        return None;
+    }
+    // Acquire on success: the fill's Release, so the slot's freeing happens before our claim.
+    // Keeps the fill count: only fills bump it.
+    cell.compare_exchange(
+        word,
+        pack(fills_of(word), NIL),
+        Ordering::Acquire,
+        Ordering::Relaxed,
+    )
+    .ok()
+    .map(|_| index)
+}
+
+/// One cell per thread number.
+type Cells = [CachePadded<AtomicU64>; THREAD_SLOTS];
+
 pub(crate) struct Stash {
-    cells: Box<[CachePadded<AtomicU64>]>,
+    /// `Some` for a `Pools` arena, `None` for any other (which never stashes).
+    cells: Option<Box<Cells>>,
 }
 
 impl Stash {
     /// One empty cell per thread number (for a `Pools` arena).
     pub(crate) fn for_shared_arena() -> Self {
         Stash {
-            cells: (0..THREAD_SLOTS)
-                .map(|_| CachePadded::new(AtomicU64::new(pack(0, NIL))))
-                .collect(),
+            cells: Some(Box::new(core::array::from_fn(|_| {
+                CachePadded::new(AtomicU64::new(pack(0, NIL)))
+            }))),
         }
     }
 
     /// No cells (arenas that are not `Pools` arenas never stash).
     pub(crate) fn none() -> Self {
-        Stash {
-            cells: Box::new([]),
-        }
+        Stash { cells: None }
     }
 
-    /// The cell of thread number `number` (`< THREAD_SLOTS`; this must be a `Pools` arena's stash).
+    /// The cell of thread number `number` (`< THREAD_SLOTS`), with no check that this is a
+    /// `Pools` arena's stash: the drop of every message inlines this, so it is kept small.
+    ///
+    /// # Safety
+    ///
+    /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena.
     #[inline(always)]
-    pub(crate) fn cell(&self, number: usize) -> &AtomicU64 {
-        &self.cells[number]
+    pub(crate) unsafe fn cell(&self, number: usize) -> &AtomicU64 {
+        // SAFETY: a `Shared` arena's stash is built by `for_shared_arena` (caller's promise).
+        let cells = unsafe { self.cells.as_deref().unwrap_unchecked() };
+        &cells[number]
+    }
+
+    /// Every cell (none for a stash that is not a `Pools` arena's).
+    #[inline(always)]
+    fn cells(&self) -> &[CachePadded<AtomicU64>] {
+        self.cells.as_deref().map_or(&[], |cells| cells.as_slice())
     }
 
     /// Takes the slot in cell `number`, if it still holds the one read as `word`.
     #[inline(always)]
     pub(crate) fn take_if_unchanged(&self, number: usize, word: u64) -> Option<u32> {
-        let index = index_of(word);
-        if index == NIL {
-            return None;
-        }
-        // Acquire on success: the fill's Release, so the slot's freeing happens before our claim.
-        // Keeps the fill count: only fills bump it.
-        self.cells[number]
-            .compare_exchange(
-                word,
-                pack(fills_of(word), NIL),
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            )
-            .ok()
-            .map(|_| index)
+        take_from(&self.cells()[number], word)
     }
 
     /// Takes the slot in cell `number` (the caller's own), if any.
+    ///
+    /// # Safety
+    ///
+    /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena.
     #[inline(always)]
-    pub(crate) fn take(&self, number: usize) -> Option<u32> {
-        // Relaxed: `take_if_unchanged`'s compare-exchange decides and orders.
-        let word = self.cells[number].load(Ordering::Relaxed);
-        self.take_if_unchanged(number, word)
+    pub(crate) unsafe fn take(&self, number: usize) -> Option<u32> {
+        // SAFETY: a `Pools` arena's stash (caller's promise).
+        let cell = unsafe { self.cell(number) };
+        // Relaxed: `take_from`'s compare-exchange decides and orders.
+        let word = cell.load(Ordering::Relaxed);
+        take_from(cell, word)
     }
 
     /// Reads every cell once, in order.
     pub(crate) fn snapshot(&self) -> StashSnapshot {
         let mut words = [pack(0, NIL); THREAD_SLOTS];
-        for (word, cell) in words.iter_mut().zip(self.cells.iter()) {
+        for (word, cell) in words.iter_mut().zip(self.cells()) {
             // Relaxed: a take (compare-exchange, Acquire) orders whatever we then use.
             *word = cell.load(Ordering::Relaxed);
         }
@@ -149,7 +175,7 @@ impl Stash {
 
     /// The number of full cells. Exact while no allocation runs (an orphaned arena's case).
     pub(crate) fn count_full(&self) -> usize {
-        self.cells
+        self.cells()
             .iter()
             // Acquire: pairs with each fill's Release, so the dropping thread is done with the
             // arena (the fill was its last access) before the caller reclaims it.
@@ -159,7 +185,7 @@ impl Stash {
 
     /// How many slots were taken from the cells so far (fills − full cells); a statistic.
     pub(crate) fn takes(&self) -> u64 {
-        self.cells
+        self.cells()
             .iter()
             .map(|cell| {
                 // Relaxed: a statistic.
@@ -176,31 +202,38 @@ mod tests {
 
     #[test]
     fn put_fills_once_take_empties_and_counts() {
+        // Every `unsafe` below: `cell` and `take` on a stash built by `for_shared_arena`.
         let stash = Stash::for_shared_arena();
-        assert_eq!(put(stash.cell(3), 7), Ok(()));
+        // SAFETY: a `Pools` arena's stash (see above).
+        assert_eq!(put(unsafe { stash.cell(3) }, 7), Ok(()));
         assert_eq!(
-            put(stash.cell(3), 8),
+            // SAFETY: as above.
+            put(unsafe { stash.cell(3) }, 8),
             Err(8),
             "a full cell refuses a second slot"
         );
         assert_eq!(stash.count_full(), 1);
         let before = stash.snapshot();
         assert!(!Stash::all_empty(&before));
-        assert_eq!(stash.take(3), Some(7));
-        assert_eq!(stash.take(3), None);
+        // SAFETY: as above.
+        assert_eq!(unsafe { stash.take(3) }, Some(7));
+        // SAFETY: as above.
+        assert_eq!(unsafe { stash.take(3) }, None);
         assert_eq!(
             stash.take_if_unchanged(3, before[3]),
             None,
             "a word read before the take no longer matches"
         );
-        assert_eq!(put(stash.cell(3), 9), Ok(()));
+        // SAFETY: as above.
+        assert_eq!(put(unsafe { stash.cell(3) }, 9), Ok(()));
         assert_eq!(
             stash.take_if_unchanged(3, before[3]),
             None,
             "refilled: the fill count moved"
         );
         assert_eq!(stash.takes(), 1);
-        assert_eq!(stash.take(3), Some(9));
+        // SAFETY: as above.
+        assert_eq!(unsafe { stash.take(3) }, Some(9));
         assert_eq!(stash.takes(), 2);
         assert!(Stash::all_empty(&stash.snapshot()));
     }

@@ -1,7 +1,8 @@
-//! Small per-thread numbers for the `Pools` stashes: each live thread that frees or allocates
-//! through a `Pools` gets a number below [`THREAD_SLOTS`], unique among live threads and given
-//! back when the thread exits, so that it alone fills its stash cell in every `Pools` arena
-//! (see `stash`). Beyond [`THREAD_SLOTS`] concurrently live threads, the extra threads get none
+//! Small per-thread numbers for the `Pools` stashes: each live thread that allocates through a
+//! `Pools` gets a number below [`THREAD_SLOTS`], unique among live threads and given back when the
+//! thread exits, so that it alone fills its stash cell in every `Pools` arena (see `stash`). A
+//! thread that only drops messages never gets one: its frees go to the shared list, where the
+//! allocating threads find them first. Beyond [`THREAD_SLOTS`] concurrently live threads, the extra threads get none
 //! and use the shared free list only: slower, never wrong.
 
 /// How many threads can hold a number at once (one bit each in the registry word). Fewer under
@@ -9,7 +10,7 @@
 pub(crate) const THREAD_SLOTS: usize = if cfg!(loom) { 4 } else { 64 };
 
 #[cfg(not(loom))]
-pub(crate) use registry::current;
+pub(crate) use registry::{assigned, current};
 
 /// The registry of numbers (not under loom, whose mock statics and locals do not outlive a model;
 /// there a thread's number is its loom thread index, see below).
@@ -91,6 +92,15 @@ mod registry {
         }
     }
 
+    /// The calling thread's number if it has one (a thread gets one at its first `Pools`
+    /// allocation; see [`current`]). Kept to a thread-local load: every message drop inlines it.
+    #[inline(always)]
+    pub(crate) fn assigned() -> Option<usize> {
+        // A const local without a destructor: always accessible, a plain thread-local load.
+        let number = NUMBER.with(Cell::get);
+        (usize::from(number) < THREAD_SLOTS).then_some(usize::from(number))
+    }
+
     /// The calling thread's number, assigned on first use; `None` when every number was held by
     /// another live thread at the first use, or once the thread has begun exiting.
     #[inline(always)]
@@ -105,6 +115,12 @@ mod registry {
             None
         }
     }
+}
+
+/// Under loom: as [`current`] (every model thread has its number from the start).
+#[cfg(loom)]
+pub(crate) fn assigned() -> Option<usize> {
+    current()
 }
 
 /// Under loom: the model thread's index (0 for the model's main thread), unique within an
