@@ -36,8 +36,9 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 /// [`WeakRingPtr`](crate::WeakRingPtr).)
 ///
 /// Stash cells belong to thread numbers, not threads: the first 64 concurrently live threads that
-/// use any `Pools` get one (given back when the thread exits); a thread beyond them frees onto the
-/// stack only. Each class costs 64 cells of 128 bytes (8 KiB) for them.
+/// allocate from any `Pools` get one (given back when the thread exits); a thread beyond them, or
+/// one that only drops messages, frees onto the stack. Each class costs 64 cells of 128 bytes
+/// (8 KiB) for them.
 ///
 /// Dropping the `Pools` (or the [`LocalPools`](crate::LocalPools)) while messages or weak
 /// handles are alive is safe: the class's memory stays allocated until the last one is dropped,
