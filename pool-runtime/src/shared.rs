@@ -205,8 +205,8 @@ impl Pools {
             let arena_ref = unsafe { arena.as_ref() };
             // The slot this thread freed last, if no one took it meanwhile: one compare-exchange.
             if let Some(number) = thread_slot::current()
-                // SAFETY: a `Pools` arena.
-                && let Some(index) = unsafe { arena_ref.stash().take(number) }
+                // SAFETY: a `Pools` arena, and our own thread's number.
+                && let Some(index) = unsafe { arena_ref.stash().take_own(number) }
             {
                 if arena_ref.try_claim_popped(index) {
                     return Ok((arena, index));
@@ -250,23 +250,36 @@ impl Pools {
     /// being freed right now). Takes one from a cell, or reports the class exhausted only once a
     /// pass found the list empty while every cell stayed empty and unfilled from a read before
     /// that pass to a read after it: at the moment the list was found empty no slot was listed
-    /// anywhere, so every slot was in use (or its drop was still running).
+    /// anywhere, so every slot was in use, being freed, or being taken by its cell's owner (whose
+    /// allocation then gets it).
     #[cold]
     #[inline(never)]
     fn claim_when_list_empty(&self, class: SizeClass, arena: &Arena) -> Option<u32> {
+        // No cell holds a slot: decided without registering as a thief (which costs a barrier on
+        // every thread of the process, see `stash`).
+        let before = arena.stash().snapshot();
+        if Stash::all_empty(&before) {
+            if let Some(index) = self.claim_from_list(class, arena) {
+                return Some(index);
+            }
+            if arena.stash().snapshot() == before {
+                return None;
+            }
+        }
+        let thief = arena.stash().thief();
         loop {
-            let before = arena.stash().snapshot();
+            let before = thief.snapshot();
             if Stash::all_empty(&before) {
                 if let Some(index) = self.claim_from_list(class, arena) {
                     return Some(index);
                 }
-                if arena.stash().snapshot() == before {
+                if thief.snapshot() == before {
                     return None;
                 }
                 continue;
             }
             for (number, &word) in before.iter().enumerate() {
-                if let Some(index) = arena.stash().take_if_unchanged(number, word) {
+                if let Some(index) = thief.take_if_unchanged(number, word) {
                     if arena.try_claim_popped(index) {
                         return Some(index);
                     }

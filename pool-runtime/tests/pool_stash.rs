@@ -3,6 +3,8 @@
 //! of another live thread, of an exited one, or when more threads are alive than there are cells.
 #![cfg(not(loom))]
 
+mod common;
+
 use std::sync::{Arc, Barrier};
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
@@ -104,4 +106,82 @@ fn a_slot_stashed_by_an_exited_thread_is_reused() {
         .unwrap();
         assert_full_capacity_reachable(&pools, 2);
     }
+}
+
+/// A message whose every word derives from one stamp, so two threads writing the same slot at
+/// once (one slot handed out twice) shows up as a mismatch.
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "pool_runtime::bytemuck")]
+#[repr(C)]
+struct Stamped {
+    words: [u64; 8],
+}
+
+impl Stamped {
+    fn new(stamp: u64) -> Self {
+        Stamped {
+            words: core::array::from_fn(|i| stamp.rotate_left(i as u32 * 8)),
+        }
+    }
+
+    fn check(&self) {
+        let stamp = self.words[0];
+        assert_eq!(
+            *self,
+            Stamped::new(stamp),
+            "slot written by two owners at once"
+        );
+    }
+}
+
+/// Owners taking their own stashed slots race thieves emptying their cells: four threads share a
+/// class of four slots, each holding zero to two messages at a time, so the list is empty most of
+/// the time and allocations steal from each other's cells. Every message is checked while held.
+#[test]
+fn stress_owners_and_thieves_share_a_tiny_class() {
+    let rounds = common::scaled(200_000, 2_000) as u64;
+    let threads = 4u64;
+    let pools = Arc::new(Pools::new(
+        PoolConfig::empty().with_capacity(SizeClass::XS, threads as usize),
+    ));
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let pools = Arc::clone(&pools);
+            std::thread::spawn(move || {
+                let mut held = Vec::with_capacity(2);
+                let mut allocated = 0u64;
+                for round in 0..rounds {
+                    let stamp = (t << 56) | round;
+                    match pools.allocate(Stamped::new(stamp)) {
+                        Ok(message) => {
+                            allocated += 1;
+                            message.check();
+                            held.push(message);
+                        }
+                        Err(e) => {
+                            assert!(matches!(e, PoolError::Exhausted { .. }));
+                            std::thread::yield_now();
+                        }
+                    }
+                    held.iter().for_each(|m| m.check());
+                    if held.len() == 2 || round % 3 == 0 {
+                        held.clear();
+                    }
+                }
+                allocated
+            })
+        })
+        .collect();
+    let allocated: u64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    let stats = pools.stats().class(SizeClass::XS);
+    assert_eq!(stats.in_use, 0);
+    assert_eq!(stats.allocations, allocated, "each allocation counted once");
+    let all: Vec<_> = (0..threads)
+        .map(|i| {
+            pools
+                .allocate(Stamped::new(i))
+                .expect("full capacity again")
+        })
+        .collect();
+    all.iter().for_each(|m| m.check());
 }

@@ -6,6 +6,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::asymmetric::SKIP_LIGHT_BARRIER;
 use super::free_stack::FreeStack;
 use super::orphans;
 use super::release::{READ_ARENA_AFTER_DECREMENT, WEAKEN_FREE_ORDERING};
@@ -384,6 +385,56 @@ fn loom_negative_control_relaxed_stash_fill_is_caught() {
         drop(p);
         dropper.join().unwrap();
     });
+}
+
+/// The owner of a stash cell takes its own slot with plain loads and stores while another thread,
+/// finding the free list empty, takes from that cell as a thief: the only slot must go to one of
+/// them, never to both.
+fn owner_and_thief_race_for_one_slot(owner_skips_barrier: bool) {
+    model(move || {
+        let pools = Arc::new(Pools::new(one_slot()));
+        let owner_pools = Arc::clone(&pools);
+        let owner = thread::spawn(move || {
+            // Allocate and free (if the thief has not got the slot first): the slot lands in this
+            // thread's cell.
+            drop(owner_pools.allocate(Msg { value: 1 }));
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(owner_skips_barrier));
+            let again = owner_pools.allocate(Msg { value: 2 }).ok();
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
+            again
+        });
+        let thief_pools = Arc::clone(&pools);
+        let thief = thread::spawn(move || thief_pools.allocate(Msg { value: 3 }).ok());
+        let mine = owner.join().unwrap();
+        let theirs = thief.join().unwrap();
+        if let (Some(a), Some(b)) = (&mine, &theirs) {
+            panic!(
+                "one slot handed out twice: {} and {} (same slot: {})",
+                a.value,
+                b.value,
+                RingPtr::ptr_eq(a, b)
+            );
+        }
+        if let Some(a) = &mine {
+            assert_eq!(a.value, 2);
+        }
+        if let Some(b) = &theirs {
+            assert_eq!(b.value, 3);
+        }
+    });
+}
+
+#[test]
+fn loom_shared_owner_plain_take_races_thief() {
+    owner_and_thief_race_for_one_slot(false);
+}
+
+/// Negative control: without the owner's barrier the handshake fails and the model must see the
+/// slot handed out twice (loom reports the two owners' payload writes as concurrent).
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_owner_take_without_barrier_is_caught() {
+    owner_and_thief_race_for_one_slot(true);
 }
 
 /// The ABA schedule on a free list of three: one thread pops while another pops two and pushes

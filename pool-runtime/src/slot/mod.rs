@@ -23,6 +23,7 @@
 //! 3.1 % (4.7 %) of an `S` slot, 12.5 % (18.75 %) of an `XS` one.
 
 pub(crate) mod arena;
+pub(crate) mod asymmetric;
 pub(crate) mod free_stack;
 pub(crate) mod orphans;
 pub(crate) mod poison;

@@ -3,21 +3,38 @@
 //!
 //! The last drop of a `Pools` message puts its slot into the dropping thread's cell when that is
 //! empty (a load and a plain store: only the cell's thread fills it), else onto the shared free
-//! list. An allocation first takes from its own thread's cell (one compare-exchange), so a thread
-//! that allocates and frees costs one read-modify-write per message instead of the free list's two.
-//! Any thread may take from any cell, so a stashed slot is never out of reach: when the free list
-//! is empty, an allocation looks through every cell before it reports the class exhausted (see
-//! `Pools::claim_when_list_empty`), which keeps capacity exact.
+//! list. An allocation first takes from its own thread's cell. Any thread may take from any cell,
+//! so a stashed slot is never out of reach: when the free list is empty, an allocation looks
+//! through every cell before it reports the class exhausted (see `Pools::claim_when_list_empty`),
+//! which keeps capacity exact.
 //!
-//! A cell is one `AtomicU64`: a 40-bit fill count above a 24-bit slot index (`NIL` when empty).
-//! Fills bump the count, takes keep it, so two reads of a cell that return the same word prove it
-//! was not filled in between (a 2⁴⁰-fill wrap between two reads of one scan is out of reach). The
-//! fill counts also give the number of takes for the statistics: fills − full cells.
+//! # Taking from one's own cell without a read-modify-write
+//!
+//! Where the process can use asymmetric barriers (see `asymmetric`), the owner takes its own
+//! slot with plain loads and stores, in a Dekker handshake with would-be thieves:
+//!
+//! - owner: mark its cell *taking*; light barrier; if no thief is registered on the stash, load
+//!   the cell and store it emptied; clear *taking*. If a thief is registered, it clears *taking*
+//!   and takes with a compare-exchange instead.
+//! - thief: register (a counter on the stash); heavy barrier; then for each cell: skip it while
+//!   its owner is *taking* (that slot is being allocated by its owner right now), else take with a
+//!   compare-exchange; unregister.
+//!
+//! The barriers guarantee the owner sees the thief's registration or the thief sees the owner's
+//! *taking* mark, so a plain take never races a compare-exchange on the same cell. Without
+//! asymmetric barriers the owner always takes with a compare-exchange: one read-modify-write per
+//! message instead of the free list's two.
+//!
+//! A cell's word is a 40-bit fill count above a 24-bit slot index (`NIL` when empty). Fills bump
+//! the count, takes keep it, so two reads of a cell that return the same word prove it was not
+//! filled in between (a 2⁴⁰-fill wrap between two reads of one scan is out of reach). The fill
+//! counts also give the number of takes for the statistics: fills − full cells.
 
 use crossbeam_utils::CachePadded;
 
+use super::asymmetric;
 use super::thread_slot::THREAD_SLOTS;
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 const INDEX_BITS: u32 = 24;
 const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
@@ -38,9 +55,6 @@ const fn index_of(word: u64) -> u32 {
 const fn fills_of(word: u64) -> u64 {
     word >> INDEX_BITS
 }
-
-/// The words of every cell, read one after another (see [`Stash::snapshot`]).
-pub(crate) type StashSnapshot = [u64; THREAD_SLOTS];
 
 /// Puts the freed slot `index` into `cell`, the caller's own thread's cell, or gives it back as
 /// `Err` when the cell is full (the caller then pushes it on the free list).
@@ -96,8 +110,24 @@ fn take_from(cell: &AtomicU64, word: u64) -> Option<u32> {
     .map(|_| index)
 }
 
-/// One cell per thread number.
-type Cells = [CachePadded<AtomicU64>; THREAD_SLOTS];
+/// One thread number's cell.
+struct StashCell {
+    word: AtomicU64,
+    /// Set by the owner around a plain take (see the module docs).
+    owner_taking: AtomicBool,
+}
+
+/// The cells of a `Pools` arena, and the thieves currently looking through them.
+struct Cells {
+    cells: [CachePadded<StashCell>; THREAD_SLOTS],
+    thieves: CachePadded<AtomicUsize>,
+    /// Whether owners take with plain loads and stores (asymmetric barriers available).
+    plain_owner_takes: bool,
+}
+
+/// The words of every cell, read one after another (see [`Stash::snapshot`] and
+/// [`Thief::snapshot`]).
+pub(crate) type StashSnapshot = [u64; THREAD_SLOTS];
 
 pub(crate) struct Stash {
     /// `Some` for a `Pools` arena, `None` for any other (which never stashes).
@@ -108,9 +138,16 @@ impl Stash {
     /// One empty cell per thread number (for a `Pools` arena).
     pub(crate) fn for_shared_arena() -> Self {
         Stash {
-            cells: Some(Box::new(core::array::from_fn(|_| {
-                CachePadded::new(AtomicU64::new(pack(0, NIL)))
-            }))),
+            cells: Some(Box::new(Cells {
+                cells: core::array::from_fn(|_| {
+                    CachePadded::new(StashCell {
+                        word: AtomicU64::new(pack(0, NIL)),
+                        owner_taking: AtomicBool::new(false),
+                    })
+                }),
+                thieves: CachePadded::new(AtomicUsize::new(0)),
+                plain_owner_takes: asymmetric::available(),
+            })),
         }
     }
 
@@ -119,43 +156,90 @@ impl Stash {
         Stash { cells: None }
     }
 
-    /// The cell of thread number `number` (`< THREAD_SLOTS`), with no check that this is a
-    /// `Pools` arena's stash: the drop of every message inlines this, so it is kept small.
+    /// # Safety
+    ///
+    /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena.
+    #[inline(always)]
+    unsafe fn shared_cells(&self) -> &Cells {
+        // SAFETY: a `Shared` arena's stash is built by `for_shared_arena` (caller's promise).
+        unsafe { self.cells.as_deref().unwrap_unchecked() }
+    }
+
+    /// The cell of thread number `number` (`< THREAD_SLOTS`), for [`put`], with no check that
+    /// this is a `Pools` arena's stash: the drop of every message inlines this, so it is kept
+    /// small.
     ///
     /// # Safety
     ///
     /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena.
     #[inline(always)]
     pub(crate) unsafe fn cell(&self, number: usize) -> &AtomicU64 {
-        // SAFETY: a `Shared` arena's stash is built by `for_shared_arena` (caller's promise).
-        let cells = unsafe { self.cells.as_deref().unwrap_unchecked() };
-        &cells[number]
+        // SAFETY: the caller's promise.
+        &unsafe { self.shared_cells() }.cells[number].word
     }
 
     /// Every cell (none for a stash that is not a `Pools` arena's).
     #[inline(always)]
-    fn cells(&self) -> &[CachePadded<AtomicU64>] {
-        self.cells.as_deref().map_or(&[], |cells| cells.as_slice())
+    fn cells(&self) -> &[CachePadded<StashCell>] {
+        self.cells
+            .as_deref()
+            .map_or(&[], |cells| cells.cells.as_slice())
     }
 
-    /// Takes the slot in cell `number`, if it still holds the one read as `word`.
-    #[inline(always)]
-    pub(crate) fn take_if_unchanged(&self, number: usize, word: u64) -> Option<u32> {
-        take_from(&self.cells()[number], word)
-    }
-
-    /// Takes the slot in cell `number` (the caller's own), if any.
+    /// Takes the slot in the cell of thread number `number`, the caller's own, if any (see the
+    /// module docs for the plain take).
     ///
     /// # Safety
     ///
-    /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena.
+    /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena, and `number` is the calling
+    /// thread's number (so no other thread fills or plainly takes from this cell meanwhile).
     #[inline(always)]
-    pub(crate) unsafe fn take(&self, number: usize) -> Option<u32> {
-        // SAFETY: a `Pools` arena's stash (caller's promise).
-        let cell = unsafe { self.cell(number) };
+    pub(crate) unsafe fn take_own(&self, number: usize) -> Option<u32> {
+        // SAFETY: the caller's promise.
+        let shared = unsafe { self.shared_cells() };
+        let cell = &shared.cells[number];
+        if shared.plain_owner_takes {
+            // Relaxed: the light barrier orders this store before the load of `thieves` for any
+            // thief that runs the heavy barrier (see the module docs).
+            cell.owner_taking.store(true, Ordering::Relaxed);
+            asymmetric::light();
+            // A registered thief makes us take with a compare-exchange. Acquire: if we read the
+            // count a thief left when it unregistered (Release), its takes (maybe from this very
+            // cell) happen before our plain load of the cell below.
+            if shared.thieves.load(Ordering::Acquire) == 0 {
+                // Relaxed: only we fill this cell, and no thief takes from it while we are marked
+                // taking, so nothing else writes it until we clear the mark; the slot was freed by
+                // our own drop, which happens before this in program order.
+                let word = cell.word.load(Ordering::Relaxed);
+                let index = index_of(word);
+                let taken = (index != NIL).then(|| {
+                    cell.word
+                        .store(pack(fills_of(word), NIL), Ordering::Relaxed);
+                    index
+                });
+                // Release: a thief that sees the mark cleared (Acquire) sees the emptied cell.
+                cell.owner_taking.store(false, Ordering::Release);
+                return taken;
+            }
+            // Relaxed: we take with a compare-exchange below, as a thief would.
+            cell.owner_taking.store(false, Ordering::Relaxed);
+        }
         // Relaxed: `take_from`'s compare-exchange decides and orders.
-        let word = cell.load(Ordering::Relaxed);
-        take_from(cell, word)
+        let word = cell.word.load(Ordering::Relaxed);
+        take_from(&cell.word, word)
+    }
+
+    /// Registers the caller as a thief until the returned guard drops (see the module docs).
+    pub(crate) fn thief(&self) -> Thief<'_> {
+        let cells = self.cells.as_deref();
+        if let Some(cells) = cells
+            && cells.plain_owner_takes
+        {
+            // Relaxed: the heavy barrier below makes it visible to every owner's next check.
+            cells.thieves.fetch_add(1, Ordering::Relaxed);
+            asymmetric::heavy();
+        }
+        Thief { stash: self }
     }
 
     /// Reads every cell once, in order.
@@ -163,7 +247,7 @@ impl Stash {
         let mut words = [pack(0, NIL); THREAD_SLOTS];
         for (word, cell) in words.iter_mut().zip(self.cells()) {
             // Relaxed: a take (compare-exchange, Acquire) orders whatever we then use.
-            *word = cell.load(Ordering::Relaxed);
+            *word = cell.word.load(Ordering::Relaxed);
         }
         words
     }
@@ -179,7 +263,7 @@ impl Stash {
             .iter()
             // Acquire: pairs with each fill's Release, so the dropping thread is done with the
             // arena (the fill was its last access) before the caller reclaims it.
-            .filter(|cell| index_of(cell.load(Ordering::Acquire)) != NIL)
+            .filter(|cell| index_of(cell.word.load(Ordering::Acquire)) != NIL)
             .count()
     }
 
@@ -189,10 +273,53 @@ impl Stash {
             .iter()
             .map(|cell| {
                 // Relaxed: a statistic.
-                let word = cell.load(Ordering::Relaxed);
+                let word = cell.word.load(Ordering::Relaxed);
                 fills_of(word) - u64::from(index_of(word) != NIL)
             })
             .sum()
+    }
+}
+
+/// A registered thief (see [`Stash::thief`]): may take from any cell.
+pub(crate) struct Thief<'a> {
+    stash: &'a Stash,
+}
+
+impl Thief<'_> {
+    /// Reads every cell once, in order; a cell whose owner is taking from it reads as empty (its
+    /// slot is being allocated by its owner).
+    pub(crate) fn snapshot(&self) -> StashSnapshot {
+        let mut words = self.stash.snapshot();
+        for (word, cell) in words.iter_mut().zip(self.stash.cells()) {
+            // Acquire: as in `take_if_unchanged`.
+            if cell.owner_taking.load(Ordering::Acquire) {
+                *word = pack(fills_of(*word), NIL);
+            }
+        }
+        words
+    }
+
+    /// Takes the slot in cell `number` if it still holds the one read as `word`; `None` if it
+    /// changed, or while its owner is taking from it (then that slot is being allocated).
+    pub(crate) fn take_if_unchanged(&self, number: usize, word: u64) -> Option<u32> {
+        let cell = &self.stash.cells()[number];
+        // Acquire: an owner's plain take, finished, is seen by the compare-exchange below. (Our
+        // registration and heavy barrier make a mark set before them visible here.)
+        if cell.owner_taking.load(Ordering::Acquire) {
+            return None;
+        }
+        take_from(&cell.word, word)
+    }
+}
+
+impl Drop for Thief<'_> {
+    fn drop(&mut self) {
+        if let Some(cells) = self.stash.cells.as_deref()
+            && cells.plain_owner_takes
+        {
+            // Release: our takes happen before an owner's plain take that sees us gone.
+            cells.thieves.fetch_sub(1, Ordering::Release);
+        }
     }
 }
 
@@ -202,7 +329,8 @@ mod tests {
 
     #[test]
     fn put_fills_once_take_empties_and_counts() {
-        // Every `unsafe` below: `cell` and `take` on a stash built by `for_shared_arena`.
+        // Every `unsafe` below: `cell` and `take_own` on a stash built by `for_shared_arena`,
+        // with this test thread as the only owner of cell 3.
         let stash = Stash::for_shared_arena();
         // SAFETY: a `Pools` arena's stash (see above).
         assert_eq!(put(unsafe { stash.cell(3) }, 7), Ok(()));
@@ -216,25 +344,51 @@ mod tests {
         let before = stash.snapshot();
         assert!(!Stash::all_empty(&before));
         // SAFETY: as above.
-        assert_eq!(unsafe { stash.take(3) }, Some(7));
+        assert_eq!(unsafe { stash.take_own(3) }, Some(7));
         // SAFETY: as above.
-        assert_eq!(unsafe { stash.take(3) }, None);
+        assert_eq!(unsafe { stash.take_own(3) }, None);
+        let thief = stash.thief();
         assert_eq!(
-            stash.take_if_unchanged(3, before[3]),
+            thief.take_if_unchanged(3, before[3]),
             None,
             "a word read before the take no longer matches"
         );
         // SAFETY: as above.
         assert_eq!(put(unsafe { stash.cell(3) }, 9), Ok(()));
         assert_eq!(
-            stash.take_if_unchanged(3, before[3]),
+            thief.take_if_unchanged(3, before[3]),
             None,
             "refilled: the fill count moved"
         );
         assert_eq!(stash.takes(), 1);
-        // SAFETY: as above.
-        assert_eq!(unsafe { stash.take(3) }, Some(9));
+        let now = thief.snapshot();
+        assert_eq!(thief.take_if_unchanged(3, now[3]), Some(9), "a thief takes");
         assert_eq!(stash.takes(), 2);
+        drop(thief);
         assert!(Stash::all_empty(&stash.snapshot()));
+    }
+
+    #[test]
+    fn a_cell_whose_owner_is_taking_is_skipped_by_thieves() {
+        let stash = Stash::for_shared_arena();
+        // SAFETY: a `Pools` arena's stash.
+        assert_eq!(put(unsafe { stash.cell(5) }, 4), Ok(()));
+        let cells = stash.cells.as_deref().unwrap();
+        // Relaxed: single-threaded test of the mark's effect.
+        cells.cells[5].owner_taking.store(true, Ordering::Relaxed);
+        let thief = stash.thief();
+        let words = thief.snapshot();
+        assert!(
+            Stash::all_empty(&words),
+            "reads as empty: its owner is allocating it"
+        );
+        let raw = stash.snapshot();
+        assert_eq!(
+            thief.take_if_unchanged(5, raw[5]),
+            None,
+            "not taken from under its owner"
+        );
+        cells.cells[5].owner_taking.store(false, Ordering::Relaxed);
+        assert_eq!(thief.take_if_unchanged(5, raw[5]), Some(4));
     }
 }
