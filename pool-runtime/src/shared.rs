@@ -23,17 +23,23 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 /// Each class's free slots sit in two places: a per-thread *stash cell* (one slot each: the last
 /// one the thread freed) and a lock-free stack for the rest (a tagged Treiber stack: one
 /// compare-exchange to pop, one to push). A message's last drop stashes its slot in the dropping
-/// thread's cell when that is empty (a load and a plain store), and an allocation first takes from
-/// its own thread's cell (one compare-exchange): a thread that frees and allocates pays one
-/// read-modify-write per message instead of two.
+/// thread's cell when that is empty (a load and a plain store), and an allocation first takes
+/// from its own thread's cell. On Linux that take is a plain load and store too, made safe against
+/// other threads taking from the same cell by an asymmetric handshake: the owner only stops the
+/// compiler from reordering, and a thread that takes from *another* thread's cell (only when the
+/// stack is empty) pays for both with `membarrier(2)`. So a thread that allocates and frees does
+/// so with no atomic read-modify-write at all. Where `membarrier` is unavailable (or
+/// `RINGPOOL_NO_MEMBARRIER` is set) the owner takes with one compare-exchange instead.
 ///
 /// Capacity is exact all the same: a stashed slot is not a cached one, since any thread may take
 /// it. When the stack is empty, `allocate` takes from any thread's cell, and reports the class
 /// exhausted only after finding the stack empty while two reads of every cell, one before and one
-/// after, show them all empty and unfilled. So while fewer than `capacity` messages of a class are
-/// alive, `allocate` succeeds, whichever threads freed them. (One exception: a slot reused 2³²
-/// times is held back while weak handles into its class exist, see
-/// [`WeakRingPtr`](crate::WeakRingPtr).)
+/// after, show them all empty and unfilled (a cell whose owner is taking its slot that very moment
+/// counts as empty: that slot is being allocated). So while fewer than `capacity` messages of a
+/// class are alive or being allocated, `allocate` succeeds, whichever threads freed them. (One
+/// exception: a slot reused 2³² times is held back while weak handles into its class exist, see
+/// [`WeakRingPtr`](crate::WeakRingPtr).) Taking from another thread's cell costs a system call
+/// (microseconds), so a class sized with headroom keeps allocation on the fast paths.
 ///
 /// Stash cells belong to thread numbers, not threads: the first 64 concurrently live threads that
 /// allocate from any `Pools` get one (given back when the thread exits); a thread beyond them, or
