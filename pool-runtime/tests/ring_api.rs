@@ -157,6 +157,33 @@ fn slowest_reader_gates_the_writer() {
     assert_eq!(fast.read_batch().collect::<Vec<_>>(), [4, 5, 6, 7]);
 }
 
+/// A writer blocked on a full ring first waits for the reader to free several slots (so it does
+/// not chase it one slot at a time), but settles for the one it needs: a reader that frees a
+/// single slot and then stops must not leave `push` waiting for more.
+#[test]
+fn blocked_push_resumes_when_a_reader_frees_just_one_slot() {
+    let ring = Ring::<u32>::with_capacity(64).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let mut reader = ring.subscribe().unwrap();
+    for i in 0..64 {
+        writer.try_push(i).unwrap();
+    }
+    let (freed_tx, freed_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let stopper = std::thread::spawn(move || {
+        assert_eq!(reader.try_next(), Some(0));
+        freed_tx.send(()).unwrap();
+        // Stop reading until the writer got its item in.
+        done_rx.recv().unwrap();
+        reader.read_batch().count()
+    });
+    freed_rx.recv().unwrap();
+    // Blocks for good if the writer insisted on more than the one free slot.
+    writer.push(64);
+    done_tx.send(()).unwrap();
+    assert_eq!(stopper.join().unwrap(), 64);
+}
+
 #[test]
 fn without_readers_the_writer_is_not_gated_and_late_readers_start_at_the_writer() {
     let ring = Ring::<u32>::with_capacity(2).unwrap();

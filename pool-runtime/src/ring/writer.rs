@@ -26,6 +26,11 @@ pub struct Writer<T, P: Policy = Backpressure> {
     limit: u64,
 }
 
+/// How many free slots a writer blocked on a full ring waits for at first (see `wait_for_room`).
+const REFILL: u64 = 32;
+/// How many checks it waits for them before settling for the slots it needs.
+const REFILL_CHECKS: u32 = 64;
+
 impl<T, P: Policy> Writer<T, P> {
     pub(super) fn new(shared: Arc<Shared<T, P>>) -> Self {
         let limit = shared.capacity as u64;
@@ -96,15 +101,23 @@ impl<T> Writer<T, Backpressure> {
         let shared = &*self.shared;
         let next = self.next;
         let mut limit = self.limit;
+        // The ring is full: the readers are the bottleneck. For the first checks, wait until they
+        // have freed a few slots (`REFILL`), not just `count`: resuming at the first free slot
+        // would chase the slowest reader one slot at a time, each step a round trip of its cursor's
+        // cache line between the cores (and a scan of the cursors). After `REFILL_CHECKS` checks
+        // `count` is enough, so a reader that stops with a slot or two free still lets us go.
+        let refill = count.max(REFILL.min(shared.capacity as u64));
+        let mut checks = 0u32;
         let fits = shared.writer_wait.wait_until(
             || {
                 limit = shared.cursors.min_cursor(next) + shared.capacity as u64;
-                next + count <= limit
+                checks = checks.saturating_add(1);
+                next + count <= limit && (next + refill <= limit || checks > REFILL_CHECKS)
             },
             deadline,
         );
         self.limit = limit;
-        fits
+        fits || next + count <= limit
     }
 
     /// Stores `item` as sequence `seq` and returns the item of one lap ago that it replaces.
