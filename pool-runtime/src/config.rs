@@ -35,7 +35,7 @@ pub enum Overflow {
 /// # Memory
 ///
 /// Each class with capacity `n` costs `n × slot_size` payload bytes (64-byte aligned, zeroed once
-/// at creation) plus 8 bytes of state per slot, plus 4 bytes per slot and 8 KiB of per-thread
+/// at creation) plus 8 bytes of state per slot, plus 4 bytes per slot and 4 KiB of per-thread
 /// stash cells for a [`Pools`](crate::Pools) free list, or 8 bytes per slot for a
 /// [`LocalPools`](crate::LocalPools) candidate list.
 ///

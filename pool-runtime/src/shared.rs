@@ -43,8 +43,8 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 ///
 /// Stash cells belong to thread numbers, not threads: the first 64 concurrently live threads that
 /// allocate from any `Pools` get one (given back when the thread exits); a thread beyond them, or
-/// one that only drops messages, frees onto the stack. Each class costs 64 cells of 128 bytes
-/// (8 KiB) for them.
+/// one that only drops messages, frees onto the stack. Each class costs 64 cells of 64 bytes
+/// (4 KiB) for them.
 ///
 /// Dropping the `Pools` (or the [`LocalPools`](crate::LocalPools)) while messages or weak
 /// handles are alive is safe: the class's memory stays allocated until the last one is dropped,

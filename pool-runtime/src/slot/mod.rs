@@ -14,7 +14,7 @@
 //! +-------------------------+   links: Box<[AtomicU32]>       +-----------------------------+
 //! | keepalive (own line)    |   (Pools only: free list next)
 //! | free-list head (own ln) |
-//! | counters (own line)     |   stash: Box<[CachePadded<AtomicU64>; 64]>
+//! | counters (own line)     |   stash: Box<[64-byte cell; 64]>
 //! +-------------------------+   (Pools only: one slot per thread number)
 //! ```
 //!
