@@ -209,7 +209,8 @@ impl Pools {
         if let Some(arena) = self.arenas[class.index()] {
             // SAFETY: our arenas live until `Pools::drop`.
             let arena_ref = unsafe { arena.as_ref() };
-            // The slot this thread freed last, if no one took it meanwhile: one compare-exchange.
+            // The slot this thread freed last, if no one took it meanwhile: plain loads and stores
+            // (or one compare-exchange without membarrier, see `stash`).
             if let Some(number) = thread_slot::current()
                 // SAFETY: a `Pools` arena, and our own thread's number.
                 && let Some(index) = unsafe { arena_ref.stash().take_own(number) }
