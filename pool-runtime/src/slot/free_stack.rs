@@ -7,30 +7,8 @@
 
 use crossbeam_utils::CachePadded;
 
+use super::counted_index::{NIL, count_of as tag_of, index_of as top_of, pack};
 use crate::sync::{AtomicU32, AtomicU64, Ordering};
-
-/// Bits of the head word holding the top index.
-const INDEX_BITS: u32 = 24;
-const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
-/// No slot: the end of the list. Capacities are below it (`PoolConfig::MAX_CLASS_CAPACITY`).
-const NIL: u32 = INDEX_MASK as u32;
-const _: () = assert!(crate::PoolConfig::MAX_CLASS_CAPACITY <= NIL as usize);
-
-/// Head word: `tag << 24 | index`.
-#[inline(always)]
-const fn pack(tag: u64, index: u32) -> u64 {
-    (tag << INDEX_BITS) | index as u64
-}
-
-#[inline(always)]
-const fn top_of(head: u64) -> u32 {
-    (head & INDEX_MASK) as u32
-}
-
-#[inline(always)]
-const fn tag_of(head: u64) -> u64 {
-    head >> INDEX_BITS
-}
 
 /// A stack of slot indices `< capacity`, each present at most once.
 pub(crate) struct FreeStack {

@@ -24,6 +24,7 @@
 
 pub(crate) mod arena;
 pub(crate) mod asymmetric;
+pub(crate) mod counted_index;
 pub(crate) mod free_stack;
 pub(crate) mod orphans;
 pub(crate) mod poison;

@@ -33,28 +33,9 @@
 use crossbeam_utils::CachePadded;
 
 use super::asymmetric;
+use super::counted_index::{NIL, count_of as fills_of, index_of, pack};
 use super::thread_slot::THREAD_SLOTS;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-
-const INDEX_BITS: u32 = 24;
-const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
-const NIL: u32 = INDEX_MASK as u32;
-const _: () = assert!(crate::PoolConfig::MAX_CLASS_CAPACITY <= NIL as usize);
-
-#[inline(always)]
-const fn pack(fills: u64, index: u32) -> u64 {
-    (fills << INDEX_BITS) | index as u64
-}
-
-#[inline(always)]
-const fn index_of(word: u64) -> u32 {
-    (word & INDEX_MASK) as u32
-}
-
-#[inline(always)]
-const fn fills_of(word: u64) -> u64 {
-    word >> INDEX_BITS
-}
 
 /// Puts the freed slot `index` into `cell`, the caller's own thread's cell, or gives it back as
 /// `Err` when the cell is full (the caller then pushes it on the free list).
