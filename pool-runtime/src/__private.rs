@@ -84,19 +84,6 @@ pub const fn assert_align_within_limit<
 >() {
 }
 
-/// `SizeClass::for_size(size)`, for a size the checks above already bound to the largest class.
-///
-/// # Panics
-///
-/// Panics (a compile error when evaluated in a `const`) if `size` exceeds `MAX_MESSAGE_SIZE`,
-/// which the size check rules out first.
-pub const fn size_class_of(size: usize) -> SizeClass {
-    match SizeClass::for_size(size) {
-        Some(class) => class,
-        None => panic!("message larger than the largest size class"),
-    }
-}
-
 // ---- compile-time facts and checks of `#[derive(MessageSet)]` ------------------------------
 
 /// Slots a member of class `class` adds to a message set's pools without a

@@ -6,7 +6,7 @@ use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
 use crate::class::SizeClass;
-use crate::message::PooledMessage;
+use crate::message::{PooledMessage, SlotLayout};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::Arena;
 use crate::slot::release::release_strong;
@@ -121,7 +121,7 @@ impl PooledBytes {
     ///
     /// # Errors
     ///
-    /// Gives the buffer back unchanged when `self.len() != T::SIZE`.
+    /// Gives the buffer back unchanged when `self.len() != size_of::<T>()`.
     ///
     /// ```
     /// # use pool_runtime::bytemuck::{Pod, Zeroable};
@@ -139,11 +139,13 @@ impl PooledBytes {
     /// ```
     pub fn into_message<T: PooledMessage>(self) -> Result<RingPtr<T>, PooledBytes> {
         match self.repr {
-            Repr::Slot { data, arena, len } if len == T::SIZE => {
+            Repr::Slot { data, arena, len } if len == SlotLayout::<T>::SIZE => {
                 let _ = ManuallyDrop::new(self);
-                // SAFETY: `len == T::SIZE`, so the slot's class is `T::CLASS` and holds a `T` at
-                // 64-byte alignment; its bytes are initialised and any bytes are a valid `T`
-                // (`T: Pod`); our claimed reference passes to the handle.
+                // SAFETY: `len == size_of::<T>()` (computed by `SlotLayout`, not taken from the
+                // derive), and the slot's class holds `len` bytes, so it holds a `T`; slots are
+                // 64-byte aligned and `SlotLayout` checked `align_of::<T>() <= 64`; the bytes
+                // are initialised and any bytes are a valid `T` (`T: Pod`); our claimed
+                // reference passes to the handle.
                 Ok(unsafe { RingPtr::from_claimed(data.cast::<T>(), arena) })
             }
             _ => Err(self),

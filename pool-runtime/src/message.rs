@@ -1,6 +1,17 @@
 //! The `PooledMessage` trait: what the pools know about a message type at compile time.
+//!
+//! # Layout facts come from the runtime
+//!
+//! The pools write a `T` into a slot and read it back through a pointer, so the slot's class and
+//! alignment decide memory safety. Those facts are computed here, in [`SlotLayout`], from
+//! `size_of::<T>()` and `align_of::<T>()`: never read from the constants a derive emitted, whose
+//! paths a user can redirect with `#[pooled(crate = "...")]`. Every place that writes or reads a
+//! slot as `T` takes its class and size from `SlotLayout`, whose evaluation fails the build for a
+//! type that does not fit a slot or whose `PooledMessage` constants disagree with its layout.
 
-use crate::class::SizeClass;
+use core::marker::PhantomData;
+
+use crate::class::{SLOT_ALIGN, SizeClass};
 
 /// A message type that lives in pool slots: a `#[repr(C)]` [`bytemuck::Pod`] struct whose size,
 /// alignment, size class and wire type id are fixed at compile time.
@@ -32,16 +43,16 @@ use crate::class::SizeClass;
 ///
 /// # Safety
 ///
-/// The pools write values of `Self` into raw slots and hand out references to them, trusting these
-/// constants. An implementor promises that:
+/// An implementor promises that `Self` is `#[repr(C)]` or `#[repr(transparent)]`, so its layout
+/// is the same in every build that reads it off the wire with
+/// [`TYPE_ID`](PooledMessage::TYPE_ID), and that `SIZE`, `ALIGN` and `CLASS`, if written, equal
+/// their defaults.
 ///
-/// - `SIZE == core::mem::size_of::<Self>()` and `0 < SIZE <= SizeClass::MAX_MESSAGE_SIZE`;
-/// - `ALIGN == core::mem::align_of::<Self>()` and `ALIGN <= SLOT_ALIGN` (64);
-/// - `CLASS == SizeClass::for_size(SIZE).unwrap()`, so a slot of `CLASS` holds one `Self`;
-/// - `Self` is `#[repr(C)]` or `#[repr(transparent)]`, so its layout is the same in every build
-///   that reads it off the wire with [`TYPE_ID`](PooledMessage::TYPE_ID).
-///
-/// `#[derive(PooledMessage)]` checks all of these at compile time.
+/// Memory safety does not rest on these constants: the pools take a slot's class and size from
+/// `size_of::<Self>()` and `align_of::<Self>()` themselves, and refuse to build (at the first
+/// allocation or decode of `Self`) for a type that is zero-sized, over 16 KiB, aligned beyond 64
+/// bytes, or whose constants disagree with its layout. `#[derive(PooledMessage)]` leaves the
+/// constants to their defaults and reports those cases earlier, with clearer errors.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a pooled message",
     label = "not `PooledMessage`",
@@ -49,11 +60,11 @@ use crate::class::SizeClass;
 )]
 pub unsafe trait PooledMessage: bytemuck::Pod + Send + Sync {
     /// `size_of::<Self>()`, in bytes.
-    const SIZE: usize;
+    const SIZE: usize = core::mem::size_of::<Self>();
     /// `align_of::<Self>()`, at most 64.
-    const ALIGN: usize;
+    const ALIGN: usize = core::mem::align_of::<Self>();
     /// The smallest size class that holds `SIZE` bytes.
-    const CLASS: SizeClass;
+    const CLASS: SizeClass = SlotLayout::<Self>::CLASS;
     /// The id that tags this message on the wire: `#[pooled(type_id = N)]`, or else
     /// [`stable_type_id`] of [`NAME`](PooledMessage::NAME).
     const TYPE_ID: u16;
@@ -64,6 +75,50 @@ pub unsafe trait PooledMessage: bytemuck::Pod + Send + Sync {
     fn __only_derive_is_allowed_to_implement_this_trait()
     where
         Self: Sized;
+}
+
+/// The slot layout of message type `T`, computed by the runtime from `size_of::<T>()` and
+/// `align_of::<T>()` (see the module doc). Not public: nothing outside this crate can change it.
+pub(crate) struct SlotLayout<T>(PhantomData<T>);
+
+impl<T> SlotLayout<T> {
+    /// The smallest class whose slots hold a `T`. Evaluating it (every generic use in the pools
+    /// does, at monomorphisation) fails the build unless `T` is non-empty, at most
+    /// [`SizeClass::MAX_MESSAGE_SIZE`] bytes and at most [`SLOT_ALIGN`]-aligned.
+    pub(crate) const CLASS: SizeClass = {
+        let size = core::mem::size_of::<T>();
+        assert!(size > 0, "a pooled message cannot be zero-sized");
+        assert!(
+            core::mem::align_of::<T>() <= SLOT_ALIGN,
+            "a pooled message must be at most 64-byte aligned"
+        );
+        match SizeClass::for_size(size) {
+            Some(class) => class,
+            None => panic!("a pooled message must be at most 16384 bytes"),
+        }
+    };
+}
+
+impl<T: PooledMessage> SlotLayout<T> {
+    /// The class of a `T`'s slot, after checking that `T`'s own `PooledMessage` constants agree
+    /// with its layout (they can disagree only through a hand-written impl; a mismatch fails the
+    /// build rather than reaching a slot).
+    pub(crate) const CHECKED_CLASS: SizeClass = {
+        let class = Self::CLASS;
+        assert!(
+            T::SIZE == core::mem::size_of::<T>()
+                && T::ALIGN == core::mem::align_of::<T>()
+                && T::CLASS as u8 == class as u8,
+            "`PooledMessage::SIZE`, `ALIGN` or `CLASS` disagrees with the type's layout"
+        );
+        class
+    };
+
+    /// `size_of::<T>()`, once `T` is known to fit a slot of [`CHECKED_CLASS`](Self::CHECKED_CLASS).
+    pub(crate) const SIZE: usize = {
+        let _fits = Self::CHECKED_CLASS;
+        core::mem::size_of::<T>()
+    };
 }
 
 /// The wire type id a message gets when it has no `#[pooled(type_id = N)]`: a 32-bit FNV-1a hash

@@ -197,7 +197,9 @@ impl<T: PooledMessage> RingPtr<T> {
     }
 
     /// Test support: raises the refcount to its limit so that the next clone aborts. The message
-    /// then never returns to its pool.
+    /// then never returns to its pool. Only with the `test-hooks` feature, which only this
+    /// crate's own tests enable.
+    #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __saturate_ref_count_for_tests(this: &Self) {
         let state = this.arena().state(this.index());
@@ -207,9 +209,11 @@ impl<T: PooledMessage> RingPtr<T> {
     }
 }
 
+#[cfg(feature = "test-hooks")]
 impl<T: PooledMessage> RingPtr<T> {
     /// Test support: sets the generation of this message's slot, as if the slot had been reused
-    /// that many times (to test generation wrapping without 2³² allocations).
+    /// that many times (to test generation wrapping without 2³² allocations). Only with the
+    /// `test-hooks` feature, which only this crate's own tests enable.
     ///
     /// # Safety
     ///

@@ -8,7 +8,7 @@ use crate::bytes::PooledBytes;
 use crate::class::SizeClass;
 use crate::config::{Overflow, PoolConfig};
 use crate::error::PoolError;
-use crate::message::PooledMessage;
+use crate::message::{PooledMessage, SlotLayout};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
 use crate::slot::orphans;
@@ -171,9 +171,10 @@ impl Pools {
     /// [`Overflow::Fail`]. With [`Overflow::Heap`] the message goes to the heap instead.
     #[inline(always)]
     pub fn allocate<T: PooledMessage>(&self, value: T) -> Result<RingPtr<T>, PoolError> {
-        let (arena, index) = self.claim(T::CLASS)?;
-        // SAFETY: `claim` returns a live arena of `T::CLASS` and a slot claimed for us alone; a
-        // `T::CLASS` slot holds a `T` (`PooledMessage` contract) at 64-byte alignment.
+        let (arena, index) = self.claim(SlotLayout::<T>::CHECKED_CLASS)?;
+        // SAFETY: `claim` returns a live arena of that class and a slot claimed for us alone;
+        // `SlotLayout` computed the class from `size_of::<T>()` and checked `align_of::<T>() <= 64`,
+        // so the slot holds a `T` at 64-byte alignment.
         let payload = unsafe { arena.as_ref().write_value(index, value) };
         // SAFETY: the slot is claimed (refcount 1) and now holds an initialised `T`.
         Ok(unsafe { RingPtr::from_claimed(payload, arena) })

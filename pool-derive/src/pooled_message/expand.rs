@@ -22,7 +22,6 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
         None => quote!(#private::stable_type_id(#name)),
     };
     // Primitive types by path too: a user's `type usize = ...;` must not change the impl.
-    let usize_type = quote!(#private::core::primitive::usize);
     let u16_type = quote!(#private::core::primitive::u16);
     let str_type = quote!(#private::core::primitive::str);
     let size = quote!(#private::core::mem::size_of::<#ident>());
@@ -47,19 +46,17 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
         #[allow(non_upper_case_globals, clippy::all)]
         const _: () = {
             #[automatically_derived]
-            // SAFETY: the constants below are computed from the type itself, and the checks
-            // after this impl fail the build unless it is `Pod`, non-empty, at most
-            // `MAX_MESSAGE_SIZE` bytes and at most `SLOT_ALIGN`-aligned; the derive rejected it
-            // unless it is `#[repr(C)]` or `#[repr(transparent)]`.
+            // SAFETY: `Pod` is the trait's supertrait; the derive rejected the type unless it is
+            // `#[repr(C)]` or `#[repr(transparent)]`; size, alignment and class are computed and
+            // checked by the runtime (the checks below only word the errors).
             unsafe impl #private::PooledMessage for #ident
             where
                 // Under `for<..>` the bound is not "trivially false" when `Pod` is missing, so
                 // the impl does not fail on its own: `assert_pod` reports it once, readably.
                 for<'__pooled> #ident: #private::bytemuck::Pod,
             {
-                const SIZE: #usize_type = #size;
-                const ALIGN: #usize_type = #align;
-                const CLASS: #private::SizeClass = #private::size_class_of(#size);
+                // `SIZE`, `ALIGN` and `CLASS` keep the defaults the runtime computes from the
+                // type: nothing this macro emits (through a path a user may redirect) sets them.
                 const TYPE_ID: #u16_type = #type_id;
                 const NAME: &'static #str_type = #name;
 

@@ -1,6 +1,6 @@
 //! The fixed 8-byte frame header and its little-endian codec.
 
-use crate::message::PooledMessage;
+use crate::message::{PooledMessage, SlotLayout};
 
 /// The header that starts every frame: which message follows, the sender's flags, and how many
 /// payload bytes follow it.
@@ -62,9 +62,9 @@ impl FrameHeader {
     /// The header [`write_frame`](crate::frame::write_frame) sends before a `T`: `T::TYPE_ID`,
     /// flags 0, length `T::SIZE`.
     pub const fn for_message<T: PooledMessage>() -> Self {
-        // `T::SIZE <= SizeClass::MAX_MESSAGE_SIZE` (16 KiB) by the trait's contract, so the
+        // `SlotLayout` checked `size_of::<T>() <= SizeClass::MAX_MESSAGE_SIZE` (16 KiB), so the
         // conversion to u32 is lossless.
-        FrameHeader::new(T::TYPE_ID, 0, T::SIZE as u32)
+        FrameHeader::new(T::TYPE_ID, 0, SlotLayout::<T>::SIZE as u32)
     }
 
     /// The eight wire bytes of this header.

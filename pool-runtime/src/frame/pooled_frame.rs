@@ -2,7 +2,7 @@
 
 use crate::frame::error::FrameError;
 use crate::frame::header::FrameHeader;
-use crate::message::PooledMessage;
+use crate::message::{PooledMessage, SlotLayout};
 use crate::{PooledBytes, RingPtr};
 
 /// One frame read off a stream: its header and its payload, which lives in a pool slot of the
@@ -107,15 +107,16 @@ impl Frame {
     /// The frame (and its slot) is dropped in both cases.
     #[inline]
     pub fn decode<T: PooledMessage>(self) -> Result<RingPtr<T>, FrameError> {
-        if self.type_id() != T::TYPE_ID || self.len() != T::SIZE {
-            return Err(self.into_mismatch(T::TYPE_ID, T::SIZE));
+        let size = SlotLayout::<T>::SIZE;
+        if self.type_id() != T::TYPE_ID || self.len() != size {
+            return Err(self.into_mismatch(T::TYPE_ID, size));
         }
         let header = self.header;
         // `into_message` re-checks the length; with the check above it cannot fail, but if it
         // ever did the error must still be the typed one.
         self.payload
             .into_message::<T>()
-            .map_err(|payload| Frame::new(header, payload).into_mismatch(T::TYPE_ID, T::SIZE))
+            .map_err(|payload| Frame::new(header, payload).into_mismatch(T::TYPE_ID, size))
     }
 
     /// The error for decoding this frame as a message of `type_id` and `size` bytes, which it is
