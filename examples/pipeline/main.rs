@@ -16,29 +16,18 @@
 //! decoder and `std::sync::mpsc` channels. Run `--help` for the flags. The process exits with 1
 //! when any message was lost, duplicated, reordered or corrupted, or a pool slot did not come back.
 //!
-//! The modules live in `examples/pipeline/`, one stage per file.
+//! The modules live beside this file in `examples/pipeline/`, one stage per file.
 
-#[path = "pipeline/alloc_count.rs"]
 mod alloc_count;
-#[path = "pipeline/baseline.rs"]
 mod baseline;
-#[path = "pipeline/cli.rs"]
 mod cli;
-#[path = "pipeline/clock.rs"]
 mod clock;
-#[path = "pipeline/feed.rs"]
 mod feed;
-#[path = "pipeline/market.rs"]
 mod market;
-#[path = "pipeline/pooled.rs"]
 mod pooled;
-#[path = "pipeline/progress.rs"]
 mod progress;
-#[path = "pipeline/report.rs"]
 mod report;
-#[path = "pipeline/strategy.rs"]
 mod strategy;
-#[path = "pipeline/transport.rs"]
 mod transport;
 
 use std::process::ExitCode;
