@@ -14,7 +14,7 @@ use crate::frame::header::FrameHeader;
 use crate::frame::message_set::MessageSet;
 use crate::frame::pooled_frame::Frame;
 use crate::frame::read::FrameReader;
-use crate::frame::write::header_for_len;
+use crate::frame::write::{check_written, header_for_len};
 use crate::message::PooledMessage;
 use crate::{LocalPools, Pools};
 
@@ -115,17 +115,14 @@ where
 ///
 /// # Errors
 ///
-/// [`FrameError::Io`] when the writer fails.
+/// [`FrameError::Io`] when the writer fails or reports more bytes written than it was given.
 pub async fn write_frame_async<W, T>(writer: &mut W, message: &T) -> Result<(), FrameError>
 where
     W: AsyncWrite + Unpin + ?Sized,
     T: PooledMessage,
 {
-    writer
-        .write_all(&FrameHeader::for_message::<T>().to_bytes())
-        .await?;
-    writer.write_all(bytemuck::bytes_of(message)).await?;
-    Ok(())
+    write_all_async(writer, &FrameHeader::for_message::<T>().to_bytes()).await?;
+    write_all_async(writer, bytemuck::bytes_of(message)).await
 }
 
 /// Writes one frame with an arbitrary payload to an [`AsyncWrite`].
@@ -133,7 +130,7 @@ where
 /// # Errors
 ///
 /// [`FrameError::TooLarge`] above `u32::MAX` payload bytes (nothing written);
-/// [`FrameError::Io`] when the writer fails.
+/// [`FrameError::Io`] when the writer fails or reports more bytes written than it was given.
 pub async fn write_frame_bytes_async<W>(
     writer: &mut W,
     type_id: u16,
@@ -144,8 +141,23 @@ where
     W: AsyncWrite + Unpin + ?Sized,
 {
     let header = header_for_len(type_id, flags, payload.len())?;
-    writer.write_all(&header.to_bytes()).await?;
-    writer.write_all(payload).await?;
+    write_all_async(writer, &header.to_bytes()).await?;
+    write_all_async(writer, payload).await
+}
+
+/// tokio's `write_all`, except that a writer reporting more bytes than it was given gets an
+/// error (`InvalidData`) instead of the panic `write_all` raises slicing past the end.
+async fn write_all_async<W>(writer: &mut W, mut bytes: &[u8]) -> Result<(), FrameError>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    while !bytes.is_empty() {
+        let written = check_written(writer.write(bytes).await?, bytes.len())?;
+        if written == 0 {
+            return Err(FrameError::Io(io::ErrorKind::WriteZero.into()));
+        }
+        bytes = &bytes[written..];
+    }
     Ok(())
 }
 

@@ -35,7 +35,8 @@ use crate::message::PooledMessage;
 ///
 /// # Errors
 ///
-/// [`FrameError::Io`] when the writer fails; the frame may then be partly written.
+/// [`FrameError::Io`] when the writer fails, or reports more bytes written than it was given
+/// ([`std::io::ErrorKind::InvalidData`]); the frame may then be partly written.
 pub fn write_frame<W, T>(writer: &mut W, message: &T) -> Result<(), FrameError>
 where
     W: Write + ?Sized,
@@ -60,7 +61,7 @@ where
 /// # Errors
 ///
 /// [`FrameError::TooLarge`] when `payload` is longer than `u32::MAX` bytes (nothing is written);
-/// [`FrameError::Io`] when the writer fails.
+/// [`FrameError::Io`] when the writer fails or reports more bytes written than it was given.
 pub fn write_frame_bytes<W>(
     writer: &mut W,
     type_id: u16,
@@ -88,6 +89,9 @@ pub(crate) fn header_for_len(
 }
 
 /// `write_all` for two slices, written vectored and resumed after short writes.
+///
+/// A writer that reports more bytes than it was given gets an error here rather than the panic
+/// `IoSlice::advance_slices` would raise.
 fn write_all_vectored<W: Write + ?Sized>(
     writer: &mut W,
     header: &[u8],
@@ -98,12 +102,49 @@ fn write_all_vectored<W: Write + ?Sized>(
     while !remaining.is_empty() {
         match writer.write_vectored(remaining) {
             Ok(0) => return Err(FrameError::Io(io::ErrorKind::WriteZero.into())),
-            Ok(written) => IoSlice::advance_slices(&mut remaining, written),
+            Ok(written) => {
+                let given = remaining.iter().map(|slice| slice.len()).sum();
+                check_written(written, given)?;
+                IoSlice::advance_slices(&mut remaining, written);
+            }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(FrameError::Io(error)),
         }
     }
     Ok(())
+}
+
+/// `Ok(written)` if a writer given `given` bytes reports a count it can have written.
+pub(crate) fn check_written(written: usize, given: usize) -> io::Result<usize> {
+    if written <= given {
+        Ok(written)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the writer reported {written} bytes written of the {given} it was given"),
+        ))
+    }
+}
+
+/// The writer under a [`FrameWriter`]'s buffer, passed through except that a write count larger
+/// than the bytes given becomes an error. `BufWriter` and `write_all` trust that count and panic
+/// (slice index out of range) when it is wrong.
+#[derive(Debug)]
+struct CheckedWriter<W>(W);
+
+impl<W: Write> Write for CheckedWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        check_written(self.0.write(buf)?, buf.len())
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let given = bufs.iter().map(|slice| slice.len()).sum();
+        check_written(self.0.write_vectored(bufs)?, given)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// A batched frame writer: frames are copied into one buffer and reach the underlying writer
@@ -113,6 +154,10 @@ fn write_all_vectored<W: Write + ?Sized>(
 /// tries to flush and ignores any error, so call [`flush`](FrameWriter::flush) (or
 /// [`into_inner`](FrameWriter::into_inner)) to see write errors. A frame larger than the buffer
 /// is written straight through.
+///
+/// A writer that reports more bytes written than it was given (a broken `Write` impl) gives
+/// [`FrameError::Io`] with [`std::io::ErrorKind::InvalidData`], never a panic; the bytes the
+/// buffer held stay buffered, and what reached the writer is unknown.
 ///
 /// # Examples
 ///
@@ -131,7 +176,7 @@ fn write_all_vectored<W: Write + ?Sized>(
 #[derive(Debug)]
 pub struct FrameWriter<W: Write> {
     /// The buffer and the writer it drains into.
-    buffered: BufWriter<W>,
+    buffered: BufWriter<CheckedWriter<W>>,
     /// Frames written since the last explicit flush (some may already have been drained).
     pending_frames: usize,
 }
@@ -148,7 +193,7 @@ impl<W: Write> FrameWriter<W> {
     /// A writer with a buffer of `capacity` bytes.
     pub fn with_capacity(capacity: usize, writer: W) -> Self {
         FrameWriter {
-            buffered: BufWriter::with_capacity(capacity, writer),
+            buffered: BufWriter::with_capacity(capacity, CheckedWriter(writer)),
             pending_frames: 0,
         }
     }
@@ -204,13 +249,13 @@ impl<W: Write> FrameWriter<W> {
 
     /// The underlying writer.
     pub fn get_ref(&self) -> &W {
-        self.buffered.get_ref()
+        &self.buffered.get_ref().0
     }
 
     /// The underlying writer, mutably. Writing to it directly interleaves with buffered frames
     /// unless the buffer is flushed first.
     pub fn get_mut(&mut self) -> &mut W {
-        self.buffered.get_mut()
+        &mut self.buffered.get_mut().0
     }
 
     /// Flushes and returns the underlying writer.
@@ -221,6 +266,7 @@ impl<W: Write> FrameWriter<W> {
     pub fn into_inner(self) -> Result<W, FrameError> {
         self.buffered
             .into_inner()
+            .map(|checked| checked.0)
             .map_err(|error| FrameError::Io(error.into_error()))
     }
 }
