@@ -1,6 +1,8 @@
 //! loom models of the ring's cursor protocols: one writer and two readers around a ring of
-//! capacity 2 (so the writer wraps), for both policies, plus a reader joining mid-stream, and
-//! negative controls (a `Relaxed` publish, a seqlock without its fence) that loom must catch.
+//! capacity 2 (so the writer wraps), for both policies, plus a reader joining mid-stream, the
+//! writer dropping items as readers move past them, a reader leaving, exact lag counts, and
+//! negative controls (a `Relaxed` publish, a seqlock without its fence, a join without its
+//! handshake, a `Relaxed` cursor advance, the old lossy lag rule) that loom must catch.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime
 //! --test loom_ring`
@@ -296,4 +298,145 @@ fn loom_backpressure_join_handshake_holds() {
 fn loom_negative_control_join_without_handshake_is_caught() {
     loom_controls::set_weak_join(true);
     model(join_while_wrapping);
+}
+
+/// The writer drops items as soon as the reader is past them (at its next push or `reclaim`),
+/// while the reader borrows them in place: loom checks the drop never races the read (the
+/// reader's `Release` cursor store against the writer's `Acquire` scan), and the loom `Arc`
+/// items report a leak or a double drop.
+fn drop_after_read() {
+    let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let reader = ring.subscribe().unwrap();
+    drop(ring);
+    let first = Arc::new(0);
+    writer.try_push(Arc::clone(&first)).unwrap();
+    let consumer = thread::spawn(move || {
+        let mut reader = reader;
+        // Borrow in place: the writer may drop item 0 the moment the cursor passes it.
+        assert_eq!(reader.try_read_with(|item| **item), Some(0));
+        let _ = reader.try_read_with(|item| **item);
+        reader
+    });
+    let _ = writer.try_push(Arc::new(1));
+    writer.reclaim();
+    let reader = consumer.join().unwrap();
+    writer.reclaim();
+    // The reader read item 0 before it was joined: the writer's reclaim dropped the ring's copy.
+    assert_eq!(Arc::strong_count(&first), 1, "a read item was not dropped");
+    drop(reader);
+    drop(writer);
+}
+
+#[test]
+fn loom_backpressure_writer_drops_items_readers_are_past() {
+    model(drop_after_read);
+}
+
+/// Negative control: a reader that advances its cursor with `Relaxed` lets the writer drop an
+/// item the reader's read does not happen-before; loom must report the slot access.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_relaxed_cursor_advance_is_caught() {
+    loom_controls::set_weak_advance(true);
+    model(drop_after_read);
+}
+
+/// The last reader leaves while the writer pushes: the writer's next operation drops everything
+/// unread, and every item is dropped exactly once (loom `Arc`s report leaks and double drops).
+#[test]
+fn loom_backpressure_last_reader_leaving_releases_unread_items() {
+    model(|| {
+        let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let reader = ring.subscribe().unwrap();
+        drop(ring);
+        let items: Vec<_> = (0..3).map(Arc::new).collect();
+        writer.try_push(Arc::clone(&items[0])).unwrap();
+        let leaver = thread::spawn(move || {
+            let mut reader = reader;
+            let _ = reader.try_read_with(|item| **item);
+            drop(reader);
+        });
+        for item in &items[1..] {
+            let _ = writer.try_push(Arc::clone(item));
+        }
+        leaver.join().unwrap();
+        writer.reclaim();
+        for item in &items {
+            assert_eq!(
+                Arc::strong_count(item),
+                1,
+                "an item outlived the last reader"
+            );
+        }
+    });
+}
+
+/// One non-waiting read of a lag model: `Some(true)` for an item (checked intact and in order),
+/// `Some(false)` for an overrun, `None` when nothing is readable.
+fn lag_step(reader: &mut Reader<[u64; 1], Overwrite>, accounted: &mut u64) -> Option<bool> {
+    match reader.try_next() {
+        Ok(Some(item)) => {
+            assert_eq!(item, [*accounted + 1], "torn or misplaced item");
+            *accounted += 1;
+            Some(true)
+        }
+        Err(Overrun { missed }) => {
+            assert!(missed > 0);
+            *accounted += missed;
+            Some(false)
+        }
+        Ok(None) => None,
+    }
+}
+
+/// A reader lapped while the writer runs: received + missed = sent, every item intact, and once
+/// the writer is gone the reader gets exactly the items still in the ring (the oldest ones it
+/// can), as tokio's `Lagged(n)` semantics require.
+fn lapped_reader_continues_with_the_oldest_item() {
+    let ring = Ring::<[u64; 1], Overwrite>::with_capacity(2).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let reader = ring.subscribe().unwrap();
+    drop(ring);
+    let consumer = thread::spawn(move || {
+        let mut reader = reader;
+        let mut accounted = 0;
+        // One read while the writer runs, then everything after it is gone.
+        let _ = lag_step(&mut reader, &mut accounted);
+        while !reader.is_writer_closed() {
+            thread::yield_now();
+        }
+        let mut received_after_close = 0;
+        while let Some(received) = lag_step(&mut reader, &mut accounted) {
+            received_after_close += u64::from(received);
+        }
+        (accounted, received_after_close)
+    });
+    for seq in 0..4 {
+        writer.push([seq + 1]);
+    }
+    drop(writer);
+    let (accounted, received_after_close) = consumer.join().unwrap();
+    assert_eq!(accounted, 4, "received + missed != sent");
+    // The reader read at most one item before the close, so at least two are still unread
+    // then, and the ring holds the last two: both must be delivered.
+    assert!(
+        received_after_close >= 2,
+        "a lapped reader lost an item the ring still held"
+    );
+}
+
+#[test]
+fn loom_overwrite_lapped_reader_gets_the_oldest_item_still_in_the_ring() {
+    model(lapped_reader_continues_with_the_oldest_item);
+}
+
+/// Negative control: the old rule, which skipped the oldest item still in the ring too, must
+/// fail the model above.
+#[test]
+#[should_panic(expected = "a lapped reader lost an item")]
+fn loom_negative_control_lossy_lag_is_caught() {
+    loom_controls::set_lossy_lag(true);
+    model(lapped_reader_continues_with_the_oldest_item);
 }

@@ -1,6 +1,6 @@
 //! `RingPtr` handles through the ring: every reader gets a clone (a refcount increment), and
-//! every slot goes back to its pool exactly once — none leaked while the ring holds the last
-//! lap, all free once the ring is gone.
+//! every slot goes back to its pool exactly once — none leaked while the ring holds unread
+//! items, all free once the ring is gone.
 #![cfg(not(loom))]
 
 mod common;
@@ -56,11 +56,15 @@ fn ring_ptrs_reach_every_reader_and_return_to_the_pool_once() {
         let pools = Arc::clone(&pools);
         thread::spawn(move || {
             for seq in 0..total {
-                // The pool has room for the ring's lap plus the readers' clones in flight.
+                // The pool has room for the ring's lap plus the readers' clones in flight; a
+                // failed allocation gets back the slots of items both readers are done with.
                 let ptr = loop {
                     match pools.allocate(quote(seq)) {
                         Ok(ptr) => break ptr,
-                        Err(_) => thread::yield_now(),
+                        Err(_) => {
+                            writer.reclaim();
+                            thread::yield_now();
+                        }
                     }
                 };
                 writer.push(ptr);
@@ -71,7 +75,8 @@ fn ring_ptrs_reach_every_reader_and_return_to_the_pool_once() {
     for reader in readers {
         assert_eq!(reader.join().unwrap(), total);
     }
-    assert_eq!(pools.stats().class(Quote::CLASS).in_use, CAPACITY);
+    // Only items unread when the writer went are left: at most a lap.
+    assert!(pools.stats().class(Quote::CLASS).in_use <= CAPACITY);
     drop(ring);
     assert_eq!(pools.stats().class(Quote::CLASS).in_use, 0);
 }

@@ -137,8 +137,8 @@ fn backpressure_refcounted_items_are_neither_leaked_nor_dropped_twice() {
     for reader in readers {
         assert_eq!(reader.join().unwrap(), total);
     }
-    // The ring handle still holds the last lap of items.
-    assert_eq!(Arc::strong_count(&marker), 1 + 16);
+    // The ring handle still holds the items unread when the writer went: at most a lap.
+    assert!(Arc::strong_count(&marker) <= 1 + 16);
     drop(ring);
     assert_eq!(Arc::strong_count(&marker), 1);
 }

@@ -151,8 +151,9 @@ impl std::error::Error for ClaimError {}
 /// An [`Overwrite`](super::Overwrite) reader fell behind by more than the ring holds and the
 /// writer overwrote items it had not read yet.
 ///
-/// `missed` items were skipped; the reader continues with the oldest item still intact. Every
-/// published item is either returned or counted in exactly one `Overrun`.
+/// `missed` items were overwritten before this reader could read them; it continues with the
+/// oldest item still in the ring, as tokio broadcast's `Lagged(n)` does. Every published item
+/// is either returned or counted in exactly one `Overrun`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overrun {
     /// How many items this reader lost.

@@ -11,6 +11,28 @@ std::thread_local! {
     static WEAK_PUBLISH: Cell<bool> = const { Cell::new(false) };
     static WEAK_SEQLOCK: Cell<bool> = const { Cell::new(false) };
     static WEAK_JOIN: Cell<bool> = const { Cell::new(false) };
+    static LOSSY_LAG: Cell<bool> = const { Cell::new(false) };
+    static WEAK_ADVANCE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// On an overrun, skip the oldest item still in the ring too (the accounting before exact lag
+/// counts): a lapped reader then loses one item more than it must.
+pub fn set_lossy_lag(on: bool) {
+    LOSSY_LAG.with(|flag| flag.set(on));
+}
+
+/// A reader moves its cursor with `Relaxed` instead of `Release`, so the writer may drop an item
+/// without the reader's read of it happening before.
+pub fn set_weak_advance(on: bool) {
+    WEAK_ADVANCE.with(|flag| flag.set(on));
+}
+
+pub(crate) fn lossy_lag() -> bool {
+    LOSSY_LAG.with(Cell::get)
+}
+
+pub(crate) fn weak_advance() -> bool {
+    WEAK_ADVANCE.with(Cell::get)
 }
 
 /// Publish the writer's sequence with `Relaxed` instead of `Release`.

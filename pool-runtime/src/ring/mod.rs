@@ -9,9 +9,12 @@
 //!   back as [`Full`]). Every reader gets every item exactly once. Any item type works; readers
 //!   clone items out ([`Reader::try_next`], iteration — for a `RingPtr` that is a refcount
 //!   increment) or borrow them in place ([`Reader::try_read_with`], [`ReadBatch::next_ref`]).
-//! - [`Overwrite`]: the writer never waits. A reader that fell a whole lap behind gets
-//!   [`Overrun`] with the number of items it lost, then continues with the oldest intact item.
-//!   Only for [`bytemuck::Pod`] items, copied out with a seqlock over atomic words.
+//! - [`Overwrite`]: the writer never waits. A reader that fell more than a lap behind gets
+//!   [`Overrun`] with exactly the number of items overwritten before it could read them, then
+//!   continues with the oldest item still in the ring (tokio broadcast's `Lagged(n)`): with
+//!   capacity 2 and items 1, 2, 3, a reader that read nothing gets `Overrun { missed: 1 }`, then
+//!   2 and 3. A capacity-1 ring is a latest-value mailbox. Only for [`bytemuck::Pod`] items,
+//!   copied out with a seqlock over atomic words.
 //!
 //! # Examples
 //!
@@ -47,8 +50,25 @@
 //!
 //! Dropping the writer ends the stream: readers drain what was published, then their
 //! iterators return `None`. Dropping a reader releases its cursor, so it no longer gates the
-//! writer. Each item is dropped exactly once: by the writer when it reuses the slot one lap
-//! later (every reader is past it then), or when the last handle (ring, writer or reader) goes.
+//! writer.
+//!
+//! Each item is dropped exactly once, as soon as no reader can read it any more: the writer
+//! drops every item all readers have moved past at its next push or claim (one scan of the
+//! cursors, only for items with drop glue), or when asked with [`Writer::reclaim`]; with no
+//! reader subscribed (the last one dropped) that is everything published. What is left goes
+//! with the last handle (ring, writer or reader). So the pool slots a ring of `RingPtr`s holds
+//! are bounded by what its slowest reader has not read, plus at most the items read since the
+//! writer's last push, not by the ring's capacity. Readers never drop items, so reading costs
+//! the same as before; the writer pays one load of each reader's cursor per push.
+//!
+//! # Sizing pools for a ring
+//!
+//! A ring of `capacity` entries holds at most `capacity` unread items, whichever readers there
+//! are (readers share each item). A producer that allocates from a pool also holds the item it
+//! is building, and each reader may hold one clone while it works on it: so a class needs
+//! `capacity + 1 + readers` slots for every item of that class to fit, plus whatever readers
+//! keep longer. `MessageSet::pool_config_for_ring` applies this rule to every class a message
+//! set uses.
 
 mod error;
 mod policy;
@@ -70,7 +90,7 @@ pub use policy::{Backpressure, Overwrite, Policy};
 pub use reader::{ReadBatch, Reader};
 pub use writer::{Claim, Writer};
 
-use crate::sync::{Arc, AtomicBool, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicU64, Ordering};
 use sequence::{ReaderCursors, Sequence};
 use slots::InPlaceSlots;
 use stamped::StampedSlots;
@@ -96,6 +116,8 @@ pub(crate) struct Shared<T, P: Policy> {
     writer_taken: AtomicBool,
     /// Set (Release) by the writer's drop after its last publish.
     writer_closed: AtomicBool,
+    /// Backpressure: items below this were dropped by the writer; stored by its drop.
+    writer_dropped: AtomicU64,
     capacity: usize,
     _policy: PhantomData<P>,
 }
@@ -110,17 +132,17 @@ impl<T, P: Policy> Shared<T, P> {
 
 impl<T, P: Policy> Drop for Shared<T, P> {
     fn drop(&mut self) {
-        if !P::GATED {
+        if !P::GATED || !core::mem::needs_drop::<T>() {
             return;
         }
-        // Acquire (under `&mut self` any ordering would do; the Arc's drop synchronised us
-        // with every other handle already).
+        // Acquire / Relaxed (under `&mut self` any ordering would do; the Arc's drop
+        // synchronised us with every other handle already).
         let published = self.published.load_acquire();
-        let first_live = published.saturating_sub(self.capacity as u64);
+        let first_live = self.writer_dropped.load(Ordering::Relaxed);
         for seq in first_live..published {
             // SAFETY: the last handle is gone, so nobody else accesses the slots; items
-            // `published - capacity .. published` are exactly the initialised ones (each
-            // older item was dropped by the writer when it stored the item one lap later).
+            // `writer_dropped .. published` are exactly the live ones (the writer dropped every
+            // older item, and stored nothing past `published`).
             unsafe { self.in_place.drop_item(seq) };
         }
     }
@@ -167,6 +189,7 @@ fn new_shared<T, P: Policy>(
             reader_wait: WaitQueue::new(),
             writer_taken: AtomicBool::new(false),
             writer_closed: AtomicBool::new(false),
+            writer_dropped: AtomicU64::new(0),
             capacity,
             _policy: PhantomData,
         }),
@@ -251,9 +274,9 @@ impl<T: bytemuck::Pod> Ring<T, Overwrite> {
     /// for value in 0..10 {
     ///     writer.push(value); // never waits
     /// }
-    /// // Items 0..=6 were overwritten (item 6's slot may be under rewrite, so it counts as lost).
-    /// assert_eq!(reader.try_next(), Err(Overrun { missed: 7 }));
-    /// assert_eq!(reader.try_next(), Ok(Some(7)));
+    /// // Items 0..=5 were overwritten; the ring still holds the last four.
+    /// assert_eq!(reader.try_next(), Err(Overrun { missed: 6 }));
+    /// assert_eq!(reader.try_next(), Ok(Some(6)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///

@@ -17,8 +17,9 @@ pub trait Policy: sealed::Sealed + Send + Sync + 'static {
 /// `try_push` hands the item back as [`Full`](super::Full) when the slowest reader is a whole lap
 /// behind; `push` waits (spin, yield, park). Every reader sees every item published after it
 /// subscribed, in order, exactly once. Works for any `T: Send + Sync`, including non-`Copy`
-/// handles: items are stored in place and dropped exactly once, by the writer when it reuses
-/// the slot (all readers are past it by then) or by the ring when the last handle goes.
+/// handles: items are stored in place and dropped exactly once, by the writer at its next push
+/// or claim (or [`Writer::reclaim`](super::Writer::reclaim)) once every reader is past them,
+/// or by the ring when the last handle goes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Backpressure;
 

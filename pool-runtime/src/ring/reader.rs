@@ -235,6 +235,15 @@ impl<T: Clone> Iterator for Reader<T, Backpressure> {
     }
 }
 
+/// loom negative control: skip one item too many on an overrun (the old accounting).
+#[inline]
+fn lossy_lag() -> u64 {
+    #[cfg(loom)]
+    return u64::from(super::loom_controls::lossy_lag());
+    #[cfg(not(loom))]
+    0
+}
+
 impl<T: Pod> Reader<T, Overwrite> {
     /// Reads item `next`, which is published (`next < available`).
     #[inline]
@@ -251,16 +260,19 @@ impl<T: Pod> Reader<T, Overwrite> {
         }
     }
 
-    /// Item `next` was overwritten: jump to the oldest item that is surely intact and report
-    /// how many were skipped.
+    /// Item `next` was overwritten: jump to the oldest item still in the ring and report how
+    /// many were skipped.
     #[cold]
     fn skip_ahead(&mut self) -> Overrun {
         self.available = self.shared.published.load_acquire();
-        // The writer may already be rewriting the slot of `published - capacity`, so the
-        // oldest item that may still be intact is one later. Always move forward by at least
-        // one: item `next` is lost.
-        let oldest_intact = (self.available + 1).saturating_sub(self.shared.capacity as u64);
-        let target = oldest_intact.max(self.next + 1);
+        // Items below `published - capacity` had their slots reused by published items. Item
+        // `published - capacity` is the oldest one the ring still holds (tokio's `Lagged(n)`
+        // semantics); if the writer is already rewriting its slot, the read of it fails its
+        // stamp check and the next call reports that one item too. Always move forward by at
+        // least one: we get here only when item `next` is gone.
+        let holds = self.shared.capacity as u64 - lossy_lag();
+        let oldest = self.available.saturating_sub(holds);
+        let target = oldest.max(self.next + 1);
         let missed = target - self.next;
         self.next = target;
         Overrun { missed }

@@ -7,6 +7,7 @@
 
 use crossbeam_utils::CachePadded;
 
+use crate::slot::asymmetric;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, fence};
 
 /// A reader-table entry nobody owns.
@@ -48,6 +49,9 @@ impl Sequence {
 pub(crate) struct ReaderCursors {
     entries: Box<[CachePadded<AtomicU64>]>,
     high_water: CachePadded<AtomicUsize>,
+    /// Whether the join handshake uses the asymmetric barrier (a compiler fence on the writer,
+    /// `membarrier` on the rare joiner) instead of a `SeqCst` fence on both sides.
+    asymmetric: bool,
 }
 
 impl ReaderCursors {
@@ -57,6 +61,7 @@ impl ReaderCursors {
                 .map(|_| CachePadded::new(AtomicU64::new(FREE)))
                 .collect(),
             high_water: CachePadded::new(AtomicUsize::new(0)),
+            asymmetric: asymmetric::available(),
         }
     }
 
@@ -67,14 +72,20 @@ impl ReaderCursors {
     /// Registers a reader and returns `(entry index, first sequence to read)`, or `None` when the
     /// table is full. The reader starts at the writer's current `published` position.
     ///
-    /// The join races with a writer that is computing its gate. Protocol (a Dekker pair with
-    /// [`min_cursor`](Self::min_cursor)): the reader stores a lower bound `p0` in its entry and
-    /// raises `high_water`, then a `SeqCst` fence, then reads `published` again as `p1 >= p0`
-    /// and starts at `p1`. The writer issues a `SeqCst` fence before it scans. Either the
-    /// writer's fence comes first in the single total order of `SeqCst` fences — then the reader
-    /// sees at least the `published` the writer had when it scanned, and the writer's new gate
-    /// (at most that value plus one lap) overwrites nothing at or after `p1` — or the reader's
-    /// fence comes first and the writer's scan sees the entry (`p0` or later), which gates it.
+    /// The join races with a writer that is computing its gate or dropping read items. Protocol
+    /// (a Dekker pair with [`min_cursor`](Self::min_cursor)): the reader stores a lower bound
+    /// `p0` in its entry and raises `high_water`, then a full barrier, then reads `published`
+    /// again as `p1 >= p0` and starts at `p1`. The writer has a barrier between its last
+    /// `published` store and its scan. Either the writer's barrier comes first — then the reader
+    /// sees at least the `published` the writer had when it scanned, and the writer, which
+    /// drops only items below that value and gates at most one lap past it, touches nothing at
+    /// or after `p1` — or the reader's barrier comes first and the writer's scan sees the entry
+    /// (`p0` or later), which bounds both its drops and its gate.
+    ///
+    /// Where `membarrier` works the writer's barrier is a compiler fence and the joiner's is
+    /// `membarrier` (`crate::slot::asymmetric`): the writer scans on every push of an item with
+    /// drop glue, so it must not pay a `SeqCst` fence each time; joins are rare. Elsewhere
+    /// both are `SeqCst` fences.
     pub(crate) fn join(&self, published: &Sequence) -> Option<(usize, u64)> {
         let lower_bound = published.load_acquire();
         let index = self.entries.iter().position(|entry| {
@@ -91,7 +102,11 @@ impl ReaderCursors {
         if super::loom_controls::weak_join() {
             return Some((index, lower_bound));
         }
-        fence(Ordering::SeqCst);
+        if self.asymmetric {
+            asymmetric::heavy();
+        } else {
+            fence(Ordering::SeqCst);
+        }
         let start = published.load_acquire();
         // Release: this only moves the cursor forward; the writer reads it with Acquire.
         self.entries[index].store(start, Ordering::Release);
@@ -104,6 +119,11 @@ impl ReaderCursors {
     /// in [`min_cursor`](Self::min_cursor), and so before it overwrites them.
     #[inline]
     pub(crate) fn advance(&self, index: usize, next: u64) {
+        #[cfg(loom)]
+        if super::loom_controls::weak_advance() {
+            self.entries[index].store(next, Ordering::Relaxed);
+            return;
+        }
         self.entries[index].store(next, Ordering::Release);
     }
 
@@ -117,10 +137,15 @@ impl ReaderCursors {
 
     /// The smallest cursor of all registered readers, or `if_none` when there are none.
     ///
-    /// Called by the writer only. The leading `SeqCst` fence pairs with the one in
+    /// Called by the writer only. The leading barrier pairs with the one in
     /// [`join`](Self::join); the `Acquire` loads pair with the readers' `Release` stores.
+    #[inline]
     pub(crate) fn min_cursor(&self, if_none: u64) -> u64 {
-        fence(Ordering::SeqCst);
+        if self.asymmetric {
+            asymmetric::light();
+        } else {
+            fence(Ordering::SeqCst);
+        }
         // Relaxed: the fence above orders this load; entries past it are FREE anyway.
         let high_water = self.high_water.load(Ordering::Relaxed);
         self.entries[..high_water]

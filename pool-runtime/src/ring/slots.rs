@@ -6,8 +6,9 @@
 //! ```text
 //! base (64-byte aligned)
 //! | slot 0: T | slot 1: T | ... | slot capacity-1: T |
-//!   item seq s lives in slot (s & mask); it is initialised once s < published, and holds the
-//!   newest item of its lap: seq s stays there until the writer stores seq s + capacity.
+//!   item seq s lives in slot (s & mask); it is initialised from its store until the writer
+//!   drops it (once every reader is past it; items without drop glue are simply overwritten
+//!   by seq s + capacity).
 //! ```
 //!
 //! This type only owns memory; which slot may be touched by whom is decided by the cursor
@@ -91,28 +92,18 @@ impl<T> InPlaceSlots<T> {
         unsafe { &*self.base.as_ptr().add(index) }
     }
 
-    /// Stores `item` as sequence `seq`; returns the item it replaces if `occupied` and `T` has
-    /// drop glue (an item without it is simply overwritten).
+    /// Stores `item` as sequence `seq`.
     ///
     /// # Safety
     ///
     /// The caller is the ring's only writer and no reader may access slot `seq & mask` until
-    /// `seq` is published (every reader's cursor is past `seq - capacity`). `occupied` must be
-    /// true exactly when the slot holds an initialised item.
+    /// `seq` is published (every reader's cursor is past `seq - capacity`). The slot holds no
+    /// item that still needs dropping (it is overwritten without being dropped).
     #[inline]
-    pub(crate) unsafe fn replace(&self, seq: u64, item: T, occupied: bool) -> Option<T> {
+    pub(crate) unsafe fn write(&self, seq: u64, item: T) {
         self.cell(seq).with_mut(|slot| {
-            // An item without drop glue needs no moving out: overwrite it in place (for a
-            // 256-byte `Copy` message this saves a 256-byte read per push).
-            if occupied && core::mem::needs_drop::<T>() {
-                // SAFETY: the caller guarantees exclusive access and that the slot holds an
-                // initialised item, which we move out while moving `item` in.
-                Some(unsafe { (*slot).as_mut_ptr().replace(item) })
-            } else {
-                // SAFETY: exclusive access (caller); the slot holds nothing that needs dropping.
-                unsafe { (*slot).write(item) };
-                None
-            }
+            // SAFETY: exclusive access (caller); the slot holds nothing that needs dropping.
+            unsafe { (*slot).write(item) };
         })
     }
 

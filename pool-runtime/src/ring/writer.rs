@@ -24,6 +24,9 @@ pub struct Writer<T, P: Policy = Backpressure> {
     /// Backpressure: items below this may be stored without re-scanning the readers (the
     /// slowest cursor seen at the last scan plus one lap).
     limit: u64,
+    /// Backpressure, items with drop glue: items below this have been dropped (every reader
+    /// was past them). Items `dropped..next` are live in their slots.
+    dropped: u64,
 }
 
 /// How many free slots a writer blocked on a full ring waits for at first (see `wait_for_room`).
@@ -38,6 +41,7 @@ impl<T, P: Policy> Writer<T, P> {
             shared,
             next: 0,
             limit,
+            dropped: 0,
         }
     }
 
@@ -67,6 +71,36 @@ impl<T, P: Policy> Writer<T, P> {
         self.shared.reader_wait.notify();
     }
 
+    /// Backpressure: scans the readers' cursors, refreshes the gate and drops every item all
+    /// readers are past.
+    #[inline]
+    fn scan(&mut self) {
+        let slowest = self.shared.cursors.min_cursor(self.next);
+        self.limit = slowest + self.shared.capacity as u64;
+        self.drop_below(slowest);
+    }
+
+    /// Drops the live items below `bound`, which is at most the slowest cursor of a scan (so no
+    /// reader can read them any more) and at most `next`.
+    #[inline]
+    fn drop_below(&mut self, bound: u64) {
+        if !core::mem::needs_drop::<T>() {
+            return;
+        }
+        debug_assert!(bound <= self.next);
+        while self.dropped < bound {
+            let seq = self.dropped;
+            // Counted first: a panicking `Drop` leaves the item counted as dropped, never twice.
+            self.dropped += 1;
+            // SAFETY: `seq < bound <= next`, so item `seq` was stored and (being `>= dropped`
+            // before the increment) not dropped yet; every reader's cursor was past it at the
+            // scan that produced `bound`, and a reader that scan missed starts at or after the
+            // `published` the writer had then (`ReaderCursors::join`), so no reader reads it
+            // again; only this writer stores into its slot, and not before it is dropped.
+            unsafe { self.shared.in_place.drop_item(seq) };
+        }
+    }
+
     fn check_claim(&self, len: usize) -> Result<(), ClaimError> {
         if len > self.shared.capacity {
             Err(ClaimError::TooLarge {
@@ -89,8 +123,48 @@ impl<T> Writer<T, Backpressure> {
 
     #[cold]
     fn rescan(&mut self, count: u64) -> bool {
-        self.limit = self.shared.cursors.min_cursor(self.next) + self.shared.capacity as u64;
+        self.scan();
         self.next + count <= self.limit
+    }
+
+    /// Drops every item that no reader can read any more, and returns how many it dropped.
+    ///
+    /// Pushes and claims already do this for items with drop glue, so an item is released at
+    /// the latest by the writer's next push once every reader has moved past it (or at once
+    /// when no reader is subscribed). Call it when an item's resources are needed back before
+    /// the next push: a producer whose pool allocation failed reclaims the pool slots the ring
+    /// holds for items the readers are done with, then retries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::Ring;
+    /// use std::rc::Rc;
+    ///
+    /// let ring = Ring::<Rc<u32>>::with_capacity(8)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// let item = Rc::new(7);
+    /// writer.push(Rc::clone(&item));
+    /// assert_eq!(reader.try_read_with(|item| **item), Some(7));
+    /// assert_eq!(Rc::strong_count(&item), 2); // the ring still holds its copy
+    /// assert_eq!(writer.reclaim(), 1);
+    /// assert_eq!(Rc::strong_count(&item), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reclaim(&mut self) -> usize {
+        let before = self.dropped;
+        self.scan();
+        (self.dropped - before) as usize
+    }
+
+    /// Before a store: drops what the readers are done with (one scan of their cursors, only
+    /// for items with drop glue and only while some item is live).
+    #[inline]
+    fn release_read(&mut self) {
+        if core::mem::needs_drop::<T>() && self.dropped < self.next {
+            self.scan();
+        }
     }
 
     /// Waits until `count` items fit or `deadline` passes; `true` if they fit.
@@ -117,33 +191,35 @@ impl<T> Writer<T, Backpressure> {
             deadline,
         );
         self.limit = limit;
+        self.drop_below(limit - shared.capacity as u64);
         fits || next + count <= limit
     }
 
-    /// Stores `item` as sequence `seq` and returns the item of one lap ago that it replaces.
+    /// Stores `item` as sequence `seq`.
     ///
     /// The caller checked `seq < self.limit` (every reader is past `seq - capacity`).
     #[inline]
-    fn store(&mut self, seq: u64, item: T) -> Option<T> {
+    fn store(&mut self, seq: u64, item: T) {
         debug_assert!(seq < self.limit);
-        let occupied = seq >= self.shared.capacity as u64;
+        // Every scan that moved `limit` also dropped the items below `limit - capacity`, so the
+        // slot's previous item (`seq - capacity`) is gone: the slot holds nothing to drop.
+        debug_assert!(
+            !core::mem::needs_drop::<T>() || seq < self.dropped + self.shared.capacity as u64
+        );
         // No reader still uses item `seq - capacity`: `limit` is one lap past the smallest cursor
         // of our last scan, and a reader that scan missed starts at or after the `published` we
-        // had when scanning (`ReaderCursors::join`). The slot holds an item exactly when an older
-        // lap stored one, i.e. when `seq >= capacity`.
+        // had when scanning (`ReaderCursors::join`).
         // SAFETY: sole writer (one `Writer` per ring, `&mut self`); `seq < limit` (checked by the
-        // caller), so by the above no reader touches the old item, none reads item `seq` before
-        // it is published, and `occupied` says exactly whether the slot is initialised.
-        unsafe { self.shared.in_place.replace(seq, item, occupied) }
+        // caller), so by the above no reader touches the slot, none reads item `seq` before it
+        // is published, and the slot holds no item with drop glue (see above).
+        unsafe { self.shared.in_place.write(seq, item) }
     }
 
     #[inline]
     fn push_unchecked(&mut self, item: T) {
-        let old = self.store(self.next, item);
+        self.store(self.next, item);
         self.next += 1;
         self.publish();
-        // Dropped after publishing: a panicking `Drop` cannot leave the slot half-updated.
-        drop(old);
     }
 
     /// Publishes `item` if every reader has room for it, or hands it back.
@@ -166,6 +242,7 @@ impl<T> Writer<T, Backpressure> {
     /// [`Full`] with the item when the slowest reader is a whole lap behind.
     #[inline]
     pub fn try_push(&mut self, item: T) -> Result<(), Full<T>> {
+        self.release_read();
         if !self.has_room(1) {
             return Err(Full(item));
         }
@@ -194,6 +271,7 @@ impl<T> Writer<T, Backpressure> {
     /// ```
     #[inline]
     pub fn push(&mut self, item: T) {
+        self.release_read();
         if !self.has_room(1) {
             self.wait_for_room(1, None);
         }
@@ -206,6 +284,7 @@ impl<T> Writer<T, Backpressure> {
     ///
     /// [`Full`] with the item if no slot came free within `timeout`.
     pub fn push_timeout(&mut self, item: T, timeout: Duration) -> Result<(), Full<T>> {
+        self.release_read();
         if !self.wait_for_room(1, deadline_after(timeout)) {
             return Err(Full(item));
         }
@@ -240,6 +319,7 @@ impl<T> Writer<T, Backpressure> {
     /// [`ClaimError::TooLarge`] if `len` exceeds the capacity.
     pub fn claim(&mut self, len: usize) -> Result<Claim<'_, T, Backpressure>, ClaimError> {
         self.check_claim(len)?;
+        self.release_read();
         if !self.has_room(len as u64) {
             self.wait_for_room(len as u64, None);
         }
@@ -254,6 +334,7 @@ impl<T> Writer<T, Backpressure> {
     /// slowest reader has not left room for `len` items.
     pub fn try_claim(&mut self, len: usize) -> Result<Claim<'_, T, Backpressure>, ClaimError> {
         self.check_claim(len)?;
+        self.release_read();
         if !self.has_room(len as u64) {
             return Err(ClaimError::Full);
         }
@@ -314,6 +395,16 @@ impl<T: Pod> Writer<T, Overwrite> {
 
 impl<T, P: Policy> Drop for Writer<T, P> {
     fn drop(&mut self) {
+        if P::GATED {
+            // Items every reader is done with go now; the rest go with the last handle, which
+            // learns from `writer_dropped` where the live items start.
+            self.scan();
+            // Relaxed: read only by the shared state's drop, after the `Arc` synchronised it
+            // with this handle's drop.
+            self.shared
+                .writer_dropped
+                .store(self.dropped, Ordering::Relaxed);
+        }
         // Release: orders every publish before the flag, so a reader that sees the flag
         // (Acquire) and then loads `published` gets the final count.
         self.shared.writer_closed.store(true, Ordering::Release);
@@ -376,11 +467,9 @@ impl<T> Claim<'_, T, Backpressure> {
         if self.written == self.len {
             return Err(Full(item));
         }
-        let old = self
-            .writer
+        self.writer
             .store(self.writer.next + self.written as u64, item);
         self.written += 1;
-        drop(old);
         Ok(())
     }
 }
