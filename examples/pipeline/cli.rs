@@ -59,6 +59,8 @@ pub struct Options {
     pub report_line: bool,
     /// Inject a fault (ringpool mode only) so the verdict can be seen failing.
     pub fault: Option<Fault>,
+    /// Pass the verdict even if some messages went to the heap because a pool class was full.
+    pub allow_heap: bool,
 }
 
 impl Default for Options {
@@ -77,6 +79,7 @@ impl Default for Options {
             quiet: false,
             report_line: false,
             fault: None,
+            allow_heap: false,
         }
     }
 }
@@ -98,7 +101,9 @@ FLAGS:
     --readers N         strategy actors, each sees every message (1-64) [default: 2]
     --duration SECS     stop the feed after SECS seconds (may be 0.5)    [default: none]
     --transport KIND    tcp (loopback, ephemeral port) or mem (in-process pipe) [default: tcp]
-    --pool-capacity N   slots per size class (default: inferred from the message set)
+    --pool-capacity N   slots per size class (default: Inbound::pool_config_for_ring, enough
+                        for the ring and the strategies); a full class spills to the heap
+    --allow-heap        pass the verdict even if messages spilled to the heap
     --ring-capacity N   fan-out ring capacity, a power of two            [default: 1024]
     --rate N            feed rate in messages/s, 0 = as fast as possible [default: 0]
     --symbols N         instruments in the synthetic feed (1-4096)      [default: 16]
@@ -113,7 +118,8 @@ FLAGS:
 
 EXIT STATUS:
     0 every message reached every strategy intact and in order, and every pool slot came back;
-    1 the run finished but the verdict failed (lost, duplicated or corrupted message, leaked slot);
+    1 the run finished but the verdict failed (lost, duplicated or corrupted message, leaked slot,
+      or a heap fallback without --allow-heap);
     2 bad flags.
 
 Latency is measured from the feed's send to each strategy's handling. With --rate 0 the feed
@@ -154,6 +160,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
             "--baseline" => options.baseline = true,
             "--quiet" => options.quiet = true,
             "--report" => options.report_line = true,
+            "--allow-heap" => options.allow_heap = true,
             "--messages" => options.messages = number(&flag, &value(&flag)?, 1, u64::MAX)?,
             "--readers" => options.readers = number(&flag, &value(&flag)?, 1, 64)? as usize,
             "--duration" => options.duration = Some(seconds(&flag, &value(&flag)?)?),

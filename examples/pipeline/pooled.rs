@@ -3,9 +3,9 @@
 //! strategy, which borrows each message in place.
 //!
 //! Slot lifetime: a message's slot is taken when its frame is read, the ring holds the
-//! `RingPtr` until the writer reuses that ring slot one lap later (every strategy has read it by
-//! then), and the drop there returns the slot to the pool. So the pool needs about one ring's
-//! worth of slots per class; [`pool_config`] sizes it so.
+//! `RingPtr` until every strategy has read it, and the writer's next push drops it, which returns
+//! the slot to the pool. So the pool needs at most one ring's worth of slots per class, plus the
+//! one being decoded and one per strategy; [`pool_config`] sizes it so.
 
 use std::io::BufReader;
 use std::mem;
@@ -64,19 +64,23 @@ fn inject_fault(fault: Option<Fault>, message: &Inbound) -> bool {
 /// Publish pool occupancy for the status line every this many messages.
 const PUBLISH_EVERY: u64 = 1024;
 
-/// The classes `Inbound` uses, each with `--pool-capacity` slots or else the larger of the
-/// derive's inferred capacity and two rings' worth; a burst beyond that goes to the heap
-/// (counted as a heap fallback) rather than failing the read.
-pub fn pool_config(pool_capacity: Option<usize>, ring_capacity: usize) -> PoolConfig {
-    let mut config = Inbound::POOL_CONFIG;
+/// The classes `Inbound` uses, each with `--pool-capacity` slots or else what
+/// `Inbound::pool_config_for_ring` says a ring of `ring_capacity` entries and `readers`
+/// strategies need; a burst beyond that goes to the heap (counted as a heap fallback, which
+/// fails the verdict unless `--allow-heap`) rather than failing the read.
+pub fn pool_config(
+    pool_capacity: Option<usize>,
+    ring_capacity: usize,
+    readers: usize,
+) -> PoolConfig {
+    let mut config = Inbound::pool_config_for_ring(ring_capacity, readers);
     for class in SizeClass::ALL {
-        let inferred = config.capacity(class);
-        if inferred == 0 {
+        let sized = config.capacity(class);
+        if sized == 0 {
             continue;
         }
-        let slots = pool_capacity.unwrap_or(inferred.max(2 * ring_capacity));
         config = config
-            .with_capacity(class, slots)
+            .with_capacity(class, pool_capacity.unwrap_or(sized))
             .with_overflow(class, Overflow::Heap);
     }
     config
@@ -95,7 +99,11 @@ pub fn run(
         ready,
     } = *context;
     let mut start_signal = StartSignal::new(ready);
-    let mut pools = LocalPools::try_new(pool_config(options.pool_capacity, options.ring_capacity))?;
+    let mut pools = LocalPools::try_new(pool_config(
+        options.pool_capacity,
+        options.ring_capacity,
+        options.readers,
+    ))?;
     let ring = Ring::<Inbound>::with_capacity(options.ring_capacity)?;
     let mut writer = ring.writer()?;
     let readers = (0..options.readers)

@@ -251,6 +251,13 @@ fn verdict_problems(options: &Options, results: &RunResults) -> Vec<String> {
         }
     }
     for row in decoder.pool.iter().flatten() {
+        if row.heap_fallbacks != 0 && !options.allow_heap {
+            problems.push(format!(
+                "pool class {}: {} messages went to the heap (class full; size the pools with \
+                 pool_config_for_ring, or pass --allow-heap)",
+                row.class, row.heap_fallbacks
+            ));
+        }
         if row.in_use != 0 {
             problems.push(format!(
                 "pool class {}: {} slots still in use after shutdown",

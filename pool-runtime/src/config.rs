@@ -137,6 +137,50 @@ impl PoolConfig {
         self.overflows[class.index()]
     }
 
+    /// Slots one class needs so that every item of that class in a
+    /// [`Ring`](crate::ring::Ring) of `ring_capacity` entries with `readers` readers fits:
+    /// `ring_capacity + 1 + readers`.
+    ///
+    /// The ring holds at most `ring_capacity` items no reader can skip yet (it drops each item
+    /// once every reader is past it), the producer holds the one it is building, and each
+    /// reader may hold one clone while it works on it. Items a reader keeps longer need slots of
+    /// their own on top.
+    ///
+    /// ```
+    /// use pool_runtime::PoolConfig;
+    /// assert_eq!(PoolConfig::slots_for_ring(1024, 2), 1027);
+    /// ```
+    pub const fn slots_for_ring(ring_capacity: usize, readers: usize) -> usize {
+        ring_capacity.saturating_add(1).saturating_add(readers)
+    }
+
+    /// This configuration with every class that has slots raised to at least
+    /// [`slots_for_ring`](Self::slots_for_ring)`(ring_capacity, readers)`, so a producer feeding
+    /// such a ring never finds a class exhausted while the ring holds its items (classes with
+    /// no slots stay empty).
+    ///
+    /// ```
+    /// use pool_runtime::{PoolConfig, SizeClass};
+    ///
+    /// let config = PoolConfig::empty()
+    ///     .with_capacity(SizeClass::XL, 32)
+    ///     .sized_for_ring(1024, 1);
+    /// assert_eq!(config.capacity(SizeClass::XL), 1026);
+    /// assert_eq!(config.capacity(SizeClass::XS), 0);
+    /// ```
+    #[must_use]
+    pub const fn sized_for_ring(mut self, ring_capacity: usize, readers: usize) -> Self {
+        let needed = Self::slots_for_ring(ring_capacity, readers);
+        let mut i = 0;
+        while i < SizeClass::COUNT {
+            if self.capacities[i] != 0 && self.capacities[i] < needed {
+                self.capacities[i] = needed;
+            }
+            i += 1;
+        }
+        self
+    }
+
     /// Payload bytes this configuration allocates per allocator (metadata not included).
     ///
     /// ```

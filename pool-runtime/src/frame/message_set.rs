@@ -51,6 +51,34 @@ pub trait MessageSet: Sized {
     /// heuristic (or per-variant overrides).
     const POOL_CONFIG: PoolConfig;
 
+    /// Pools for this set flowing through a [`Ring`](crate::ring::Ring) of `ring_capacity`
+    /// entries read by `readers` readers: [`POOL_CONFIG`](Self::POOL_CONFIG) with each class
+    /// the set uses raised to [`PoolConfig::slots_for_ring`] (the ring holds at most
+    /// `ring_capacity` items of any one class, the producer one more, each reader one clone).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::bytemuck::{Pod, Zeroable};
+    /// use pool_runtime::{MessageSet, PooledMessage, RingPtr, SizeClass};
+    ///
+    /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+    /// #[bytemuck(crate = "pool_runtime::bytemuck")]
+    /// #[repr(C)]
+    /// struct Snapshot { levels: [u64; 625] } // 5000 bytes: class XL
+    ///
+    /// #[derive(MessageSet)]
+    /// enum Inbound {
+    ///     Snapshot(RingPtr<Snapshot>),
+    /// }
+    ///
+    /// let config = Inbound::pool_config_for_ring(1024, 1);
+    /// assert_eq!(config.capacity(SizeClass::XL), 1026);
+    /// ```
+    fn pool_config_for_ring(ring_capacity: usize, readers: usize) -> PoolConfig {
+        Self::POOL_CONFIG.sized_for_ring(ring_capacity, readers)
+    }
+
     /// The members' type ids, in variant order; all distinct.
     const TYPE_IDS: &'static [u16];
 
