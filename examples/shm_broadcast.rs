@@ -89,7 +89,8 @@ fn write(path: &Path, count: u64) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn read(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let ring = ShmRing::open(path)?;
+    // Readers need only read permission on the file, and map it read-only.
+    let ring = ShmRing::open_read_only(path)?;
     let mut reader = ring.reader()?;
     println!("attached");
     std::io::stdout().flush()?;

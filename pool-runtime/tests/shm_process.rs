@@ -149,7 +149,8 @@ fn wait_for(expected: &str) {
 }
 
 fn child_reader(path: &Path) {
-    let ring = ShmRing::open(path).unwrap();
+    // Read-only, as readers should: every read path below works on a PROT_READ mapping.
+    let ring = ShmRing::open_read_only(path).unwrap();
     let mut reader = ring.reader().unwrap();
     say("ready");
     let mut buf = vec![0u8; 256];

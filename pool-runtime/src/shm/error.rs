@@ -72,6 +72,9 @@ pub enum ShmError {
     /// The ring's contents break the frame format (bad frame kind, length or sequence number).
     /// The reader refuses to go on from here; nothing invalid is returned as a message.
     Corrupt(&'static str),
+    /// [`ShmRing::writer`](super::ShmRing::writer) on a ring opened with
+    /// [`ShmRing::open_read_only`](super::ShmRing::open_read_only): its mapping cannot be written.
+    ReadOnly,
     /// Creating, sizing or mapping a file failed.
     Io(std::io::Error),
 }
@@ -129,6 +132,9 @@ impl fmt::Display for ShmError {
                 write!(f, "writer process {pid} died without closing the ring")
             }
             Self::Corrupt(what) => write!(f, "shared-memory ring contents are corrupt: {what}"),
+            Self::ReadOnly => {
+                f.write_str("shared-memory ring was opened read-only: it can be read, not written")
+            }
             Self::Io(error) => write!(f, "shared-memory file: {error}"),
         }
     }

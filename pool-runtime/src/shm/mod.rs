@@ -61,6 +61,20 @@
 //! detaches normally yields [`ShmError::WriterClosed`] after the last message. See
 //! [`ShmRing::writer`] for the limits of pid-based liveness.
 //!
+//! # Files and permissions
+//!
+//! | who | opens the file with | needs permission to | can |
+//! |---|---|---|---|
+//! | the writer, the file's owner | [`ShmRing::create`] (or [`ShmRing::open`] to resume) | read + write | write and read |
+//! | readers | [`ShmRing::open_read_only`] | read | read only |
+//! | everyone else | — | — | nothing: `create` makes the file `0600` |
+//!
+//! A read-only ring is opened `O_RDONLY` and mapped `PROT_READ`: a reader cannot store into it,
+//! take the writer lock or corrupt it, by bug or on purpose ([`ShmRing::writer`] returns
+//! [`ShmError::ReadOnly`]). To let readers of other users in, create the file with
+//! [`ShmRing::create_with_mode`]: `0o640` for the file's group, `0o644` for everyone. Whoever
+//! may write the file can corrupt the ring; readers then get errors (see below).
+//!
 //! # Untrusted regions
 //!
 //! Every cursor, length and sequence number read from the region is checked before use and

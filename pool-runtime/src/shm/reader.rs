@@ -4,7 +4,7 @@ use super::copy;
 use super::error::ShmError;
 use super::layout::{self, FRAME_HEADER_BYTES, FrameKind, NO_FRAME, POSITION_LIMIT, word};
 use super::liveness::{self, LockState};
-use super::region::{RingView, ShmRing};
+use super::region::{RingView, ShmRing, load_acquire};
 use crate::sync::Ordering;
 
 /// How many empty polls a reader makes between two `kill(pid, 0)` liveness checks of the writer.
@@ -337,8 +337,7 @@ impl Cursor {
     pub(super) fn on_empty(&mut self, view: RingView<'_>) -> Result<(), ShmError> {
         self.empty_polls = self.empty_polls.wrapping_add(1);
         // Acquire: pairs with the writer's Release on detach (final PUBLISHED visible after it).
-        let lock =
-            liveness::decode_lock(view.header_word(word::WRITER_LOCK).load(Ordering::Acquire));
+        let lock = liveness::decode_lock(load_acquire(view.header_word(word::WRITER_LOCK)));
         let error = match lock {
             LockState::Vacant => return Ok(()),
             LockState::Invalid => return Err(ShmError::Corrupt("invalid writer lock word")),

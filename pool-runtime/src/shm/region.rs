@@ -27,6 +27,14 @@ impl Backing<'_> {
             Self::Mapped(file) => file.words(),
         }
     }
+
+    fn is_writable(&self) -> bool {
+        match self {
+            Self::Borrowed(_) | Self::Heap(_) => true,
+            #[cfg(not(loom))]
+            Self::Mapped(file) => file.is_writable(),
+        }
+    }
 }
 
 /// A formatted shared-memory broadcast ring: the handle writers and readers are made from.
@@ -65,7 +73,9 @@ impl core::fmt::Debug for ShmRing<'_> {
             Backing::Borrowed(_) => "borrowed",
             Backing::Heap(_) => "heap",
             #[cfg(not(loom))]
-            Backing::Mapped(_) => "mapped file",
+            Backing::Mapped(ref file) if file.is_writable() => "mapped file",
+            #[cfg(not(loom))]
+            Backing::Mapped(_) => "mapped file, read-only",
         };
         f.debug_struct("ShmRing")
             .field("capacity", &self.capacity)
@@ -229,6 +239,19 @@ impl<'a> ShmRing<'a> {
         layout::max_payload(self.capacity) as usize
     }
 
+    /// Whether this handle can only read: true for a file opened with
+    /// [`open_read_only`](Self::open_read_only), whose [`writer`](Self::writer) is refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!pool_runtime::shm::ShmRing::with_capacity(256)?.is_read_only());
+    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// ```
+    pub fn is_read_only(&self) -> bool {
+        !self.backing.is_writable()
+    }
+
     /// What the writer lock says about the writer, checking whether the holder's process still
     /// exists (one `kill(pid, 0)` system call on Unix).
     ///
@@ -300,7 +323,7 @@ pub(crate) fn validate_words(words: &[AtomicU64]) -> Result<u64, ShmError> {
         });
     }
     // Acquire: pairs with the Release store of MAGIC at the end of formatting.
-    match words[word::MAGIC].load(Ordering::Acquire) {
+    match load_acquire(&words[word::MAGIC]) {
         MAGIC => {}
         0 => return Err(ShmError::Uninitialized),
         _ => return Err(ShmError::NotARing),
@@ -331,6 +354,17 @@ pub(crate) fn validate_words(words: &[AtomicU64]) -> Result<u64, ShmError> {
     Ok(capacity)
 }
 
+/// A load with Acquire ordering, made of a `Relaxed` load and an `Acquire` fence (which gives the
+/// same synchronization with the writer's `Release` stores). Every load a reader makes is
+/// `Relaxed` because readers may map the file read-only, and Rust guarantees atomic accesses to
+/// read-only memory only for `Relaxed` loads (of at most 8 bytes on 64-bit targets).
+#[inline]
+pub(crate) fn load_acquire(word: &AtomicU64) -> u64 {
+    let value = word.load(Ordering::Relaxed);
+    fence(Ordering::Acquire);
+    value
+}
+
 /// The header and data words of one ring, with the capacity already validated. Every index it
 /// computes is masked into the data ring, so no cursor value read from shared memory can address
 /// outside it.
@@ -356,14 +390,14 @@ impl<'r> RingView<'r> {
     /// frame below it is visible (or was overwritten since, which validation catches).
     #[inline]
     pub(crate) fn published(&self) -> u64 {
-        self.header[word::PUBLISHED].load(Ordering::Acquire)
+        load_acquire(&self.header[word::PUBLISHED])
     }
 
     /// Start of the newest fully written message frame. Acquire for the same reason as
     /// [`published`](Self::published).
     #[inline]
     pub(crate) fn last_frame_start(&self) -> u64 {
-        self.header[word::LAST_FRAME_START].load(Ordering::Acquire)
+        load_acquire(&self.header[word::LAST_FRAME_START])
     }
 
     /// Whether the bytes of the frame at `start` that were just copied with Relaxed loads are
@@ -399,7 +433,7 @@ impl<'r> RingView<'r> {
     /// claim is at most `p + 2 * capacity`. The `Acquire` load below synchronizes with that store,
     /// so the `PUBLISHED` load after it returns `p` or a later (larger) value.
     pub(crate) fn claim_plausible(&self) -> bool {
-        let claimed = self.header[word::CLAIM_END].load(Ordering::Acquire);
+        let claimed = load_acquire(&self.header[word::CLAIM_END]);
         // Relaxed: ordered after the Acquire load above (coherence gives `p` or newer).
         let published = self.header[word::PUBLISHED].load(Ordering::Relaxed);
         claimed <= published.saturating_add(2 * self.capacity)
@@ -446,7 +480,7 @@ impl<'r> RingView<'r> {
     pub(crate) fn writer_status(&self) -> WriterStatus {
         // Acquire: pairs with the writer's Release store on detach, so a reader that sees
         // `Closed` also sees the final PUBLISHED.
-        match liveness::decode_lock(self.header[word::WRITER_LOCK].load(Ordering::Acquire)) {
+        match liveness::decode_lock(load_acquire(&self.header[word::WRITER_LOCK])) {
             LockState::Vacant => WriterStatus::NeverAttached,
             LockState::Released(pid) => WriterStatus::Closed { pid },
             LockState::Held(pid) if liveness::process_alive(pid) => WriterStatus::Alive { pid },

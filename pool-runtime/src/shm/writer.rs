@@ -67,8 +67,14 @@ impl<'a> ShmRing<'a> {
     /// [`ShmError::WriterBusy`] while a live writer holds the lock; [`ShmError::HeaderCorrupt`] /
     /// [`ShmError::Corrupt`] if the lock word or the cursors cannot be a ring's (e.g. a claim
     /// cursor more than two laps beyond the last committed message); the lock is then handed
-    /// back untouched and the ring must be re-formatted before anyone writes to it again.
+    /// back untouched and the ring must be re-formatted before anyone writes to it again;
+    /// [`ShmError::ReadOnly`] for a ring opened with
+    /// [`open_read_only`](ShmRing::open_read_only).
     pub fn writer(&self) -> Result<Writer<'a>, ShmError> {
+        if self.is_read_only() {
+            // Its pages are mapped PROT_READ: the lock store below would fault.
+            return Err(ShmError::ReadOnly);
+        }
         let view = self.view();
         let lock = view.header_word(word::WRITER_LOCK);
         let pid = liveness::current_pid();
