@@ -1,10 +1,8 @@
 //! ringpool quick start: pooled messages fanned out over a ring.
-use ringpool::{PooledMessage, Ring, RingPtr, bytemuck};
+use ringpool::{Ring, RingPtr};
 
-/// (price, quantity): 16 bytes, so the derive puts it in size class XS at compile time.
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable, PooledMessage)]
-#[bytemuck(crate = "ringpool::bytemuck")]
-#[repr(C)]
+/// (price, quantity): 16 bytes, so ringpool puts it in size class XS at compile time.
+#[ringpool::message]
 struct Tick(u64, u64);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,18 +1,14 @@
 //! # ringpool
 //!
-//! Zero-allocation message passing for latency-critical systems: `#[derive(PooledMessage)]` fixes a
+//! Zero-allocation message passing for latency-critical systems: `#[ringpool::message]` fixes a
 //! message's size class and wire type id at compile time; pools hand out refcounted [`RingPtr`]s into
 //! cache-line-aligned slots. This facade re-exports the runtime (`pool-runtime`) and the derive
 //! macros (`pool-derive`), so depending on `ringpool` alone is enough.
 //!
 //! ```
-//! use ringpool::bytemuck::{Pod, Zeroable};
 //! use ringpool::{PooledMessage, SizeClass};
 //!
-//! #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-//! #[bytemuck(crate = "ringpool::bytemuck")]
-//! #[repr(C)]
-//! #[pooled(type_id = 7)]
+//! #[ringpool::message(type_id = 7)]
 //! struct SwapEvent {
 //!     pool: [u8; 20],
 //!     amount_in: [u8; 32],

@@ -6,7 +6,24 @@
 fn ui() {
     let cases = trybuild::TestCases::new();
     cases.pass("ui-tests/pass/*.rs");
-    for category in ["size", "repr", "shape", "attr", "pod", "message_set"] {
+    for category in [
+        "size",
+        "repr",
+        "shape",
+        "attr",
+        "pod",
+        "message_set",
+        "message",
+    ] {
         cases.compile_fail(format!("ui-tests/{category}/*.rs"));
     }
+}
+
+/// The zerocopy and validated forms, which need the `zerocopy` feature.
+#[cfg(feature = "zerocopy")]
+#[test]
+fn ui_zerocopy() {
+    let cases = trybuild::TestCases::new();
+    cases.pass("ui-tests/zerocopy-pass/*.rs");
+    cases.compile_fail("ui-tests/zerocopy/*.rs");
 }

@@ -151,6 +151,6 @@ fn strategy_loop(receiver: Receiver<Arc<RawFrame>>, mut strategy: Strategy<'_>) 
 }
 
 /// A wrong-length payload decodes as zeroes, which the strategy's checks then report.
-fn read_as<T: PooledMessage>(payload: &[u8]) -> T {
+fn read_as<T: PooledMessage + bytemuck::Pod>(payload: &[u8]) -> T {
     bytemuck::try_pod_read_unaligned(payload).unwrap_or_else(|_| bytemuck::Zeroable::zeroed())
 }

@@ -56,7 +56,7 @@ enum Inbound {
 }
 
 /// A decoded member must be the frame's type and hold exactly the frame's payload.
-fn check<T: PooledMessage>(message: &T, type_id: u16, payload: &[u8]) {
+fn check<T: PooledMessage + bytemuck::Pod>(message: &T, type_id: u16, payload: &[u8]) {
     assert_eq!(T::TYPE_ID, type_id);
     assert_eq!(bytemuck::bytes_of(message), payload);
 }

@@ -10,6 +10,7 @@
 mod attr_value;
 mod crate_path;
 mod errors;
+mod message_attr;
 mod message_set;
 mod pooled_message;
 mod respan;
@@ -17,7 +18,9 @@ mod respan;
 use proc_macro::TokenStream;
 
 /// Implements `PooledMessage` for a `#[repr(C)]` (or `#[repr(transparent)]`) `bytemuck::Pod`
-/// struct: its size, alignment, size class, wire type id and name, all fixed at compile time.
+/// struct (or a zerocopy one, see `#[pooled(zerocopy)]`): its wire type id and name, and its
+/// byte-level proof; size, alignment and class are the runtime's own. `#[ringpool::message]`
+/// writes this derive, the byte-level derives and `#[repr(C)]` for you.
 ///
 /// # Examples
 ///
@@ -46,6 +49,11 @@ use proc_macro::TokenStream;
 /// - `#[pooled(type_id = N)]`: the wire id, a `u16` integer literal (no suffix or `u16`). Without
 ///   it the id is `stable_type_id("<TypeName>")`, a hash of the bare name that is the same in every
 ///   build.
+/// - `#[pooled(zerocopy)]`: the message derives zerocopy's `FromBytes + IntoBytes + Immutable +
+///   KnownLayout` in place of bytemuck's `Pod + Zeroable` (runtime feature `zerocopy`).
+/// - `#[pooled(validated)]`: the message derives zerocopy's `TryFromBytes` in place of
+///   `FromBytes`, so it may hold `bool` and `#[repr(u8)]` enum fields; decoding it from bytes
+///   checks them (feature `zerocopy`).
 /// - `#[pooled(crate = "path")]`: the path of the runtime (`ringpool` or `pool-runtime`) when the
 ///   derive cannot find it in `Cargo.toml` (re-exported through another crate, non-Cargo builds).
 ///   Renames in `Cargo.toml` (`rp = { package = "ringpool", ... }`) are found without it.
@@ -146,4 +154,39 @@ pub fn derive_pooled_message(input: TokenStream) -> TokenStream {
 pub fn derive_message_set(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     message_set::derive(&input).into()
+}
+
+/// Makes a struct a pooled message in one line: adds `#[repr(C)]` (unless it has a repr),
+/// `Clone`, `Copy`, the byte-level derives of the chosen form with their crate paths set, and
+/// `#[derive(PooledMessage)]`. Use it as `#[ringpool::message]`.
+///
+/// # Examples
+///
+/// ```
+/// #[pool_runtime::message(type_id = 7)]
+/// struct SwapEvent {
+///     pool: [u8; 20],
+///     amount_in: [u8; 32],
+///     amount_out: [u8; 32],
+/// }
+///
+/// use pool_runtime::PooledMessage;
+/// assert_eq!((SwapEvent::SIZE, SwapEvent::TYPE_ID), (84, 7));
+/// ```
+///
+/// # Arguments
+///
+/// - none: a `bytemuck::Pod` message (integers, floats, arrays of them);
+/// - `zerocopy`: a zerocopy message (`FromBytes + IntoBytes + Immutable + KnownLayout`; feature
+///   `zerocopy`);
+/// - `validated`: a zerocopy message that may hold `bool` and `#[repr(u8)]` enum fields
+///   (`TryFromBytes` in place of `FromBytes`; feature `zerocopy`). Decoding it from bytes checks
+///   every such field and fails with `FrameError::InvalidValue` for a bad byte;
+/// - `type_id = N`, `crate = "path"`: as `#[pooled(...)]` (see `PooledMessage`).
+///
+/// A `bool` or `char` field under a form that cannot hold it, or a reference, is reported on the
+/// field first, with the fix.
+#[proc_macro_attribute]
+pub fn message(args: TokenStream, item: TokenStream) -> TokenStream {
+    message_attr::message(args.into(), item.into()).into()
 }

@@ -8,6 +8,11 @@ pub use ::core;
 
 pub use crate::class::{SLOT_ALIGN, SizeClass};
 pub use crate::message::{PooledMessage, stable_type_id};
+pub use crate::message_bytes::{BytemuckBytes, MessageBytes};
+#[cfg(feature = "zerocopy")]
+pub use crate::message_bytes::{ValidatedBytes, ZerocopyBytes};
+#[cfg(feature = "zerocopy")]
+pub use ::zerocopy;
 
 // ---- what `#[derive(MessageSet)]` names -----------------------------------------------------
 pub use ::std;
@@ -64,6 +69,85 @@ impl<T: bytemuck::Pod> MessageIsPod for T {}
 
 /// Fails to compile unless `Msg: bytemuck::Pod`.
 pub const fn assert_pod<Msg: MessageIsPod>() {}
+
+/// `Self` has zerocopy's traits for a message any bytes are valid for.
+#[cfg(feature = "zerocopy")]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a zerocopy message: it needs `FromBytes`, `IntoBytes`, `Immutable` and `KnownLayout`",
+    label = "not `FromBytes + IntoBytes + Immutable + KnownLayout`",
+    note = "mark it `#[ringpool::message(zerocopy)]`, or derive the four traits (depending on `ringpool` alone, add `#[zerocopy(crate = \"ringpool::zerocopy\")]`)",
+    note = "a `bool` or enum field is not `FromBytes`: use `#[ringpool::message(validated)]`"
+)]
+pub trait MessageIsZerocopy {}
+#[cfg(feature = "zerocopy")]
+impl<T> MessageIsZerocopy for T where
+    T: zerocopy::FromBytes + zerocopy::IntoBytes + zerocopy::Immutable + zerocopy::KnownLayout
+{
+}
+
+/// `Self` has zerocopy's traits for a validated message.
+#[cfg(feature = "zerocopy")]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a validated message: it needs `TryFromBytes`, `IntoBytes`, `Immutable` and `KnownLayout`",
+    label = "not `TryFromBytes + IntoBytes + Immutable + KnownLayout`",
+    note = "mark it `#[ringpool::message(validated)]`, or derive the four traits (depending on `ringpool` alone, add `#[zerocopy(crate = \"ringpool::zerocopy\")]`)",
+    note = "padding bytes are never `IntoBytes`: reorder the fields or add explicit padding fields"
+)]
+pub trait MessageIsValidated {}
+#[cfg(feature = "zerocopy")]
+impl<T> MessageIsValidated for T where
+    T: zerocopy::TryFromBytes + zerocopy::IntoBytes + zerocopy::Immutable + zerocopy::KnownLayout
+{
+}
+
+/// Without the `zerocopy` feature nothing is a zerocopy or validated message; says so.
+#[cfg(not(feature = "zerocopy"))]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` uses the zerocopy or validated form, but ringpool's `zerocopy` feature is off",
+    label = "needs the `zerocopy` feature",
+    note = "enable it: `features = [\"zerocopy\"]` on the `ringpool` dependency"
+)]
+pub trait MessageIsZerocopy {}
+#[cfg(not(feature = "zerocopy"))]
+pub use MessageIsZerocopy as MessageIsValidated;
+
+/// Stand-ins without the `zerocopy` feature: no message can name them as its proof.
+#[cfg(not(feature = "zerocopy"))]
+pub enum ZerocopyBytes {}
+#[cfg(not(feature = "zerocopy"))]
+pub use ZerocopyBytes as ValidatedBytes;
+
+/// What `#[ringpool::message(zerocopy | validated)]` expands through: the first item with the
+/// `zerocopy` feature, else the second (the plain struct) and one error saying to enable it.
+#[cfg(feature = "zerocopy")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ringpool_zerocopy_message {
+    ({ $($item:tt)* } { $($fallback:tt)* }) => { $($item)* };
+}
+
+/// See the `zerocopy` feature's version.
+#[cfg(not(feature = "zerocopy"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __ringpool_zerocopy_message {
+    ({ $($item:tt)* } { $($fallback:tt)* }) => {
+        ::core::compile_error!(
+            "the zerocopy and validated message forms need ringpool's `zerocopy` feature: \
+             `features = [\"zerocopy\"]` on the `ringpool` dependency"
+        );
+        $($fallback)*
+    };
+}
+
+pub use crate::__ringpool_zerocopy_message as zerocopy_message;
+
+/// Fails to compile unless `Msg` has zerocopy's `FromBytes + IntoBytes + Immutable + KnownLayout`.
+pub const fn assert_zerocopy<Msg: MessageIsZerocopy>() {}
+
+/// Fails to compile unless `Msg` has zerocopy's `TryFromBytes + IntoBytes + Immutable +
+/// KnownLayout`.
+pub const fn assert_validated<Msg: MessageIsValidated>() {}
 
 /// Fails to compile unless `Msg` is not zero-sized (`C` is `Check<{ size_of::<Msg>() > 0 }>`).
 pub const fn assert_not_zero_sized<Msg: ?Sized, C: NotZeroSized<Msg>>() {}

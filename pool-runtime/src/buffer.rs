@@ -7,6 +7,8 @@ use std::io;
 use bytemuck::{AnyBitPattern, NoUninit, Pod, PodCastError};
 
 use crate::class::{SLOT_ALIGN, SizeClass};
+use crate::message::{PooledMessage, SlotLayout};
+use crate::message_bytes::{MessageBytes, ViewFailure};
 use crate::{PoolError, PooledBytes, Pools};
 
 /// Default inline capacity of a [`MessageBuffer`]: 4 KiB, one `L` slot.
@@ -94,6 +96,12 @@ pub enum ViewError {
         /// `align_of::<T>()`.
         required: usize,
     },
+    /// The bytes are not a valid message of this type ([`view_message`](MessageBuffer::view_message)
+    /// of a validated message with, say, a `bool` byte that is not 0 or 1).
+    InvalidValue {
+        /// The message type's name.
+        message: &'static str,
+    },
 }
 
 impl fmt::Display for ViewError {
@@ -107,6 +115,9 @@ impl fmt::Display for ViewError {
                     f,
                     "bytes are not aligned to the {required} bytes the type needs"
                 )
+            }
+            ViewError::InvalidValue { message } => {
+                write!(f, "bytes are not a valid `{message}`")
             }
         }
     }
@@ -285,6 +296,51 @@ impl<'p, const INLINE: usize> MessageBuffer<'p, INLINE> {
     pub fn view_at<T: AnyBitPattern>(&self, offset: usize) -> Result<&T, ViewError> {
         let bytes = self.as_slice().get(offset..).unwrap_or(&[]);
         bytemuck::try_from_bytes(bytes).map_err(view_error::<T>(bytes.len()))
+    }
+
+    /// The whole buffer viewed as the pooled message `T`, without copying: for any message,
+    /// including validated ones (zerocopy's `TryFromBytes`), whose bytes are checked first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::{MessageBuffer, PoolConfig, Pools, ViewError};
+    ///
+    /// #[pool_runtime::message]
+    /// struct Ping { seq: u64 }
+    ///
+    /// let pools = Pools::new(PoolConfig::default());
+    /// let mut buffer = MessageBuffer::new(&pools);
+    /// buffer.push_value(&7u64)?;
+    /// assert_eq!(buffer.view_message::<Ping>()?.seq, 7);
+    /// buffer.push_value(&1u8)?;
+    /// assert!(matches!(buffer.view_message::<Ping>(), Err(ViewError::SizeMismatch { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ViewError::SizeMismatch`] and [`ViewError::Misaligned`] as for [`view`](Self::view);
+    /// [`ViewError::InvalidValue`] when the bytes are not a valid `T`.
+    pub fn view_message<T: PooledMessage>(&self) -> Result<&T, ViewError> {
+        let bytes = self.as_slice();
+        let expected = SlotLayout::<T>::SIZE;
+        if bytes.len() != expected {
+            return Err(ViewError::SizeMismatch {
+                expected,
+                actual: bytes.len(),
+            });
+        }
+        <T::Bytes as MessageBytes<T>>::view(bytes).map_err(|error| match error {
+            ViewFailure::Misaligned => ViewError::Misaligned {
+                required: core::mem::align_of::<T>(),
+            },
+            ViewFailure::SizeMismatch => ViewError::SizeMismatch {
+                expected,
+                actual: bytes.len(),
+            },
+            ViewFailure::InvalidValue => ViewError::InvalidValue { message: T::NAME },
+        })
     }
 
     /// The whole buffer viewed as a mutable `T`, without copying.

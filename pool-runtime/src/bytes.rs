@@ -7,6 +7,7 @@ use core::ptr::NonNull;
 
 use crate::class::SizeClass;
 use crate::message::{PooledMessage, SlotLayout};
+use crate::message_bytes::MessageBytes;
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::Arena;
 use crate::slot::release::release_strong;
@@ -121,7 +122,9 @@ impl PooledBytes {
     ///
     /// # Errors
     ///
-    /// Gives the buffer back unchanged when `self.len() != size_of::<T>()`.
+    /// Gives the buffer back unchanged when `self.len() != size_of::<T>()`, or when the bytes are
+    /// not a valid `T` (only possible for a validated message, e.g. a `bool` byte that is not 0
+    /// or 1).
     ///
     /// ```
     /// # use pool_runtime::bytemuck::{Pod, Zeroable};
@@ -138,14 +141,17 @@ impl PooledBytes {
     /// assert_eq!(back.len(), 7);
     /// ```
     pub fn into_message<T: PooledMessage>(self) -> Result<RingPtr<T>, PooledBytes> {
+        // A constant `true` for all but validated messages, so their check folds away.
+        let valid = <T::Bytes as MessageBytes<T>>::ANY_BYTES_VALID
+            || <T::Bytes as MessageBytes<T>>::is_valid(&self);
         match self.repr {
-            Repr::Slot { data, arena, len } if len == SlotLayout::<T>::SIZE => {
+            Repr::Slot { data, arena, len } if len == SlotLayout::<T>::SIZE && valid => {
                 let _ = ManuallyDrop::new(self);
                 // SAFETY: `len == size_of::<T>()` (computed by `SlotLayout`, not taken from the
                 // derive), and the slot's class holds `len` bytes, so it holds a `T`; slots are
                 // 64-byte aligned and `SlotLayout` checked `align_of::<T>() <= 64`; the bytes
-                // are initialised and any bytes are a valid `T` (`T: Pod`); our claimed
-                // reference passes to the handle.
+                // are initialised and a valid `T` (any bytes are, or the sealed `MessageBytes`
+                // proof's check just said so); our claimed reference passes to the handle.
                 Ok(unsafe { RingPtr::from_claimed(data.cast::<T>(), arena) })
             }
             _ => Err(self),

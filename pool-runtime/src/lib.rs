@@ -26,6 +26,7 @@ pub mod frame;
 mod global;
 mod local;
 mod message;
+mod message_bytes;
 pub mod ring;
 mod ring_ptr;
 mod shared;
@@ -53,9 +54,15 @@ pub use global::{
 };
 pub use local::LocalPools;
 pub use message::{PooledMessage, stable_type_id};
+pub use message_bytes::{BytemuckBytes, MessageBytes};
+#[cfg(feature = "zerocopy")]
+pub use message_bytes::{ValidatedBytes, ZerocopyBytes};
 pub use pool_derive::MessageSet;
 pub use pool_derive::PooledMessage;
+pub use pool_derive::message;
 pub use ring::{Backpressure, Overwrite, Reader, Ring, Writer};
 pub use ring_ptr::{RingPtr, WeakRingPtr};
 pub use shared::Pools;
 pub use stats::{ClassStats, PoolStats};
+#[cfg(feature = "zerocopy")]
+pub use zerocopy;

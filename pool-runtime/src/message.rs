@@ -12,12 +12,14 @@
 use core::marker::PhantomData;
 
 use crate::class::{SLOT_ALIGN, SizeClass};
+use crate::message_bytes::MessageBytes;
 
-/// A message type that lives in pool slots: a `#[repr(C)]` [`bytemuck::Pod`] struct whose size,
-/// alignment, size class and wire type id are fixed at compile time.
+/// A message type that lives in pool slots: a `#[repr(C)]` plain-data struct whose size,
+/// alignment, size class and wire type id are fixed at compile time, and whose bytes are its
+/// value ([`Bytes`](PooledMessage::Bytes): proven by bytemuck's `Pod` or by zerocopy).
 ///
-/// Implement it with `#[derive(PooledMessage)]`, never by hand: the derive computes every constant
-/// from the type's layout and turns a type that cannot be pooled into a compile error.
+/// Implement it with `#[ringpool::message]` or `#[derive(PooledMessage)]`, never by hand: the
+/// derive names the byte-level proof, and turns a type that cannot be pooled into a compile error.
 ///
 /// # Examples
 ///
@@ -43,7 +45,9 @@ use crate::class::{SLOT_ALIGN, SizeClass};
 ///
 /// # Safety
 ///
-/// An implementor promises that `Self` is `#[repr(C)]` or `#[repr(transparent)]`, so its layout
+/// The byte-level guarantee is not a promise of the implementor: [`Bytes`](PooledMessage::Bytes)
+/// must be one of this crate's sealed proof types, which bytemuck's or zerocopy's own traits
+/// bound. An implementor promises only that `Self` is `#[repr(C)]` or `#[repr(transparent)]`, so its layout
 /// is the same in every build that reads it off the wire with
 /// [`TYPE_ID`](PooledMessage::TYPE_ID), and that `SIZE`, `ALIGN` and `CLASS`, if written, equal
 /// their defaults.
@@ -56,9 +60,14 @@ use crate::class::{SLOT_ALIGN, SizeClass};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a pooled message",
     label = "not `PooledMessage`",
-    note = "add `#[derive(PooledMessage)]` to `{Self}` (a `#[repr(C)]` struct that is `bytemuck::Pod`)"
+    note = "mark `{Self}` with `#[ringpool::message]` (or `#[derive(PooledMessage)]` on a `#[repr(C)]` struct that is `bytemuck::Pod`)"
 )]
-pub unsafe trait PooledMessage: bytemuck::Pod + Send + Sync {
+pub unsafe trait PooledMessage: Copy + Send + Sync + 'static {
+    /// The proof that a `Self`'s bytes are its value, and the check decoding applies:
+    /// [`BytemuckBytes`](crate::BytemuckBytes), `ZerocopyBytes` or `ValidatedBytes` (feature
+    /// `zerocopy`). Set by the derive from its form.
+    type Bytes: MessageBytes<Self>;
+
     /// `size_of::<Self>()`, in bytes.
     const SIZE: usize = core::mem::size_of::<Self>();
     /// `align_of::<Self>()`, at most 64.
@@ -119,6 +128,12 @@ impl<T: PooledMessage> SlotLayout<T> {
         let _fits = Self::CHECKED_CLASS;
         core::mem::size_of::<T>()
     };
+}
+
+/// The bytes of `message` as they are in memory: what a frame carries.
+#[inline(always)]
+pub(crate) fn bytes_of<T: PooledMessage>(message: &T) -> &[u8] {
+    <T::Bytes as MessageBytes<T>>::as_bytes(message)
 }
 
 /// The wire type id a message gets when it has no `#[pooled(type_id = N)]`: a 32-bit FNV-1a hash

@@ -12,6 +12,7 @@ struct Page {
 
 // SAFETY: deliberately false, to show the pools do not rely on it.
 unsafe impl PooledMessage for Page {
+    type Bytes = ringpool::BytemuckBytes;
     const SIZE: usize = 8;
     const CLASS: SizeClass = SizeClass::XS;
     const TYPE_ID: u16 = 1;

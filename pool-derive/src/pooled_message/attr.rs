@@ -3,9 +3,24 @@
 use crate::attr_value::{parse_crate_path, skip_value};
 use crate::errors::Errors;
 
+/// Which crate proves that a message's bytes are its value (see the runtime's `message_bytes`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// `bytemuck::Pod` (the default).
+    #[default]
+    Bytemuck,
+    /// `#[pooled(zerocopy)]`: zerocopy's `FromBytes + IntoBytes + Immutable + KnownLayout`.
+    Zerocopy,
+    /// `#[pooled(validated)]`: zerocopy's `TryFromBytes + IntoBytes + Immutable + KnownLayout`,
+    /// checked on every decode.
+    Validated,
+}
+
 /// The options of one `#[derive(PooledMessage)]`.
 #[derive(Default)]
 pub(crate) struct PooledAttrs {
+    /// `zerocopy` or `validated`: the byte-level proof; bytemuck without either.
+    pub(crate) form: Form,
     /// `type_id = N`: the wire id, overriding the name hash.
     pub(crate) type_id: Option<u16>,
     /// `crate = "path"`: where the runtime is, overriding the `Cargo.toml` lookup.
@@ -32,12 +47,16 @@ impl PooledAttrs {
                         let path = &meta.path;
                         quote::quote!(#path).to_string().replace(' ', "")
                     });
-                let known = matches!(key.as_str(), "type_id" | "crate");
+                let known = matches!(
+                    key.as_str(),
+                    "type_id" | "crate" | "bytemuck" | "zerocopy" | "validated"
+                );
                 if !known {
                     errors.spanned(
                         &meta.path,
                         format!(
-                            "unknown `pooled` attribute `{key}`; expected `type_id` or `crate`"
+                            "unknown `pooled` attribute `{key}`; expected `type_id`, `crate`, \
+                             `zerocopy` or `validated`"
                         ),
                     );
                     skip_value(&meta)?;
@@ -46,6 +65,24 @@ impl PooledAttrs {
                 if seen.contains(&key) {
                     errors.spanned(&meta.path, format!("duplicate `pooled` attribute `{key}`"));
                     skip_value(&meta)?;
+                    return Ok(());
+                }
+                if let Some(form) = form_of(&key) {
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        errors.spanned(
+                            &meta.path,
+                            format!("`{key}` takes no value: write `#[pooled({key})]`"),
+                        );
+                        skip_value(&meta)?;
+                    } else if seen.iter().any(|other| form_of(other).is_some()) {
+                        errors.spanned(
+                            &meta.path,
+                            "choose one form: `bytemuck` (the default), `zerocopy` or `validated`",
+                        );
+                    } else {
+                        parsed.form = form;
+                    }
+                    seen.push(key);
                     return Ok(());
                 }
                 seen.push(key.clone());
@@ -61,6 +98,16 @@ impl PooledAttrs {
             }
         }
         parsed
+    }
+}
+
+/// The form a flag key names, if it names one.
+fn form_of(key: &str) -> Option<Form> {
+    match key {
+        "bytemuck" => Some(Form::Bytemuck),
+        "zerocopy" => Some(Form::Zerocopy),
+        "validated" => Some(Form::Validated),
+        _ => None,
     }
 }
 
@@ -143,6 +190,30 @@ mod tests {
                 "missing {expected:?} in {errors}"
             );
         }
+    }
+
+    #[test]
+    fn reads_the_form() {
+        let (attrs, errors) = parse(quote::quote!(
+            #[pooled(validated, type_id = 3)]
+            struct M;
+        ));
+        assert_eq!(errors, "");
+        assert_eq!(attrs.form, super::Form::Validated);
+        let (attrs, _) = parse(quote::quote!(
+            struct M;
+        ));
+        assert_eq!(attrs.form, super::Form::Bytemuck);
+        let (_, errors) = parse(quote::quote!(
+            #[pooled(zerocopy, validated)]
+            struct M;
+        ));
+        assert!(errors.contains("choose one form"), "{errors}");
+        let (_, errors) = parse(quote::quote!(
+            #[pooled(zerocopy = true)]
+            struct M;
+        ));
+        assert!(errors.contains("takes no value"), "{errors}");
     }
 
     #[test]

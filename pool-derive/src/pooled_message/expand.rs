@@ -1,6 +1,7 @@
 //! Expand: the `unsafe impl PooledMessage` and the compile-time checks of size, alignment and
 //! `Pod`-ness, all inside one `const _: () = { ... };`.
 
+use super::attr::Form;
 use super::valid::ValidMessage;
 use crate::respan::respan;
 use proc_macro2::TokenStream;
@@ -26,8 +27,14 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
     let str_type = quote!(#private::core::primitive::str);
     let size = quote!(#private::core::mem::size_of::<#ident>());
     let align = quote!(#private::core::mem::align_of::<#ident>());
+    let (proof, assert_bytes) = match message.form {
+        Form::Bytemuck => (quote!(BytemuckBytes), quote!(assert_pod)),
+        Form::Zerocopy => (quote!(ZerocopyBytes), quote!(assert_zerocopy)),
+        Form::Validated => (quote!(ValidatedBytes), quote!(assert_validated)),
+    };
+    let proof = quote!(#private::#proof);
     let checks = quote! {
-        #private::assert_pod::<#ident>();
+        #private::#assert_bytes::<#ident>();
         #private::assert_not_zero_sized::<#ident, #private::Check<{ #size > 0 }>>();
         #private::assert_size_within_limit::<
             #ident,
@@ -46,15 +53,18 @@ pub(crate) fn expand(message: &ValidMessage<'_>) -> TokenStream {
         #[allow(non_upper_case_globals, clippy::all)]
         const _: () = {
             #[automatically_derived]
-            // SAFETY: `Pod` is the trait's supertrait; the derive rejected the type unless it is
-            // `#[repr(C)]` or `#[repr(transparent)]`; size, alignment and class are computed and
-            // checked by the runtime (the checks below only word the errors).
+            // SAFETY: the byte-level guarantee is `Bytes`, a sealed runtime proof; the derive
+            // rejected the type unless it is `#[repr(C)]` or `#[repr(transparent)]`; size,
+            // alignment and class are computed and checked by the runtime (the checks below
+            // only word the errors).
             unsafe impl #private::PooledMessage for #ident
             where
-                // Under `for<..>` the bound is not "trivially false" when `Pod` is missing, so
-                // the impl does not fail on its own: `assert_pod` reports it once, readably.
-                for<'__pooled> #ident: #private::bytemuck::Pod,
+                // Under `for<..>` the bound is not "trivially false" when the proof does not
+                // hold (no `Pod`, say), so the impl does not fail on its own: the `assert_*`
+                // check below reports it once, readably.
+                for<'__pooled> #proof: #private::MessageBytes<#ident>,
             {
+                type Bytes = #proof;
                 // `SIZE`, `ALIGN` and `CLASS` keep the defaults the runtime computes from the
                 // type: nothing this macro emits (through a path a user may redirect) sets them.
                 const TYPE_ID: #u16_type = #type_id;

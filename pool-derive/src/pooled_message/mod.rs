@@ -8,6 +8,8 @@ mod fallback;
 mod repr;
 mod valid;
 
+pub(crate) use attr::Form;
+
 use crate::errors::Errors;
 use proc_macro2::TokenStream;
 

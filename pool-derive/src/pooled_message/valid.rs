@@ -8,6 +8,8 @@ use proc_macro2::TokenStream;
 /// A message the expansion can implement the trait for.
 pub(crate) struct ValidMessage<'a> {
     pub(crate) ident: &'a syn::Ident,
+    /// The byte-level proof the impl names.
+    pub(crate) form: super::attr::Form,
     /// `#[pooled(type_id = N)]`, or `None` for the name hash.
     pub(crate) type_id: Option<u16>,
     /// Path to the runtime crate (see `crate_path`).
@@ -57,6 +59,7 @@ pub(crate) fn validate<'a>(
     errors.extend(structural);
     valid.then(|| ValidMessage {
         ident: name,
+        form: input.attrs.form,
         type_id: input.attrs.type_id,
         runtime: crate::crate_path::runtime_path(input.attrs.runtime.as_ref()),
     })

@@ -122,7 +122,7 @@ where
     T: PooledMessage,
 {
     write_all_async(writer, &FrameHeader::for_message::<T>().to_bytes()).await?;
-    write_all_async(writer, bytemuck::bytes_of(message)).await
+    write_all_async(writer, crate::message::bytes_of(message)).await
 }
 
 /// Writes one frame with an arbitrary payload to an [`AsyncWrite`].

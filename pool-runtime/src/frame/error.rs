@@ -26,8 +26,9 @@ impl fmt::Display for FrameSection {
 /// Why a frame could not be read or decoded.
 ///
 /// Where the stream is left after each error is part of the contract; see each variant. Only
-/// [`UnknownTypeId`](FrameError::UnknownTypeId), [`TypeMismatch`](FrameError::TypeMismatch) and
-/// [`LengthMismatch`](FrameError::LengthMismatch) leave the stream at the next frame boundary (the
+/// [`UnknownTypeId`](FrameError::UnknownTypeId), [`TypeMismatch`](FrameError::TypeMismatch),
+/// [`LengthMismatch`](FrameError::LengthMismatch) and [`InvalidValue`](FrameError::InvalidValue)
+/// leave the stream at the next frame boundary (the
 /// whole frame was consumed), so reading can continue after them.
 ///
 /// # Examples
@@ -91,6 +92,16 @@ pub enum FrameError {
         /// The frame's payload length.
         actual: usize,
     },
+    /// The frame's type id and length are `T`'s, but its bytes are not a valid `T`: a validated
+    /// message (`#[ringpool::message(validated)]`) with, say, a `bool` byte that is not 0 or 1
+    /// or an enum byte that names no variant. The frame was consumed whole and its slot
+    /// returned; no `T` was made from the bytes.
+    InvalidValue {
+        /// The frame's type id.
+        type_id: u16,
+        /// The message type's name ([`PooledMessage::NAME`](crate::PooledMessage::NAME)).
+        message: &'static str,
+    },
     /// No slot for the payload: the pool's class is exhausted (or has no capacity). The header
     /// was read, the payload was not: the stream is at the start of the payload.
     Pool(PoolError),
@@ -150,6 +161,10 @@ impl fmt::Display for FrameError {
             } => write!(
                 f,
                 "frame of type id {type_id:#06x} has a {actual}-byte payload, the message is {expected} bytes"
+            ),
+            FrameError::InvalidValue { type_id, message } => write!(
+                f,
+                "frame of type id {type_id:#06x} holds bytes that are not a valid `{message}`"
             ),
             FrameError::Pool(error) => write!(f, "no pool slot for the frame payload: {error}"),
         }

@@ -42,6 +42,18 @@ pub struct Frame {
     payload: PooledBytes,
 }
 
+/// The error for a payload of the right type id and length whose bytes are not a valid `T`.
+/// Out of line for the same reason as `into_mismatch`; the payload's slot is released here.
+#[cold]
+#[inline(never)]
+fn invalid_value<T: PooledMessage>(header: FrameHeader, payload: PooledBytes) -> FrameError {
+    drop(payload);
+    FrameError::InvalidValue {
+        type_id: header.type_id,
+        message: T::NAME,
+    }
+}
+
 impl Frame {
     /// Pairs a header with the payload read for it.
     #[inline]
@@ -102,9 +114,11 @@ impl Frame {
     ///
     /// - [`FrameError::TypeMismatch`] when the frame's type id is not `T::TYPE_ID`;
     /// - [`FrameError::LengthMismatch`] when the type id matches but the payload is not
-    ///   `T::SIZE` bytes.
+    ///   `T::SIZE` bytes;
+    /// - [`FrameError::InvalidValue`] when type id and length match but the bytes are not a valid
+    ///   `T` (validated messages only: their `bool` and enum fields are checked here).
     ///
-    /// The frame (and its slot) is dropped in both cases.
+    /// The frame (and its slot) is dropped in every case.
     #[inline]
     pub fn decode<T: PooledMessage>(self) -> Result<RingPtr<T>, FrameError> {
         let size = SlotLayout::<T>::SIZE;
@@ -112,11 +126,11 @@ impl Frame {
             return Err(self.into_mismatch(T::TYPE_ID, size));
         }
         let header = self.header;
-        // `into_message` re-checks the length; with the check above it cannot fail, but if it
-        // ever did the error must still be the typed one.
+        // With type id and length right, `into_message` fails only on bytes that are not a
+        // valid `T`; the payload (and its slot) is dropped with the error.
         self.payload
             .into_message::<T>()
-            .map_err(|payload| Frame::new(header, payload).into_mismatch(T::TYPE_ID, size))
+            .map_err(|payload| invalid_value::<T>(header, payload))
     }
 
     /// The error for decoding this frame as a message of `type_id` and `size` bytes, which it is

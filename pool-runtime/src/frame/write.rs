@@ -43,7 +43,7 @@ where
     T: PooledMessage,
 {
     let header = FrameHeader::for_message::<T>().to_bytes();
-    write_all_vectored(writer, &header, bytemuck::bytes_of(message))
+    write_all_vectored(writer, &header, crate::message::bytes_of(message))
 }
 
 /// Writes one frame with an arbitrary payload (a variable-length message, or a message type this

@@ -45,6 +45,13 @@ pub struct Quote {
 #[pooled(type_id = 42)]
 pub struct Trade(pub [u8; 300]);
 
+/// A tick through the one-line attribute, which must find `::rt` by itself as well.
+#[::rt::message(type_id = 43)]
+pub struct Tick {
+    /// Sequence number.
+    pub seq: u64,
+}
+
 /// The messages this crate handles; `#[derive(MessageSet)]` finds `::rt` by itself too.
 #[derive(::rt::MessageSet)]
 pub enum Inbound {
@@ -57,7 +64,7 @@ pub enum Inbound {
 
 #[cfg(test)]
 mod tests {
-    use super::{Inbound, Quote, Trade};
+    use super::{Inbound, Quote, Tick, Trade};
     use ::rt::PooledMessage;
 
     #[test]
@@ -68,6 +75,10 @@ mod tests {
         ::std::assert_eq!(Trade::CLASS, ::rt::SizeClass::M);
         ::std::assert_eq!(Trade::TYPE_ID, 42);
         ::std::assert_eq!(Trade::NAME, "Trade");
+        ::std::assert_eq!((Tick::SIZE, Tick::TYPE_ID), (8, 43));
+        let pools =
+            ::rt::Pools::new(::rt::PoolConfig::empty().with_capacity(::rt::SizeClass::XS, 1));
+        ::std::assert_eq!(pools.allocate(Tick { seq: 5 }).unwrap().seq, 5);
     }
 
     #[test]

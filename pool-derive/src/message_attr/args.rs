@@ -1,0 +1,41 @@
+//! The arguments of `#[ringpool::message(...)]`: the form and the runtime path, which the macro
+//! needs itself. Every argument is also passed on to `#[pooled(...)]` unchanged, so the derive
+//! checks them (and words their errors) in one place.
+
+use crate::errors::Errors;
+use crate::pooled_message::Form;
+
+/// What the attribute macro needs from its arguments.
+#[derive(Default)]
+pub(crate) struct MessageArgs {
+    /// `zerocopy` or `validated`; bytemuck without either.
+    pub(crate) form: Form,
+    /// `crate = "path"`, for the derives' own crate paths.
+    pub(crate) runtime: Option<syn::Path>,
+}
+
+impl MessageArgs {
+    /// Reads `args`; a malformed list is reported into `errors` (unknown keys are left to the
+    /// derive, which reports them with the list of known ones).
+    pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> MessageArgs {
+        let mut parsed = MessageArgs::default();
+        let parser = syn::meta::parser(|meta| {
+            if meta.path.is_ident("zerocopy") {
+                parsed.form = Form::Zerocopy;
+            } else if meta.path.is_ident("validated") {
+                parsed.form = Form::Validated;
+            } else if meta.path.is_ident("crate") {
+                let value: syn::Expr = meta.value()?.parse()?;
+                let mut ignored = Errors::default();
+                parsed.runtime =
+                    crate::attr_value::parse_crate_path(&value, "pooled", &mut ignored);
+                return Ok(());
+            }
+            crate::attr_value::skip_value(&meta)
+        });
+        if let Err(error) = syn::parse::Parser::parse2(parser, args) {
+            errors.push(error);
+        }
+        parsed
+    }
+}

@@ -1,0 +1,7 @@
+#[ringpool::message]
+struct Tick {
+    price: u64,
+    live: bool,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[ringpool::message]
+enum Side {
+    Buy,
+    Sell,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[ringpool::message(type_id = 3)]
+struct Named {
+    name: &'static str,
+    initial: char,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[ringpool::message(colour = "red")]
+struct Tick {
+    price: u64,
+}
+
+fn main() {}

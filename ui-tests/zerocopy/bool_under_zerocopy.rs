@@ -1,0 +1,7 @@
+#[ringpool::message(zerocopy)]
+struct Order {
+    price: u64,
+    ioc: bool,
+}
+
+fn main() {}

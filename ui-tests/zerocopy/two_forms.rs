@@ -1,0 +1,6 @@
+#[ringpool::message(zerocopy, validated)]
+struct Quote {
+    bid: u64,
+}
+
+fn main() {}
