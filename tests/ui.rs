@@ -14,6 +14,7 @@ fn ui() {
         "pod",
         "message_set",
         "message",
+        "api",
     ] {
         cases.compile_fail(format!("ui-tests/{category}/*.rs"));
     }

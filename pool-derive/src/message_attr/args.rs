@@ -19,11 +19,19 @@ impl MessageArgs {
     /// derive, which reports them with the list of known ones).
     pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> MessageArgs {
         let mut parsed = MessageArgs::default();
+        // The first form named wins, as in the derive (which reports any second one), so the
+        // derives added here agree with the proof the derive names: one error, no cascade.
+        let mut form_named = false;
         let parser = syn::meta::parser(|meta| {
-            if meta.path.is_ident("zerocopy") {
-                parsed.form = Form::Zerocopy;
-            } else if meta.path.is_ident("validated") {
-                parsed.form = Form::Validated;
+            let form = ["bytemuck", "zerocopy", "validated"]
+                .into_iter()
+                .zip([Form::Bytemuck, Form::Zerocopy, Form::Validated])
+                .find(|(name, _)| meta.path.is_ident(name));
+            if let Some((_, form)) = form {
+                if !form_named {
+                    parsed.form = form;
+                    form_named = true;
+                }
             } else if meta.path.is_ident("crate") {
                 let value: syn::Expr = meta.value()?.parse()?;
                 let mut ignored = Errors::default();

@@ -14,7 +14,7 @@ use crate::message::{PooledMessage, SlotLayout};
 /// 0       2     type_id      u16 LE: the message's PooledMessage::TYPE_ID
 /// 2       2     flags        u16 LE: opaque to ringpool, carried verbatim (write_frame sends 0)
 /// 4       4     payload_len  u32 LE: number of payload bytes after the header
-/// 8       len   payload      the message's bytes exactly as in memory (bytemuck::bytes_of)
+/// 8       len   payload      the message's bytes exactly as in memory (its `Bytes` proof's `as_bytes`)
 /// ```
 ///
 /// A payload written by [`write_frame`](crate::frame::write_frame) is the message's in-memory

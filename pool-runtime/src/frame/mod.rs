@@ -16,9 +16,9 @@
 //!   ringpool never interprets them;
 //! - bytes 4–7, `payload_len`: payload bytes that follow (0 to `u32::MAX`; readers reject lengths
 //!   above their configured maximum, 16 KiB by default);
-//! - bytes 8…: the payload, for a typed message exactly its in-memory bytes
-//!   (`bytemuck::bytes_of`), so peers must share endianness (little-endian) and the message's
-//!   `#[repr(C)]` layout. There is no padding between frames and no trailer.
+//! - bytes 8…: the payload, for a typed message exactly its in-memory bytes (bytemuck's
+//!   `bytes_of` or zerocopy's `as_bytes`), so peers must share endianness (little-endian) and
+//!   the message's `#[repr(C)]` layout. There is no padding between frames and no trailer.
 //!
 //! Reading ([`read_frame_pooled`], [`FrameReader`]) copies the payload once, from the reader into a
 //! slot of the class its length needs, and allocates nothing on the heap for payloads up to 16 KiB.
