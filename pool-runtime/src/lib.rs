@@ -34,6 +34,9 @@ mod shared;
 pub mod shm;
 mod slot;
 mod stats;
+mod stats_display;
+#[cfg(feature = "metrics")]
+mod stats_metrics;
 #[allow(dead_code, unused_imports)]
 mod sync;
 
