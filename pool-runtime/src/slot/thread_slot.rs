@@ -2,8 +2,11 @@
 //! `Pools` gets a number below [`THREAD_SLOTS`], unique among live threads and given back when the
 //! thread exits, so that it alone fills its stash cell in every `Pools` arena (see `stash`). A
 //! thread that only drops messages never gets one: its frees go to the shared list, where the
-//! allocating threads find them first. Beyond [`THREAD_SLOTS`] concurrently live threads, the extra threads get none
-//! and use the shared free list only: slower, never wrong.
+//! allocating threads find them first. Beyond [`THREAD_SLOTS`] concurrently live threads, the
+//! extra threads get none and use the shared free list only: slower, never wrong. Such a thread
+//! tries again at its next allocation after any number was given back (one load of a global
+//! counter per allocation while it has none), so a long-lived thread that started while all
+//! numbers were taken gets one as soon as one frees up.
 
 /// How many threads can hold a number at once (one bit each in the registry word). Fewer under
 /// loom, whose models run two or three threads and pay for every atomic cell.
@@ -22,17 +25,73 @@ mod registry {
     use crate::sync::{AtomicU64, Ordering};
 
     const UNASSIGNED: u8 = u8::MAX;
-    /// Every number was held by another live thread at the first try, or the thread is exiting.
-    const NONE_AVAILABLE: u8 = u8::MAX - 1;
+    /// The thread is exiting: it takes no number any more.
+    const EXITING: u8 = u8::MAX - 1;
+    /// Every number was held by another live thread at the last try (see `FULL_SEEN`).
+    const FULL: u8 = u8::MAX - 2;
 
-    /// Bit `n` set: number `n` belongs to a live thread.
-    static TAKEN: AtomicU64 = AtomicU64::new(0);
+    /// Which numbers are held, and how many were given back so far.
+    pub(super) struct Registry {
+        /// Bit `n` set: number `n` belongs to a live thread.
+        taken: AtomicU64,
+        /// Give-backs so far: a thread that found every number taken tries again once this moved.
+        given_back: AtomicU64,
+    }
+
+    impl Registry {
+        pub(super) const fn new() -> Self {
+            Registry {
+                taken: AtomicU64::new(0),
+                given_back: AtomicU64::new(0),
+            }
+        }
+
+        /// Takes the lowest free number, if any.
+        pub(super) fn try_take(&self) -> Option<usize> {
+            // Relaxed: the compare-exchange below decides.
+            let mut taken = self.taken.load(Ordering::Relaxed);
+            loop {
+                let free = (!taken).trailing_zeros() as usize;
+                if free >= THREAD_SLOTS {
+                    return None;
+                }
+                // Acquire: the previous holder's last stash fill (a plain store into its cell,
+                // before its Release give-back) happens before our first look at the cell.
+                match self.taken.compare_exchange_weak(
+                    taken,
+                    taken | (1 << free),
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Some(free),
+                    Err(actual) => taken = actual,
+                }
+            }
+        }
+
+        pub(super) fn give_back(&self, number: usize) {
+            // Release: our stash fills happen before the next holder's Acquire claim.
+            self.taken.fetch_and(!(1 << number), Ordering::Release);
+            // Relaxed: a hint for threads waiting for a number (they then try `try_take`).
+            self.given_back.fetch_add(1, Ordering::Relaxed);
+        }
+
+        /// How many numbers were given back so far (a hint, see `FULL`).
+        pub(super) fn given_back(&self) -> u64 {
+            // Relaxed: a hint; `try_take` decides.
+            self.given_back.load(Ordering::Relaxed)
+        }
+    }
+
+    static REGISTRY: Registry = Registry::new();
 
     // The number itself lives in a local without a destructor, so the hot path is one thread-local
     // load (no "initialised / destroyed" state to check), and it stays readable while the thread's
     // other locals are destroyed (a message dropped by one of their destructors reads it).
     std::thread_local! {
         static NUMBER: Cell<u8> = const { Cell::new(UNASSIGNED) };
+        /// `Registry::given_back` when this thread last found every number taken.
+        static FULL_SEEN: Cell<u64> = const { Cell::new(0) };
     }
 
     /// Gives the thread's number back when the thread exits.
@@ -43,12 +102,8 @@ mod registry {
             // Retire the number *before* giving it back: a message dropped later by another
             // destructor of this thread must not fill a cell whose number a new thread may hold.
             // (`try_with`: loom's mock locals may be destroyed in any order; std's cannot fail.)
-            let _ = NUMBER.try_with(|n| n.set(NONE_AVAILABLE));
-            let number = self.0;
-            if usize::from(number) < THREAD_SLOTS {
-                // Release: our stash fills happen before the next holder's Acquire claim.
-                TAKEN.fetch_and(!(1 << number), Ordering::Release);
-            }
+            let _ = NUMBER.try_with(|n| n.set(EXITING));
+            REGISTRY.give_back(usize::from(self.0));
         }
     }
 
@@ -62,32 +117,22 @@ mod registry {
         // Register the guard first: if the thread is already exiting (its locals being destroyed),
         // no number is taken, as none could be given back.
         if GUARD.try_with(|_| ()).is_err() {
-            let _ = NUMBER.try_with(|n| n.set(NONE_AVAILABLE));
+            let _ = NUMBER.try_with(|n| n.set(EXITING));
             return None;
         }
-        // Relaxed: the compare-exchange below decides.
-        let mut taken = TAKEN.load(Ordering::Relaxed);
-        loop {
-            let free = (!taken).trailing_zeros() as usize;
-            if free >= THREAD_SLOTS {
-                NUMBER.with(|n| n.set(NONE_AVAILABLE));
-                return None;
+        // Read before trying: a give-back after this read makes the next allocation try again.
+        let seen = REGISTRY.given_back();
+        match REGISTRY.try_take() {
+            Some(free) => {
+                let number = free as u8;
+                GUARD.with(|guard| guard.set(Some(NumberGuard(number))));
+                NUMBER.with(|n| n.set(number));
+                Some(free)
             }
-            // Acquire: the previous holder's last stash fill (a plain store into its cell, before
-            // its Release give-back) happens before our first look at the cell.
-            match TAKEN.compare_exchange_weak(
-                taken,
-                taken | (1 << free),
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    let number = free as u8;
-                    GUARD.with(|guard| guard.set(Some(NumberGuard(number))));
-                    NUMBER.with(|n| n.set(number));
-                    return Some(free);
-                }
-                Err(actual) => taken = actual,
+            None => {
+                FULL_SEEN.with(|s| s.set(seen));
+                NUMBER.with(|n| n.set(FULL));
+                None
             }
         }
     }
@@ -101,15 +146,18 @@ mod registry {
         (usize::from(number) < THREAD_SLOTS).then_some(usize::from(number))
     }
 
-    /// The calling thread's number, assigned on first use; `None` when every number was held by
-    /// another live thread at the first use, or once the thread has begun exiting.
+    /// The calling thread's number, assigned on first use; `None` while every number is held by
+    /// another live thread (tried again after each give-back), or once the thread has begun
+    /// exiting.
     #[inline(always)]
     pub(crate) fn current() -> Option<usize> {
         // `try_with`: see `NumberGuard::drop` (for std's const local it compiles to a plain load).
-        let number = NUMBER.try_with(Cell::get).unwrap_or(NONE_AVAILABLE);
+        let number = NUMBER.try_with(Cell::get).unwrap_or(EXITING);
         if usize::from(number) < THREAD_SLOTS {
             Some(usize::from(number))
-        } else if number == UNASSIGNED {
+        } else if number == UNASSIGNED
+            || (number == FULL && FULL_SEEN.with(Cell::get) != REGISTRY.given_back())
+        {
             assign()
         } else {
             None
@@ -138,7 +186,24 @@ pub(crate) fn current() -> Option<usize> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    use super::registry::Registry;
     use super::*;
+
+    #[test]
+    fn a_number_given_back_is_taken_by_a_thread_that_found_none() {
+        let registry = Registry::new();
+        let held: Vec<_> = (0..THREAD_SLOTS)
+            .map(|_| registry.try_take().expect("numbers left"))
+            .collect();
+        assert_eq!(held, (0..THREAD_SLOTS).collect::<Vec<_>>());
+        let seen = registry.given_back();
+        assert_eq!(registry.try_take(), None, "all taken");
+        assert_eq!(registry.given_back(), seen, "no reason to try again yet");
+        registry.give_back(37);
+        assert_ne!(registry.given_back(), seen, "a waiting thread tries again");
+        assert_eq!(registry.try_take(), Some(37));
+        assert_eq!(registry.try_take(), None);
+    }
 
     #[test]
     fn live_threads_hold_distinct_numbers_and_give_them_back() {
