@@ -25,8 +25,8 @@ pub enum Overflow {
     Heap,
 }
 
-/// Capacity and overflow policy of each size class: what a [`Pools`](crate::Pools) or
-/// [`LocalPools`](crate::LocalPools) allocates up front.
+/// Capacity and overflow policy of each size class: how many slots a [`Pools`](crate::Pools) or
+/// [`LocalPools`](crate::LocalPools) reserves for it.
 ///
 /// Every builder is a `const fn`, so a configuration can be a `const` (the `MessageSet` derive
 /// builds one). A class with capacity 0 has no slots: with [`Overflow::Fail`] every allocation of
@@ -34,10 +34,14 @@ pub enum Overflow {
 ///
 /// # Memory
 ///
-/// Each class with capacity `n` costs `n × slot_size` payload bytes (64-byte aligned, zeroed once
-/// at creation) plus 8 bytes of state per slot, plus 4 bytes per slot and 4 KiB of per-thread
-/// stash cells for a [`Pools`](crate::Pools) free list, or 8 bytes per slot for a
-/// [`LocalPools`](crate::LocalPools) candidate list.
+/// Each class with capacity `n` reserves, at its first allocation, one anonymous mapping of
+/// `n × slot_size` payload bytes plus 8 bytes of state per slot (plus 4 bytes per slot of free-list
+/// links for a [`Pools`](crate::Pools)). That is address space: the kernel commits a page when a
+/// slot or state word on it is first touched, and slots are handed out in order before any is
+/// reused, so resident memory follows the class's peak number of live messages, not `n`. On top,
+/// a `Pools` class has 4 KiB of per-thread stash cells, and a
+/// [`LocalPools`](crate::LocalPools) class reserves 8 bytes per slot for its candidate lists
+/// (written only as slots are used). A class never allocated from costs nothing.
 ///
 /// [`PoolConfig::default()`] is modest:
 ///

@@ -23,10 +23,12 @@ std::thread_local! {
 /// # Memory
 ///
 /// Each thread that calls [`allocate_from_pool`] gets its own [`LocalPools`] built from this
-/// configuration: [`PoolConfig::payload_bytes`] plus 16 bytes of metadata per slot. With
-/// [`PoolConfig::default()`] that is 2.25 MiB of payload and about 110 KiB of metadata per thread
-/// (zeroed pages, so untouched slots cost address space rather than resident memory on most
-/// systems). A thread's pools are dropped when it exits; messages still alive then stay valid.
+/// configuration. A class's slots are reserved (address space) at the thread's first allocation
+/// of that class, and committed page by page as slots are first used (see [`PoolConfig`]): a
+/// thread that keeps a few messages of one class in flight holds a few pages of it, whatever the
+/// capacities. With [`PoolConfig::default()`] each class reserves 256–512 KiB of payload. A
+/// thread's pools are dropped when it exits; messages still alive then stay valid, and the last
+/// of them frees their class's memory.
 ///
 /// # Examples
 ///
@@ -133,18 +135,4 @@ pub fn allocate_bytes_from_pool(len: usize) -> Result<PooledBytes, PoolError> {
 /// [`PoolError::ThreadLocalUnavailable`] while the thread is being torn down.
 pub fn thread_pool_stats() -> Result<PoolStats, PoolError> {
     with_thread_pools(|pools| pools.stats())
-}
-
-/// Test support: how many arenas of dropped allocators still wait for their last handles (no
-/// sweep: shows whether the drops reclaimed them by themselves).
-#[doc(hidden)]
-pub fn __orphaned_arenas() -> usize {
-    crate::slot::orphans::registered()
-}
-
-/// Test support: reclaims every orphaned arena that can be, and returns how many remain.
-#[doc(hidden)]
-pub fn __sweep_orphaned_arenas() -> usize {
-    crate::slot::orphans::sweep();
-    crate::slot::orphans::registered()
 }

@@ -52,8 +52,8 @@ pub use error::{GlobalConfigError, PoolError};
 pub use frame::{Frame, FrameError, MessageSet};
 #[cfg(not(loom))]
 pub use global::{
-    __orphaned_arenas, __sweep_orphaned_arenas, allocate_bytes_from_pool, allocate_from_pool,
-    configure_global, global_config, thread_pool_stats,
+    allocate_bytes_from_pool, allocate_from_pool, configure_global, global_config,
+    thread_pool_stats,
 };
 pub use local::LocalPools;
 pub use message::{PooledMessage, stable_type_id};

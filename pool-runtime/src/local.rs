@@ -10,7 +10,7 @@ use crate::error::PoolError;
 use crate::message::{PooledMessage, SlotLayout};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
-use crate::slot::orphans;
+use crate::slot::orphan;
 use crate::stats::{ClassStats, PoolStats};
 
 /// Size-class pools with a single owner, the LMAX single-writer way: only the owner allocates
@@ -88,19 +88,20 @@ struct LocalClass {
     recent: u32,
 }
 
-/// A fixed-capacity FIFO of slot indices.
+/// A FIFO of slot indices, as long as the number of slots handed out when it was last rebuilt
+/// (its buffer is reserved for the class's capacity up front, so it never reallocates).
 struct CandidateRing {
-    indices: Box<[u32]>,
+    indices: Vec<u32>,
     head: usize,
     len: usize,
 }
 
 impl CandidateRing {
-    fn full(capacity: usize) -> Self {
+    fn with_capacity(capacity: usize) -> Self {
         CandidateRing {
-            indices: (0..capacity as u32).collect(),
+            indices: Vec::with_capacity(capacity),
             head: 0,
-            len: capacity,
+            len: 0,
         }
     }
 
@@ -122,36 +123,36 @@ impl CandidateRing {
     #[inline(always)]
     fn front(&self) -> u32 {
         debug_assert!(self.len != 0);
-        // SAFETY: `head < indices.len()` always (it wraps to 0 on reaching the length).
+        // SAFETY: `head < indices.len()` while the ring is not empty (it wraps to 0 on reaching
+        // the length).
         unsafe { *self.indices.get_unchecked(self.head) }
     }
 
     /// Moves the front index to the back (it was just claimed: it is the oldest again last).
     #[inline(always)]
     fn rotate_front_to_back(&mut self) {
-        let capacity = self.indices.len();
-        if self.len != capacity {
+        let size = self.indices.len();
+        if self.len != size {
             let mut tail = self.head + self.len;
-            if tail >= capacity {
-                tail -= capacity;
+            if tail >= size {
+                tail -= size;
             }
             self.indices[tail] = self.indices[self.head];
         }
         // With the ring full, the back is the front's own position: nothing to move.
         self.head += 1;
-        if self.head == capacity {
+        if self.head == size {
             self.head = 0;
         }
     }
 
-    #[inline(always)]
-    fn push_back(&mut self, index: u32) {
-        let mut tail = self.head + self.len;
-        if tail >= self.indices.len() {
-            tail -= self.indices.len();
-        }
-        self.indices[tail] = index;
-        self.len += 1;
+    /// Refills an empty ring with `indices` (every slot handed out so far), oldest first.
+    fn refill(&mut self, indices: impl Iterator<Item = u32>) {
+        debug_assert_eq!(self.len, 0);
+        self.indices.clear();
+        self.indices.extend(indices);
+        self.head = 0;
+        self.len = self.indices.len();
     }
 }
 
@@ -181,13 +182,42 @@ impl LocalClass {
         None
     }
 
-    /// Candidates ran dry: one pass over every slot (all parked now).
+    /// A class's first allocation: its arena, with slot 0 handed out as the first candidate.
+    #[cold]
+    #[inline(never)]
+    fn create(class: SizeClass, capacity: usize) -> LocalClass {
+        let arena = Arena::create(class, capacity, ArenaKind::Local);
+        // SAFETY: just created; ours.
+        let first = unsafe { arena.as_ref() }
+            .take_fresh()
+            .expect("a new arena has a fresh slot");
+        let mut candidates = CandidateRing::with_capacity(capacity);
+        candidates.refill(core::iter::once(first));
+        LocalClass {
+            arena,
+            candidates,
+            parked: Vec::with_capacity(capacity),
+            recent: first,
+        }
+    }
+
+    /// Candidates ran dry (every slot handed out so far is parked, found busy): a slot never
+    /// used yet, parked at once (it is busy now).
+    fn claim_fresh(&mut self) -> Option<u32> {
+        debug_assert_eq!(self.candidates.len, 0);
+        let index = self.arena().take_fresh()?;
+        let claimed = self.arena().try_claim_by_owner(index);
+        debug_assert!(claimed, "a fresh slot is free at generation 0");
+        self.parked.push(index);
+        self.recent = index;
+        Some(index)
+    }
+
+    /// Candidates ran dry and every slot was handed out: one pass over every slot (all parked).
     #[cold]
     fn claim_after_rescan(&mut self, counters: &mut LocalCounters) -> Option<u32> {
         debug_assert_eq!(self.candidates.len, 0);
-        for index in self.parked.drain(..) {
-            self.candidates.push_back(index);
-        }
+        self.candidates.refill(self.parked.drain(..));
         let claimed = self.claim_from_candidates();
         // Every parked slot was seen busy during this pass.
         let seen_busy = self.parked.len() + usize::from(claimed.is_some());
@@ -197,7 +227,8 @@ impl LocalClass {
 }
 
 impl LocalPools {
-    /// Allocates every class's slots (see [`PoolConfig`] for the memory this costs).
+    /// Pools for `config`. Each class's arena is created at its first allocation (see
+    /// [`PoolConfig`] for the memory this costs).
     ///
     /// # Panics
     ///
@@ -218,18 +249,8 @@ impl LocalPools {
     /// [`PoolConfig::MAX_CLASS_CAPACITY`]).
     pub fn try_new(config: PoolConfig) -> Result<Self, PoolError> {
         crate::shared::validate(&config)?;
-        orphans::sweep_if_any();
-        let classes = SizeClass::ALL.map(|class| {
-            let capacity = config.capacity(class);
-            (capacity > 0).then(|| LocalClass {
-                arena: Arena::create(class, capacity, ArenaKind::Local),
-                candidates: CandidateRing::full(capacity),
-                parked: Vec::with_capacity(capacity),
-                recent: 0,
-            })
-        });
         Ok(LocalPools {
-            classes,
+            classes: Default::default(),
             counters: [LocalCounters::default(); SizeClass::COUNT],
             sampled_high_water: Default::default(),
             config,
@@ -289,14 +310,21 @@ impl LocalPools {
     #[cold]
     #[inline(never)]
     fn claim_slow(&mut self, class: SizeClass) -> Result<(NonNull<Arena>, u32), PoolError> {
+        let capacity = self.config.capacity(class);
         let counters = &mut self.counters[class.index()];
-        if let Some(local) = &mut self.classes[class.index()]
-            && let Some(index) = local.claim_after_rescan(counters)
+        let slot = &mut self.classes[class.index()];
+        if slot.is_none() && capacity > 0 {
+            *slot = Some(LocalClass::create(class, capacity));
+        }
+        if let Some(local) = slot
+            && let Some(index) = local
+                .claim_from_candidates()
+                .or_else(|| local.claim_fresh())
+                .or_else(|| local.claim_after_rescan(counters))
         {
             counters.allocations += 1;
             return Ok((local.arena, index));
         }
-        let capacity = self.config.capacity(class);
         counters.exhausted += 1;
         counters.high_water = counters.high_water.max(capacity);
         match self.config.overflow(class) {
@@ -334,8 +362,9 @@ impl LocalPools {
 impl Drop for LocalPools {
     fn drop(&mut self) {
         for local in self.classes.iter_mut().filter_map(Option::take) {
-            // SAFETY: our arena; we never touch it again.
-            unsafe { orphans::abandon(local.arena) };
+            // SAFETY: our arena; `&mut self`: no allocation is under way, and we never touch it
+            // again.
+            unsafe { orphan::abandon(local.arena) };
         }
     }
 }

@@ -84,6 +84,12 @@ impl<T: PooledMessage> RingPtr<T> {
         }
     }
 
+    /// Tests only: the id of the arena this message lives in (see `slot::arena::destroyed`).
+    #[cfg(test)]
+    pub(crate) fn arena_id(this: &Self) -> u64 {
+        this.arena().id()
+    }
+
     #[inline(always)]
     fn arena(&self) -> &Arena {
         // SAFETY: our strong reference keeps the slot allocated, hence its arena alive.
@@ -391,9 +397,8 @@ impl<T: PooledMessage> Clone for WeakRingPtr<T> {
 
 impl<T: PooledMessage> Drop for WeakRingPtr<T> {
     fn drop(&mut self) {
-        let kind = self.arena().kind();
         // SAFETY: this handle's keepalive reference is given up and the arena not touched again.
-        unsafe { release_keepalive(self.arena, kind) };
+        unsafe { release_keepalive(self.arena) };
     }
 }
 

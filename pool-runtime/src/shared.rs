@@ -11,11 +11,11 @@ use crate::error::PoolError;
 use crate::message::{PooledMessage, SlotLayout};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
-use crate::slot::orphans;
+use crate::slot::orphan;
 use crate::slot::stash::Stash;
 use crate::slot::thread_slot;
 use crate::stats::{ClassStats, PoolStats};
-use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 /// Size-class pools shared by any number of threads (`Sync`): allocate, clone and drop anywhere,
 /// with no lock on any path.
@@ -46,10 +46,15 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 /// one that only drops messages, frees onto the stack. Each class costs 64 cells of 64 bytes
 /// (4 KiB) for them.
 ///
+/// Memory: a class's arena is created at its first allocation, as a reservation of address space
+/// whose pages are committed as slots are first used (slots are handed out in order before any is
+/// reused), so a class costs what its peak number of live messages touched, plus its 4 KiB of
+/// stash cells.
+///
 /// Dropping the `Pools` (or the [`LocalPools`](crate::LocalPools)) while messages or weak
 /// handles are alive is safe: the class's memory stays allocated until the last one is dropped,
-/// and is freed then (or at the latest at the next pool creation or drop in the process, if that
-/// last drop raced with the pools' own drop).
+/// which frees it. Dropping the pools reads each slot they ever handed out once; each later drop
+/// of one of their messages costs a few more instructions and one atomic decrement, with no lock.
 ///
 /// # Examples
 ///
@@ -77,13 +82,14 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 /// assert_eq!(pools.stats().class(SizeClass::S).in_use, 1);
 /// ```
 pub struct Pools {
-    arenas: [Option<NonNull<Arena>>; SizeClass::COUNT],
+    /// Each class's arena, created at its first allocation (null until then).
+    arenas: [AtomicPtr<Arena>; SizeClass::COUNT],
     counters: [CachePadded<SharedCounters>; SizeClass::COUNT],
     config: PoolConfig,
 }
 
-// SAFETY: every shared mutable field (arena state words, free stacks, counters) is atomic; the
-// arena pointers are read-only after construction.
+// SAFETY: every shared mutable field (arena state words, free stacks, counters, the arena
+// pointers themselves) is atomic.
 unsafe impl Send for Pools {}
 // SAFETY: as above: `&Pools` only performs atomic operations.
 unsafe impl Sync for Pools {}
@@ -120,7 +126,8 @@ pub(crate) fn validate(config: &PoolConfig) -> Result<(), PoolError> {
 }
 
 impl Pools {
-    /// Allocates every class's slots (see [`PoolConfig`] for the memory this costs).
+    /// Pools for `config`. Each class's arena is created at its first allocation (see
+    /// [`PoolConfig`] for the memory this costs).
     ///
     /// # Panics
     ///
@@ -147,12 +154,8 @@ impl Pools {
     /// ```
     pub fn try_new(config: PoolConfig) -> Result<Self, PoolError> {
         validate(&config)?;
-        orphans::sweep_if_any();
         Ok(Pools {
-            arenas: SizeClass::ALL.map(|class| {
-                let capacity = config.capacity(class);
-                (capacity > 0).then(|| Arena::create(class, capacity, ArenaKind::Shared))
-            }),
+            arenas: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
             counters: core::array::from_fn(|_| CachePadded::new(SharedCounters::default())),
             config,
         })
@@ -205,9 +208,51 @@ impl Pools {
         }
     }
 
+    /// The arena of `class` if it was created (at its first allocation).
+    #[inline(always)]
+    fn arena(&self, class: SizeClass) -> Option<NonNull<Arena>> {
+        // Acquire: pairs with the Release that installed it, so its fields are initialised.
+        NonNull::new(self.arenas[class.index()].load(Ordering::Acquire))
+    }
+
+    /// The arena of `class`, created now if this is the class's first allocation (`None` for a
+    /// class with capacity 0).
+    #[inline(always)]
+    fn arena_or_create(&self, class: SizeClass) -> Option<NonNull<Arena>> {
+        match self.arena(class) {
+            Some(arena) => Some(arena),
+            None => self.create_arena(class),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn create_arena(&self, class: SizeClass) -> Option<NonNull<Arena>> {
+        let capacity = self.config.capacity(class);
+        if capacity == 0 {
+            return None;
+        }
+        let arena = Arena::create(class, capacity, ArenaKind::Shared);
+        // Release: our initialisation of the arena happens before any use through the pointer.
+        // Acquire on failure: the winner's arena, likewise.
+        match self.arenas[class.index()].compare_exchange(
+            core::ptr::null_mut(),
+            arena.as_ptr(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => Some(arena),
+            Err(winner) => {
+                // SAFETY: ours, never shared: no handle, no allocator refers to it.
+                unsafe { Arena::destroy(arena) };
+                NonNull::new(winner)
+            }
+        }
+    }
+
     #[inline(always)]
     fn claim(&self, class: SizeClass) -> Result<(NonNull<Arena>, u32), PoolError> {
-        if let Some(arena) = self.arenas[class.index()] {
+        if let Some(arena) = self.arena_or_create(class) {
             // SAFETY: our arenas live until `Pools::drop`.
             let arena_ref = unsafe { arena.as_ref() };
             // The slot this thread freed last, if no one took it meanwhile: plain loads and stores
@@ -231,15 +276,27 @@ impl Pools {
         self.claim_overflow(class)
     }
 
-    /// Pops the shared free list until a slot is claimed (`None`: the list is empty, or holds
-    /// only slots that may not be claimed yet).
+    /// Pops the shared free list until a slot is claimed, or takes a never-used slot when the list
+    /// is empty (`None`: the list is empty and every slot was handed out, or the list holds only
+    /// slots that may not be claimed yet).
     #[inline(always)]
     fn claim_from_list(&self, class: SizeClass, arena: &Arena) -> Option<u32> {
-        let index = arena.free_stack().pop()?;
+        let Some(index) = arena.free_stack().pop() else {
+            return Self::claim_fresh(arena);
+        };
         if arena.try_claim_popped(index) {
             return Some(index);
         }
         self.claim_past_worn_slot(class, arena, index)
+    }
+
+    /// A never-used slot (its word is zero: free, generation 0), if any is left.
+    #[inline(never)]
+    fn claim_fresh(arena: &Arena) -> Option<u32> {
+        let index = arena.take_fresh()?;
+        let claimed = arena.try_claim_popped(index);
+        debug_assert!(claimed, "a fresh slot is free at generation 0");
+        Some(index)
     }
 
     /// A slot taken from a stash cell that may not be claimed yet (its generation would wrap while
@@ -309,7 +366,7 @@ impl Pools {
         let mut skipped = vec![worn];
         let claimed = loop {
             match arena.free_stack().pop() {
-                None => break None,
+                None => break Self::claim_fresh(arena),
                 Some(index) if arena.try_claim_popped(index) => break Some(index),
                 Some(index) => skipped.push(index),
             }
@@ -347,13 +404,18 @@ impl Pools {
         for class in SizeClass::ALL {
             let counters = &self.counters[class.index()];
             // SAFETY: our arenas live until `Pools::drop`.
-            let arena = self.arenas[class.index()].map(|a| unsafe { a.as_ref() });
+            let arena = self.arena(class).map(|a| unsafe { a.as_ref() });
             let in_use = arena.map_or(0, Arena::count_in_use);
             // Relaxed: statistics.
             // Both count modulo 2⁴⁰ here (the tag's width); wrapping, as a racing read may see a
-            // skipped pop before the pop itself.
+            // skipped pop before the pop itself. Fresh slots are allocations without a pop.
             let allocations = arena
-                .map_or(0, |a| a.free_stack().pops().wrapping_add(a.stash().takes()))
+                .map_or(0, |a| {
+                    a.free_stack()
+                        .pops()
+                        .wrapping_add(a.stash().takes())
+                        .wrapping_add(u64::from(a.used()))
+                })
                 .wrapping_sub(counters.skipped_pops.load(Ordering::Relaxed))
                 & ((1 << 40) - 1);
             // Relaxed: statistics.
@@ -376,9 +438,14 @@ impl Pools {
 
 impl Drop for Pools {
     fn drop(&mut self) {
-        for arena in self.arenas.iter_mut().filter_map(Option::take) {
-            // SAFETY: our arena; we never touch it again.
-            unsafe { orphans::abandon(arena) };
+        for arena in &mut self.arenas {
+            // Relaxed: `&mut self`, so every store to it happened before (a plain read would do;
+            // loom's atomics have no `get_mut`).
+            if let Some(arena) = NonNull::new(arena.load(Ordering::Relaxed)) {
+                // SAFETY: our arena; `&mut self`: no allocation is under way, and we never touch
+                // it again.
+                unsafe { orphan::abandon(arena) };
+            }
         }
     }
 }

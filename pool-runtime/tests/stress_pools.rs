@@ -222,5 +222,4 @@ fn stress_allocator_threads_exit_before_messages() {
     }
     survivors.iter().for_each(|m| m.verify());
     drop(survivors);
-    pool_runtime::__sweep_orphaned_arenas();
 }

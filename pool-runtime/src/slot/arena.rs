@@ -9,9 +9,9 @@ use crossbeam_utils::CachePadded;
 use super::free_stack::FreeStack;
 use super::poison;
 use super::stash::Stash;
-use super::state::{claimed, is_free, refcount, wraps_on_claim};
+use super::state::{claimed, is_free, is_freeing, refcount, wraps_on_claim};
 use crate::class::{SLOT_ALIGN, SizeClass};
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// Who allocates from an arena, which decides what the last drop of a slot does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,23 +24,88 @@ pub(crate) enum ArenaKind {
     Heap,
 }
 
-/// The slots of one class. Allocated by [`Arena::create`] and freed by [`Arena::destroy`] exactly
-/// once: by its allocator's drop if nothing references it then, else by whoever finds it
-/// reclaimable later (see `orphans`), or for a `Heap` arena by its last handle.
+/// The memory of an arena's slots and metadata, zeroed: one anonymous mapping for a pooled arena
+/// (the kernel commits its pages as they are first touched, so untouched slots cost address space
+/// only), one heap block for a heap arena's single slot.
+///
+/// ```text
+/// base: payload (capacity << slot_shift) | state words (8 B each) | free-list links (4 B each)
+/// ```
+struct Region {
+    base: NonNull<u8>,
+    /// Keeps the mapping (unmapped on drop); `None` for a heap block, freed by `Drop` below.
+    #[allow(dead_code)]
+    mapping: Option<memmap2::MmapMut>,
+    heap_layout: Layout,
+}
+
+impl Region {
+    fn zeroed(bytes: usize, kind: ArenaKind) -> Region {
+        let heap_layout = Layout::from_size_align(bytes, SLOT_ALIGN).expect("arena layout fits");
+        if kind == ArenaKind::Heap {
+            // SAFETY: `bytes` is non-zero (one slot of at least 64 bytes plus its state word).
+            let raw = unsafe { std::alloc::alloc_zeroed(heap_layout) };
+            let Some(base) = NonNull::new(raw) else {
+                std::alloc::handle_alloc_error(heap_layout)
+            };
+            return Region {
+                base,
+                mapping: None,
+                heap_layout,
+            };
+        }
+        // An anonymous private mapping is zeroed and page-aligned (so 64-aligned); pages are
+        // committed on first touch. `no_reserve_swap`: reserving address space for a large class
+        // must not be refused for want of swap that untouched pages never need.
+        let Ok(mut mapping) = memmap2::MmapOptions::new()
+            .len(bytes)
+            .no_reserve_swap()
+            .map_anon()
+        else {
+            std::alloc::handle_alloc_error(heap_layout)
+        };
+        let base = NonNull::new(mapping.as_mut_ptr()).expect("a mapping is never at address 0");
+        Region {
+            base,
+            mapping: Some(mapping),
+            heap_layout,
+        }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        if self.mapping.is_none() {
+            // SAFETY: allocated in `zeroed` with this layout, freed once (here).
+            unsafe { std::alloc::dealloc(self.base.as_ptr(), self.heap_layout) };
+        }
+    }
+}
+
+/// The slots of one class. Allocated by [`Arena::create`] (lazily, at the class's first
+/// allocation) and freed by [`Arena::destroy`] exactly once, by whoever gives up the last share of
+/// its `keepalive` (see `orphan`).
 ///
 /// Read-only after creation except `orphaned` (set once) and the cache-padded atomics below it,
 /// so the first line stays shared in every core's cache.
 #[repr(C)]
 pub(crate) struct Arena {
-    /// `capacity << slot_shift` bytes, 64-byte aligned, zeroed at creation.
+    /// `capacity << slot_shift` bytes, 64-byte aligned, zeroed, committed on first touch.
     payload: NonNull<u8>,
-    /// One state word per slot (see `state`).
+    /// `capacity` state words (see `state`), in the region after the payload; zero is "free,
+    /// generation 0", so untouched words need no initialisation.
+    #[cfg(not(loom))]
+    states: NonNull<AtomicU64>,
+    #[cfg(loom)]
     states: Box<[AtomicU64]>,
     slot_shift: u32,
     capacity: u32,
     class: SizeClass,
     kind: ArenaKind,
-    /// Set once, when the allocator is dropped while slots or weak handles may remain.
+    /// Whether the process has asymmetric barriers (see `asymmetric`): the last drop of a slot
+    /// then orders its free before its look at `orphaned` with a compiler fence only.
+    plain_barrier: bool,
+    /// Set once, when the allocator is dropped (see `orphan`).
     orphaned: AtomicBool,
     /// loom only: one tracked cell per slot standing for its payload bytes, so the model checks
     /// every payload write (allocation) against every read (deref, drop).
@@ -51,36 +116,66 @@ pub(crate) struct Arena {
     /// its reclamation (such as a drop reading the arena after the decrement that freed its slot).
     #[cfg(loom)]
     lifetime: crate::sync::UnsafeCell<()>,
-    /// Pooled arenas: 1 while the allocator lives, plus one per weak handle. Heap arenas: 1 while
-    /// any strong handle lives, plus one per weak handle. The arena may be freed once it is 0.
+    /// Tests only: a process-unique id, recorded when the arena is destroyed.
+    #[cfg(test)]
+    id: u64,
+    /// Who may still access the arena (see `orphan`): the allocator (1 while it lives), each weak
+    /// handle (1 each), and once the allocator is gone each slot whose last drop is still to
+    /// come. Heap arenas: 1 while any strong handle lives, plus one per weak handle. Whoever
+    /// takes it to 0 frees the arena.
     keepalive: CachePadded<AtomicUsize>,
+    /// Slots `fresh..capacity` were never handed out (their pages are untouched); the allocator
+    /// takes them in order once its free slots run out.
+    fresh: CachePadded<AtomicU32>,
     /// Free slot indices of a `Shared` arena (empty otherwise).
     free_stack: FreeStack,
     stash: Stash,
+    /// Owns the memory `payload`, `states` and the free list's links point into.
+    region: Region,
 }
 
 impl Arena {
-    /// Allocates an arena of `capacity` (1 ..= `PoolConfig::max_capacity(class)`) zeroed slots.
+    /// Reserves an arena of `capacity` (1 ..= `PoolConfig::max_capacity(class)`) zeroed slots.
     pub(crate) fn create(class: SizeClass, capacity: usize, kind: ArenaKind) -> NonNull<Arena> {
         assert!(
             capacity > 0 && capacity <= crate::PoolConfig::max_capacity(class),
             "arena capacity out of range"
         );
-        let layout = Self::payload_layout(class, capacity);
-        // SAFETY: `layout` has a non-zero size (capacity ≥ 1, slot sizes ≥ 64).
-        let raw = unsafe { std::alloc::alloc_zeroed(layout) };
-        let Some(payload) = NonNull::new(raw) else {
-            std::alloc::handle_alloc_error(layout)
+        let payload_bytes = Self::payload_bytes(class, capacity);
+        let states_bytes = capacity * size_of::<u64>();
+        let links_bytes = if kind == ArenaKind::Shared {
+            capacity * size_of::<u32>()
+        } else {
+            0
         };
-        poison::poison(payload.as_ptr(), layout.size());
+        let region = Region::zeroed(
+            payload_bytes
+                .checked_add(states_bytes + links_bytes)
+                .expect("arena size fits in usize"),
+            kind,
+        );
+        let payload = region.base;
+        poison::poison(payload.as_ptr(), payload_bytes);
         let capacity32 = capacity as u32;
+        // SAFETY: the state words and links follow the payload inside the region, 8- and
+        // 4-aligned (the payload's size is a multiple of 64); zeroed memory is a valid `AtomicU64`
+        // / `AtomicU32` (0), and nothing else points there.
+        #[cfg_attr(loom, allow(unused_variables))]
+        let (states, links) = unsafe {
+            let states = payload.add(payload_bytes).cast::<AtomicU64>();
+            (states, states.add(capacity).cast::<AtomicU32>())
+        };
         let arena = Box::new(Arena {
             payload,
+            #[cfg(not(loom))]
+            states,
+            #[cfg(loom)]
             states: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
             slot_shift: class.slot_shift(),
             capacity: capacity32,
             class,
             kind,
+            plain_barrier: kind != ArenaKind::Heap && super::asymmetric::available(),
             orphaned: AtomicBool::new(false),
             #[cfg(loom)]
             shadows: (0..capacity)
@@ -88,28 +183,33 @@ impl Arena {
                 .collect(),
             #[cfg(loom)]
             lifetime: crate::sync::UnsafeCell::new(()),
+            #[cfg(test)]
+            id: destroyed::next_id(),
             keepalive: CachePadded::new(AtomicUsize::new(1)),
+            fresh: CachePadded::new(AtomicU32::new(0)),
             free_stack: if kind == ArenaKind::Shared {
-                FreeStack::full(capacity32)
+                // SAFETY: `capacity` zeroed `AtomicU32`s at `links`, owned by `region`, which lives
+                // as long as the stack (both are fields of this arena).
+                unsafe { FreeStack::new(links, capacity32) }
             } else {
-                FreeStack::empty()
+                FreeStack::none()
             },
             stash: if kind == ArenaKind::Shared {
                 Stash::for_shared_arena()
             } else {
                 Stash::none()
             },
+            region,
         });
         NonNull::from(Box::leak(arena))
     }
 
-    fn payload_layout(class: SizeClass, capacity: usize) -> Layout {
+    fn payload_bytes(class: SizeClass, capacity: usize) -> usize {
         // `PoolConfig::max_capacity` keeps `capacity × slot size` within `isize::MAX` on every
-        // target (checked again here: a wrapped size would be a too-small allocation).
-        let size = capacity
+        // target (checked again here: a wrapped size would be a too-small region).
+        capacity
             .checked_mul(class.slot_size())
-            .expect("arena capacity validated against isize::MAX");
-        Layout::from_size_align(size, SLOT_ALIGN).expect("arena layout fits in isize")
+            .expect("arena capacity validated against isize::MAX")
     }
 
     /// A heap arena of one slot of `class`, already claimed (refcount 1) by the caller: the home
@@ -117,7 +217,11 @@ impl Arena {
     pub(crate) fn create_heap_claimed(class: SizeClass) -> NonNull<Arena> {
         let arena = Self::create(class, 1, ArenaKind::Heap);
         // SAFETY: just created; we are its only user.
-        let claimed = unsafe { arena.as_ref() }.try_claim_by_owner(0);
+        let arena_ref = unsafe { arena.as_ref() };
+        let index = arena_ref
+            .take_fresh()
+            .expect("a new arena has a fresh slot");
+        let claimed = arena_ref.try_claim_by_owner(index);
         debug_assert!(claimed);
         arena
     }
@@ -127,16 +231,26 @@ impl Arena {
     /// # Safety
     ///
     /// `arena` came from [`Arena::create`], is not freed yet, and no thread will access it again:
-    /// no `RingPtr`, `WeakRingPtr`, `PooledBytes` or allocator refers to it.
+    /// no `RingPtr`, `WeakRingPtr`, `PooledBytes` or allocator refers to it, and no drop of one of
+    /// its slots is under way.
     pub(crate) unsafe fn destroy(arena: NonNull<Arena>) {
         // SAFETY: created by `Box::leak` in `create`; the caller guarantees sole, final access.
         let arena = unsafe { Box::from_raw(arena.as_ptr()) };
         #[cfg(loom)]
         arena.lifetime.with_mut(|_| ());
-        let layout = Self::payload_layout(arena.class, arena.capacity as usize);
-        poison::unpoison(arena.payload.as_ptr(), layout.size());
-        // SAFETY: `payload` was allocated in `create` with this same layout.
-        unsafe { std::alloc::dealloc(arena.payload.as_ptr(), layout) };
+        #[cfg(test)]
+        destroyed::record(arena.id);
+        poison::unpoison(
+            arena.payload.as_ptr(),
+            Self::payload_bytes(arena.class, arena.capacity as usize),
+        );
+        // Dropping the box unmaps (or frees) the region.
+    }
+
+    /// Tests only: this arena's id (see `destroyed`).
+    #[cfg(test)]
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// The state word of slot `index`.
@@ -144,10 +258,13 @@ impl Arena {
     pub(crate) fn state(&self, index: u32) -> &AtomicU64 {
         self.record_arena_access();
         debug_assert!(index < self.capacity);
-        // SAFETY: every index handed around is `< capacity == states.len()`: it comes from
-        // `index_of` on a payload pointer inside this arena, from the free list, or from a
-        // candidate list built from `0..capacity`.
-        unsafe { self.states.get_unchecked(index as usize) }
+        #[cfg(not(loom))]
+        // SAFETY: every index handed around is `< capacity`: it comes from `index_of` on a payload
+        // pointer inside this arena, from the free list, a stash cell or `take_fresh`. The words
+        // live in `region` as long as the arena.
+        return unsafe { self.states.add(index as usize).as_ref() };
+        #[cfg(loom)]
+        &self.states[index as usize]
     }
 
     /// The payload of slot `index`.
@@ -155,7 +272,7 @@ impl Arena {
     pub(crate) fn slot(&self, index: u32) -> NonNull<u8> {
         self.record_arena_access();
         debug_assert!(index < self.capacity);
-        // SAFETY: `index < capacity`, so the offset stays inside the payload allocation.
+        // SAFETY: `index < capacity`, so the offset stays inside the payload.
         unsafe { self.payload.add((index as usize) << self.slot_shift) }
     }
 
@@ -177,9 +294,10 @@ impl Arena {
         self.kind
     }
 
-    pub(crate) fn capacity(&self) -> usize {
+    #[inline(always)]
+    pub(crate) fn plain_barrier(&self) -> bool {
         self.record_arena_access();
-        self.capacity as usize
+        self.plain_barrier
     }
 
     pub(crate) fn keepalive(&self) -> &AtomicUsize {
@@ -187,12 +305,16 @@ impl Arena {
         &self.keepalive
     }
 
+    pub(crate) fn orphaned(&self) -> &AtomicBool {
+        self.record_arena_access();
+        &self.orphaned
+    }
+
     pub(crate) fn free_stack(&self) -> &FreeStack {
         self.record_arena_access();
         &self.free_stack
     }
 
-    /// Whether the allocator is gone (a hint: read before the last access to the arena).
     /// The per-thread stash cells (`Pools` arenas only; see `stash`).
     #[inline(always)]
     pub(crate) fn stash(&self) -> &Stash {
@@ -200,34 +322,44 @@ impl Arena {
         &self.stash
     }
 
-    #[inline(always)]
-    pub(crate) fn is_orphaned(&self) -> bool {
+    /// How many slots were ever handed out (`0..fresh`); the rest are untouched.
+    pub(crate) fn used(&self) -> u32 {
         self.record_arena_access();
-        // Relaxed: a stale `false` only means this drop does not trigger a sweep; a later sweep
-        // point reclaims the arena (see `orphans`).
-        self.orphaned.load(Ordering::Relaxed)
+        // Acquire: pairs with `take_fresh`'s increment, so the caller sees every handed-out
+        // slot's word (the allocator's drop, which reads this, runs after all its allocations).
+        self.fresh.load(Ordering::Acquire)
     }
 
-    pub(crate) fn mark_orphaned(&self) {
-        // Relaxed: droppers use it as a hint only; the registry's lock orders the reclamation.
-        self.orphaned.store(true, Ordering::Relaxed);
+    /// Hands out the next never-used slot (not yet claimed), or `None` once all were. Any number of
+    /// threads may call this on a `Pools` arena.
+    #[inline]
+    pub(crate) fn take_fresh(&self) -> Option<u32> {
+        self.record_arena_access();
+        // Relaxed: a fresh slot's word and payload are zero from the mapping; nothing to order.
+        // The compare-exchange hands each index out once.
+        let mut fresh = self.fresh.load(Ordering::Relaxed);
+        loop {
+            if fresh >= self.capacity {
+                return None;
+            }
+            match self.fresh.compare_exchange_weak(
+                fresh,
+                fresh + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(fresh),
+                Err(actual) => fresh = actual,
+            }
+        }
     }
 
     /// Slots whose refcount is not 0.
     pub(crate) fn count_in_use(&self) -> usize {
         // Relaxed: a statistic, exact only when nothing runs concurrently.
-        self.states
-            .iter()
-            .filter(|s| refcount(s.load(Ordering::Relaxed)) != 0)
+        (0..self.used())
+            .filter(|&i| refcount(self.state(i).load(Ordering::Relaxed)) != 0)
             .count()
-    }
-
-    /// Whether every slot is free, reading with Acquire so that every drop that freed one happens
-    /// before whatever the caller does next (reclaiming the arena).
-    pub(crate) fn all_slots_free(&self) -> bool {
-        self.states
-            .iter()
-            .all(|s| is_free(s.load(Ordering::Acquire)))
     }
 
     /// The owner of a `Local` arena claims slot `index` if it is free (and claiming it does not
@@ -243,7 +375,7 @@ impl Arena {
         if !is_free(current) || (wraps_on_claim(current) && self.weak_handles_may_exist()) {
             return false;
         }
-        // Relaxed store: while the refcount is 0 nothing but the owner writes this word (a stale
+        // Relaxed store: while the slot is free nothing but the owner writes this word (a stale
         // weak handle's upgrade only compares, and fails on refcount 0 / the old generation). The
         // new holder's handle reaches other threads through their own synchronisation.
         state.store(claimed(current), Ordering::Relaxed);
@@ -251,22 +383,46 @@ impl Arena {
         true
     }
 
-    /// Claims slot `index` just popped from the free list (the popper owns it exclusively).
-    /// Returns `false`, leaving the slot free, when claiming would wrap its generation while a
-    /// weak handle into the arena exists (see `state`); the caller must push it back.
+    /// Claims slot `index` just popped from the free list or taken from a stash cell (the taker
+    /// owns it exclusively). Returns `false`, leaving the slot free, when claiming would wrap its
+    /// generation while a weak handle into the arena exists (see `state`); the caller must list
+    /// it again.
     #[inline(always)]
     pub(crate) fn try_claim_popped(&self, index: u32) -> bool {
         let state = self.state(index);
-        // Relaxed: the pop's Acquire already ordered the freeing drop before us; no one else
-        // writes a free slot's word (see `try_claim_by_owner`).
-        let current = state.load(Ordering::Relaxed);
-        debug_assert_eq!(refcount(current), 0, "popped a busy slot");
+        // Relaxed: the pop's Acquire already ordered the freeing drop's listing before us; no one
+        // else writes a free slot's word (see `try_claim_by_owner`).
+        let mut current = state.load(Ordering::Relaxed);
+        if is_freeing(current) {
+            current = self.wait_until_freed(index);
+        }
+        debug_assert!(is_free(current), "popped a busy slot");
         if wraps_on_claim(current) && self.weak_handles_may_exist() {
             return false;
         }
         state.store(claimed(current), Ordering::Relaxed);
         self.unpoison_slot(index);
         true
+    }
+
+    /// A listed slot whose last drop has listed it but not yet finished (it clears `F` with its
+    /// next store, see `release`): waits for that store.
+    #[cold]
+    #[inline(never)]
+    fn wait_until_freed(&self, index: u32) -> u64 {
+        #[cfg(not(loom))]
+        let backoff = crossbeam_utils::Backoff::new();
+        loop {
+            // Acquire: the drop's clearing store (Release) happens before our claim.
+            let current = self.state(index).load(Ordering::Acquire);
+            if !is_freeing(current) {
+                return current;
+            }
+            #[cfg(loom)]
+            crate::sync::thread::yield_now();
+            #[cfg(not(loom))]
+            backoff.snooze();
+        }
     }
 
     /// Whether a weak handle into this arena may exist: its keepalive is above the one the
@@ -286,8 +442,7 @@ impl Arena {
         poison::unpoison(self.slot(index).as_ptr(), 1 << self.slot_shift);
     }
 
-    /// The address and length of slot `index`'s payload, for poisoning it after the arena may be
-    /// gone (see `release`).
+    /// The address and length of slot `index`'s payload, for poisoning it.
     #[inline(always)]
     pub(crate) fn slot_region(&self, index: u32) -> (*const u8, usize) {
         (self.slot(index).as_ptr(), 1 << self.slot_shift)
@@ -311,7 +466,7 @@ impl Arena {
         self.record_write(index);
         let slot = self.slot(index).cast::<T>();
         // SAFETY: the slot is claimed by the caller alone, large and aligned enough for `T`
-        // (caller's promise), and inside the live payload allocation.
+        // (caller's promise), and inside the live payload.
         unsafe { slot.as_ptr().write(value) };
         slot
     }
@@ -330,5 +485,27 @@ impl Arena {
         #[cfg(loom)]
         self.shadows[index as usize].with_mut(|_| ());
         let _ = index;
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod destroyed {
+    //! Tests only: which arenas were destroyed, by id.
+    use std::sync::Mutex;
+
+    static DESTROYED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+    static NEXT_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+
+    pub(crate) fn next_id() -> u64 {
+        NEXT_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn record(id: u64) {
+        DESTROYED.lock().unwrap().push(id);
+    }
+
+    /// Whether the arena with this id was destroyed.
+    pub(crate) fn contains(id: u64) -> bool {
+        DESTROYED.lock().unwrap().contains(&id)
     }
 }

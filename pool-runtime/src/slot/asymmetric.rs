@@ -34,6 +34,26 @@ pub(crate) fn light() {
     core::sync::atomic::compiler_fence(Ordering::SeqCst);
 }
 
+/// The light side where [`heavy`] is `available` (`plain`), else a full `SeqCst` fence: the side
+/// of a Dekker handshake that runs often.
+#[inline(always)]
+pub(crate) fn light_or_fence(plain: bool) {
+    if plain {
+        light();
+    } else {
+        crate::sync::fence(crate::sync::Ordering::SeqCst);
+    }
+}
+
+/// [`heavy`] where it is `available` (`plain`), else a full `SeqCst` fence: the rare side.
+pub(crate) fn heavy_or_fence(plain: bool) {
+    if plain {
+        heavy();
+    } else {
+        crate::sync::fence(crate::sync::Ordering::SeqCst);
+    }
+}
+
 /// Makes every thread of the process execute a full memory barrier before this returns. Only call
 /// when [`available`] returned true.
 #[cold]

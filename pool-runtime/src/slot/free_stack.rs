@@ -4,6 +4,17 @@
 //! stale successor (ABA). Any interleaving that brings the same index back to the top includes at
 //! least one pop, so bumping on pops alone suffices; the tag then doubles as the allocation
 //! counter (modulo 2⁴⁰), sparing the allocation path a separate atomic increment.
+//!
+//! The tag's bound, in numbers: a stale compare-exchange succeeds only if, between its popper's
+//! read of the head and its compare-exchange, other threads complete exactly a multiple of
+//! 2⁴⁰ ≈ 1.1 × 10¹² pops *and* leave the same index on top. Even at 10⁹ pops per second that is 18
+//! minutes during which one popper stays preempted between its load of the head and its
+//! compare-exchange, ending after a pop count that is an exact multiple of 2⁴⁰.
+//!
+//! The stack starts empty: slots never handed out are taken from the arena's fresh counter
+//! (`Arena::take_fresh`), so the links of untouched slots are never written.
+
+use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
@@ -16,38 +27,70 @@ pub(crate) struct FreeStack {
     head: CachePadded<AtomicU64>,
     /// `links[i]`: the index below `i` while `i` is on the stack. Atomic because a pop may read the
     /// link of a node another thread has just popped and is pushing again (the tag then rejects
-    /// what it read).
+    /// what it read). In the arena's region (see `Arena`); a `Box` under loom.
+    #[cfg(not(loom))]
+    links: *const AtomicU32,
+    #[cfg(loom)]
     links: Box<[AtomicU32]>,
+    #[cfg(debug_assertions)]
+    capacity: u32,
     /// loom negative control: a stack whose tag never changes, which the model must catch.
     #[cfg(loom)]
     untagged: bool,
 }
 
 impl FreeStack {
-    /// A stack holding `0..capacity`, `0` on top.
-    pub(crate) fn full(capacity: u32) -> Self {
+    /// An empty stack for indices `< capacity`, linking through the `capacity` atomics at `links`.
+    ///
+    /// # Safety
+    ///
+    /// `links` points to `capacity` `AtomicU32`s that outlive the stack and that nothing else uses.
+    pub(crate) unsafe fn new(links: NonNull<AtomicU32>, capacity: u32) -> Self {
+        #[cfg(loom)]
+        let _ = links;
+        #[cfg(not(any(loom, debug_assertions)))]
+        let _ = capacity;
         FreeStack {
-            head: CachePadded::new(AtomicU64::new(pack(0, if capacity == 0 { NIL } else { 0 }))),
-            links: (0..capacity)
-                .map(|i| AtomicU32::new(if i + 1 == capacity { NIL } else { i + 1 }))
-                .collect(),
+            head: CachePadded::new(AtomicU64::new(pack(0, NIL))),
+            #[cfg(not(loom))]
+            links: links.as_ptr(),
+            #[cfg(loom)]
+            links: (0..capacity).map(|_| AtomicU32::new(NIL)).collect(),
+            #[cfg(debug_assertions)]
+            capacity,
             #[cfg(loom)]
             untagged: false,
         }
     }
 
     /// A stack with no room (arenas that do not use one).
-    pub(crate) fn empty() -> Self {
-        Self::full(0)
+    pub(crate) fn none() -> Self {
+        // SAFETY: zero links: nothing is ever read through the dangling pointer.
+        unsafe { Self::new(NonNull::dangling(), 0) }
     }
 
-    /// loom negative control: the same stack without ABA protection.
+    /// loom: a stack holding `0..capacity`, `0` on top, with its own links.
     #[cfg(all(loom, test))]
-    pub(crate) fn full_untagged_for_negative_control(capacity: u32) -> Self {
-        FreeStack {
-            untagged: true,
-            ..Self::full(capacity)
+    pub(crate) fn full_for_model(capacity: u32, untagged: bool) -> Self {
+        // SAFETY: under loom the links are the stack's own `Box`; the pointer is unused.
+        let stack = unsafe { Self::new(NonNull::dangling(), capacity) };
+        for index in (0..capacity).rev() {
+            stack.push(index);
         }
+        FreeStack { untagged, ..stack }
+    }
+
+    /// The link of `index`.
+    #[inline(always)]
+    fn link(&self, index: u32) -> &AtomicU32 {
+        #[cfg(debug_assertions)]
+        debug_assert!(index < self.capacity);
+        #[cfg(not(loom))]
+        // SAFETY: every index on the stack or pushed is `< capacity` (the arena's), and the links
+        // outlive the stack (`new`'s contract).
+        return unsafe { &*self.links.add(index as usize) };
+        #[cfg(loom)]
+        &self.links[index as usize]
     }
 
     /// The tag a pop installs.
@@ -78,7 +121,7 @@ impl FreeStack {
             }
             // Relaxed: ordered by the Acquire load of `head`; if another thread popped and pushed
             // `top` in between, the value may be stale, but then the tag differs and the CAS fails.
-            let below = self.links[top as usize].load(Ordering::Relaxed);
+            let below = self.link(top).load(Ordering::Relaxed);
             let new_head = pack(self.popped_tag(head), below);
             // Success Acquire: the slot's previous drop (which pushed it) happens before our use.
             // Failure Acquire: we read a new head's link next.
@@ -101,7 +144,7 @@ impl FreeStack {
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             // Relaxed: published by the Release CAS that makes `index` the head.
-            self.links[index as usize].store(top_of(head), Ordering::Relaxed);
+            self.link(index).store(top_of(head), Ordering::Relaxed);
             let new_head = pack(tag_of(head), index);
             // Release: the link above, and the slot's freeing (state word, payload reads), happen
             // before any pop that takes `index`.
@@ -115,19 +158,5 @@ impl FreeStack {
                 Err(actual) => head = actual,
             }
         }
-    }
-
-    /// The number of indices on the stack, walking from the top. Exact only while no pop runs
-    /// (pushes may: they only add above the head this walk started from). At most `limit` steps.
-    pub(crate) fn count_without_pops(&self, limit: usize) -> usize {
-        // Acquire: pairs with the pushes' Release CAS, making their links (and their slot's
-        // freeing) visible.
-        let mut at = top_of(self.head.load(Ordering::Acquire));
-        let mut count = 0;
-        while at != NIL && count <= limit {
-            count += 1;
-            at = self.links[at as usize].load(Ordering::Relaxed);
-        }
-        count
     }
 }

@@ -1,14 +1,15 @@
-//! loom models of slot allocation, sharing and reuse for both allocators, with negative controls
-//! showing the models catch a weakened free ordering, a weakened stash fill, an untagged free list
-//! and a drop that reads its arena after the decrement that may free it.
+//! loom models of slot allocation, sharing and reuse for both allocators, and of freeing an arena
+//! whose allocator is gone, with negative controls showing the models catch a weakened free
+//! ordering, a weakened stash fill, an untagged free list, a drop that reads its arena after the
+//! decrement that may free it, and a last drop without its side of the orphan handshake.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime --lib -- loom`
 
 use bytemuck::{Pod, Zeroable};
 
+use super::arena::destroyed;
 use super::asymmetric::SKIP_LIGHT_BARRIER;
 use super::free_stack::FreeStack;
-use super::orphans;
 use super::release::{READ_ARENA_AFTER_DECREMENT, WEAKEN_FREE_ORDERING};
 use super::stash::WEAKEN_STASH_FILL;
 use crate::class::SizeClass;
@@ -78,9 +79,10 @@ fn loom_local_cross_thread_drop_then_reuse() {
         let second = allocate_local_retrying(&mut pools, 2);
         assert_eq!(second.value, 2);
         reader.join().unwrap();
+        let id = RingPtr::arena_id(&second);
         drop(second);
         drop(pools);
-        assert_eq!(orphans::registered(), 0);
+        assert!(destroyed::contains(id));
     });
 }
 
@@ -224,63 +226,88 @@ fn loom_shared_reuse_after_free_on_another_thread() {
     });
 }
 
-/// The allocator is dropped while another thread drops the last message: the arena is freed by
-/// one of them (or, if the two raced, by the next sweep), exactly once.
+/// The allocator is dropped while another thread drops the last message (with or without its
+/// side of the handshake, see `release`): returns whether both arenas were freed.
+fn allocators_dropped_while_last_messages_drop(drop_skips_barrier: bool) -> bool {
+    let mut local = LocalPools::new(one_slot());
+    let shared = Pools::new(one_slot());
+    let a = local.allocate(Msg { value: 1 }).unwrap();
+    let b = shared.allocate(Msg { value: 2 }).unwrap();
+    let ids = [RingPtr::arena_id(&a), RingPtr::arena_id(&b)];
+    let t = thread::spawn(move || {
+        SKIP_LIGHT_BARRIER.with(|skip| skip.set(drop_skips_barrier));
+        assert_eq!(a.value + b.value, 3);
+        drop((a, b));
+        SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
+    });
+    drop(local);
+    drop(shared);
+    t.join().unwrap();
+    ids.iter().all(|&id| destroyed::contains(id))
+}
+
+/// The allocator is dropped while another thread drops the last message: exactly one of them
+/// frees the arena (the lifetime cell catches a use after it), and it is freed by the time both
+/// are done (no leak, no sweep).
 #[test]
 fn loom_allocator_dropped_while_last_message_drops() {
     model(|| {
-        let mut local = LocalPools::new(one_slot());
-        let shared = Pools::new(one_slot());
-        let a = local.allocate(Msg { value: 1 }).unwrap();
-        let b = shared.allocate(Msg { value: 2 }).unwrap();
-        let t = thread::spawn(move || {
-            assert_eq!(a.value + b.value, 3);
-        });
-        drop(local);
-        drop(shared);
-        t.join().unwrap();
-        orphans::sweep();
-        assert_eq!(orphans::registered(), 0);
+        assert!(
+            allocators_dropped_while_last_messages_drop(false),
+            "arena freed by its last user"
+        );
     });
 }
 
-/// Runs `first` and `second` (each ending with the drop of a handle into an orphaned arena) on
-/// two threads while a third sweeps the orphan registry, and joins all three.
-fn drop_on_two_threads_while_sweeping(
+/// Negative control: a last drop that does not order its free before its look at `orphaned`
+/// lets both sides miss each other (the allocator counts the slot as held, the drop sees no
+/// orphan): the arena leaks, and the model must find that schedule.
+#[test]
+#[should_panic(expected = "arena freed by its last user")]
+fn loom_negative_control_drop_without_barrier_leaks_orphan() {
+    model(|| {
+        assert!(
+            allocators_dropped_while_last_messages_drop(true),
+            "arena freed by its last user"
+        );
+    });
+}
+
+/// Runs `first` and `second` (each ending with the drop of a handle into an arena whose
+/// allocator `owner` is dropped meanwhile) on two threads, and joins them.
+fn drop_on_two_threads_while_owner_drops(
+    owner: impl FnOnce() + Send + 'static,
     first: impl FnOnce() + Send + 'static,
     second: impl FnOnce() + Send + 'static,
 ) {
     let t1 = thread::spawn(first);
     let t2 = thread::spawn(second);
-    let sweeper = thread::spawn(orphans::sweep);
+    owner();
     t1.join().unwrap();
     t2.join().unwrap();
-    sweeper.join().unwrap();
 }
 
-/// An orphaned `Local` arena (allocator dropped, one message left as two clones) whose clones are
-/// dropped on two threads (read-modify-write drops) while a third thread sweeps: whichever drop
-/// is last frees the slot, and from then on the sweep may reclaim the arena. A drop that read the
-/// arena after its decrement would race with that reclamation (the arena's loom lifetime cell).
+/// One message as two clones (read-modify-write drops) dropped on two threads while the owner
+/// drops its `LocalPools`: whichever is last frees the arena, once. A drop that read the arena
+/// after its decrement would race with that (the arena's loom lifetime cell).
 #[test]
-fn loom_orphaned_local_clones_dropped_while_sweeping() {
+fn loom_orphaned_local_clones_dropped_while_owner_drops() {
     model(|| {
         let mut pools = LocalPools::new(one_slot());
         let a = pools.allocate(Msg { value: 1 }).unwrap();
         let b = a.clone();
-        drop(pools);
-        assert_eq!(orphans::registered(), 1);
-        drop_on_two_threads_while_sweeping(
+        let id = RingPtr::arena_id(&a);
+        drop_on_two_threads_while_owner_drops(
+            move || drop(pools),
             move || assert_eq!(a.value, 1),
             move || assert_eq!(b.value, 1),
         );
-        // The last drop read `orphaned` as set and swept after freeing.
-        assert_eq!(orphans::registered(), 0);
+        assert!(destroyed::contains(id));
     });
 }
 
 /// Negative control: a drop that reads the arena after its decrement (not the last holder, so
-/// the other one may free the slot and the sweeper reclaim the arena meanwhile) is reported.
+/// the other one may free the arena meanwhile) is reported.
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_arena_read_after_decrement_is_caught() {
@@ -289,7 +316,8 @@ fn loom_negative_control_arena_read_after_decrement_is_caught() {
         let a = pools.allocate(Msg { value: 1 }).unwrap();
         let b = a.clone();
         drop(pools);
-        drop_on_two_threads_while_sweeping(
+        drop_on_two_threads_while_owner_drops(
+            || {},
             move || {
                 READ_ARENA_AFTER_DECREMENT.with(|r| r.set(true));
                 drop(a);
@@ -301,15 +329,17 @@ fn loom_negative_control_arena_read_after_decrement_is_caught() {
 }
 
 /// The same with a weak handle: the message (weak flag set, so its drop is a read-modify-write)
-/// and the weak handle (which may upgrade first) are dropped on two threads while a third sweeps.
+/// and the weak handle (which may upgrade first) are dropped on two threads while the owner
+/// drops its pools.
 #[test]
-fn loom_orphaned_local_message_and_weak_dropped_while_sweeping() {
+fn loom_orphaned_local_message_and_weak_dropped_while_owner_drops() {
     model(|| {
         let mut pools = LocalPools::new(one_slot());
         let message = pools.allocate(Msg { value: 1 }).unwrap();
         let weak = RingPtr::downgrade(&message);
-        drop(pools);
-        drop_on_two_threads_while_sweeping(
+        let id = RingPtr::arena_id(&message);
+        drop_on_two_threads_while_owner_drops(
+            move || drop(pools),
             move || assert_eq!(message.value, 1),
             move || {
                 if let Some(strong) = weak.upgrade() {
@@ -317,7 +347,7 @@ fn loom_orphaned_local_message_and_weak_dropped_while_sweeping() {
                 }
             },
         );
-        assert_eq!(orphans::registered(), 0);
+        assert!(destroyed::contains(id));
     });
 }
 
@@ -330,10 +360,15 @@ fn loom_negative_control_relaxed_free_is_caught() {
         let mut pools = LocalPools::new(one_slot());
         let first = pools.allocate(Msg { value: 1 }).unwrap();
         let reader = thread::spawn(move || {
+            // Without the barrier too: under loom the drop's light barrier is a `SeqCst` fence,
+            // which would order the payload read before the free by itself; on the real fast path
+            // it is a compiler fence only, and the free store's own Release is what orders.
             WEAKEN_FREE_ORDERING.with(|w| w.set(true));
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
             assert_eq!(first.value, 1);
             drop(first);
             WEAKEN_FREE_ORDERING.with(|w| w.set(false));
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
         });
         let second = allocate_local_retrying(&mut pools, 2);
         drop(second);
@@ -366,8 +401,10 @@ fn loom_shared_stashed_slot_stays_reachable() {
     });
 }
 
-/// Negative control: a stash cell filled with a Relaxed store does not order the dropping thread's
-/// read before the next owner's write; the model must report it.
+/// Negative control: a `Pools` slot stashed with a Relaxed fill *and* freed with a Relaxed store
+/// (and no barrier, as on the real fast path) does not order the dropping thread's read before the
+/// next owner's write; the model must report it. (Either Release alone orders it: the fill
+/// publishes to a taker of the cell, the free to a taker that waits for the slot's `F` to clear.)
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_relaxed_stash_fill_is_caught() {
@@ -376,9 +413,13 @@ fn loom_negative_control_relaxed_stash_fill_is_caught() {
         let first = pools.allocate(Msg { value: 1 }).unwrap();
         let dropper = thread::spawn(move || {
             WEAKEN_STASH_FILL.with(|w| w.set(true));
+            WEAKEN_FREE_ORDERING.with(|w| w.set(true));
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
             assert_eq!(first.value, 1);
             drop(first);
             WEAKEN_STASH_FILL.with(|w| w.set(false));
+            WEAKEN_FREE_ORDERING.with(|w| w.set(false));
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
         });
         let p = allocate_shared_retrying(&pools, 2);
         assert_eq!(p.value, 2);
@@ -464,7 +505,7 @@ fn loom_free_stack_three_threads_exclusive() {
     use crate::sync::AtomicBool;
     use crate::sync::Ordering::{Acquire, Release};
     model(|| {
-        let stack = Arc::new(FreeStack::full(2));
+        let stack = Arc::new(FreeStack::full_for_model(2, false));
         let held = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let workers: Vec<_> = (0..3)
             .map(|_| {
@@ -485,18 +526,24 @@ fn loom_free_stack_three_threads_exclusive() {
         for w in workers {
             w.join().unwrap();
         }
-        assert_eq!(stack.count_without_pops(2), 2);
+        let mut left = [stack.pop(), stack.pop(), stack.pop()];
+        left.sort();
+        assert_eq!(
+            left,
+            [None, Some(0), Some(1)],
+            "both indices back, once each"
+        );
     });
 }
 
 #[test]
 fn loom_free_stack_tagged_survives_aba() {
-    model(|| aba_schedule(FreeStack::full(3)));
+    model(|| aba_schedule(FreeStack::full_for_model(3, false)));
 }
 
 /// Negative control: without the tag the ABA schedule hands out a busy index again.
 #[test]
 #[should_panic(expected = "handed out twice")]
 fn loom_negative_control_untagged_free_list_is_caught() {
-    model(|| aba_schedule(FreeStack::full_untagged_for_negative_control(3)));
+    model(|| aba_schedule(FreeStack::full_for_model(3, true)));
 }

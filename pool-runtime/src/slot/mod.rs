@@ -1,38 +1,52 @@
 //! Slot memory: the per-slot state word, the per-class arena, the shared free list with its
-//! per-thread stash cells, and the registry of arenas whose allocator was dropped first.
+//! per-thread stash cells, and who frees an arena (`orphan`).
 //!
 //! # Memory layout
 //!
-//! One arena per size class and allocator, allocated once:
+//! One arena per size class and allocator, created at the class's first allocation:
 //!
 //! ```text
-//! Arena (Box, #[repr(C)])       states: Box<[AtomicU64]>      payload (alloc_zeroed, 64-aligned)
-//! +-------------------------+   +------------------------+    +-----------------------------+
-//! | payload, states, links, |-->| gen:32|W:1|refcount:31 |    | slot 0: slot_size bytes     |
-//! | shift, capacity, kind,  |   | ... one word per slot  |    | slot 1                      |
-//! | orphaned (read-mostly)  |   +------------------------+    | ...                         |
-//! +-------------------------+   links: Box<[AtomicU32]>       +-----------------------------+
-//! | keepalive (own line)    |   (Pools only: free list next)
-//! | free-list head (own ln) |
-//! | counters (own line)     |   stash: Box<[64-byte cell; 64]>
-//! +-------------------------+   (Pools only: one slot per thread number)
+//! Arena (Box, #[repr(C)])        region: one anonymous mapping, zeroed, committed on first touch
+//! +--------------------------+   +--------------------------------------------+
+//! | payload, states, shift,  |-->| payload: slot 0 | slot 1 | ... (64-aligned)  |
+//! | capacity, kind, orphaned |   | states: gen:32|W|F|R|refcount:29, 8 B/slot |
+//! | (read-mostly line)       |   | links: 4 B/slot (Pools free list only)     |
+//! +--------------------------+   +--------------------------------------------+
+//! | keepalive (own line)     |
+//! | fresh (own line)         |   stash: Box<[64-byte cell; 64]>
+//! | free-list head (own ln)  |   (Pools only: one slot per thread number)
+//! +--------------------------+
 //! ```
 //!
 //! A `RingPtr` is `{ payload pointer, arena pointer }`; the slot index is
 //! `(payload - base) >> shift`. Metadata is 8 bytes per slot (12 with the `Pools` free list):
-//! 3.1 % (4.7 %) of an `S` slot, 12.5 % (18.75 %) of an `XS` one.
+//! 3.1 % (4.7 %) of an `S` slot, 12.5 % (18.75 %) of an `XS` one. Slots are handed out in index
+//! order (`fresh`) before any is reused from the free slots, so pages of slots never used are
+//! never touched.
+//!
+//! # The one rule for references into an arena
+//!
+//! A `&Arena` (or any reference into arena memory) may be held only while the holder keeps the
+//! arena alive: by a strong reference to one of its slots, by a slot it holds in `F` (see
+//! `release`), or by a keepalive share (the allocator's, a weak handle's). The step that gives
+//! that up (the decrement of a refcount that is not the last, the store that clears `F`, the
+//! `fetch_sub` of a keepalive share) is made through a `&AtomicU64` / `&AtomicUsize` to the word
+//! itself, or a raw `NonNull<Arena>`, and is the holder's last access: no `&Arena` or `&FreeStack`
+//! argument or later use spans it (the `Arc::drop` rule, rust-lang/rust#55005). Every path that
+//! can free an arena is in `release` and `orphan`, and follows it.
 
 pub(crate) mod arena;
 pub(crate) mod asymmetric;
 pub(crate) mod counted_index;
 pub(crate) mod free_stack;
-pub(crate) mod orphans;
+pub(crate) mod orphan;
 pub(crate) mod poison;
 pub(crate) mod release;
 pub(crate) mod stash;
 pub(crate) mod state;
 pub(crate) mod thread_slot;
-pub(crate) mod tsan;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod orphan_tests;

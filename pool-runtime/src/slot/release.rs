@@ -1,13 +1,37 @@
 //! Dropping a strong or weak reference to a slot: the one place slots are freed.
+//!
+//! The last drop of a pooled slot (a `LocalPools` or `Pools` class) runs in three steps:
+//!
+//! 1. It leaves the slot *freeing* (`F`, see `state`): a plain store for a sole holder without
+//!    weak handles, else the compare-exchange that takes the refcount to 0. From here until step 3
+//!    the slot keeps its arena alive (see `orphan`), so the drop may still use the arena.
+//! 2. A `Pools` slot is listed: into the dropping thread's stash cell, or onto the free list. An
+//!    allocation that takes it before step 3 waits for step 3 (a few instructions).
+//! 3. Barrier (see below), then a look at the arena's `orphaned` flag. Clear: the drop stores the
+//!    word free (`F` cleared, Release: our payload reads happen before the next claim). Set: the
+//!    allocator is gone; the drop retires the slot (`R`) and gives up its share of the arena's
+//!    keepalive, freeing the arena if that share was the last (`orphan`).
+//!
+//! Step 3's barrier and the allocator's drop form a Dekker handshake: the drop stores `F` then
+//! loads `orphaned`; the allocator's drop stores `orphaned` then loads every slot word. One of the
+//! two sees the other's store, so either the drop retires its slot or the allocator sees it freeing
+//! (and waits for step 3) or free. The drop's side is a compiler fence where the process has
+//! asymmetric barriers (`asymmetric`: the allocator's drop pays with `membarrier`), else a
+//! `SeqCst` fence.
+//!
+//! After the store that ends step 3 (free, or the keepalive decrement) the arena may be freed by
+//! another thread at once, so that store is the drop's last access, made through a `&AtomicU64` /
+//! `&AtomicUsize` (see the module docs of `slot`).
 
 use core::ptr::NonNull;
 
 use super::arena::{Arena, ArenaKind};
-use super::orphans;
+use super::asymmetric;
+use super::orphan;
 use super::poison;
 use super::stash;
 use super::state::{
-    MAX_REFCOUNT, WEAK_FLAG, freed, is_sole_without_weak, refcount, refcount_overflow,
+    MAX_REFCOUNT, freed, freeing, is_sole_without_weak, refcount, refcount_overflow, retired,
 };
 use super::thread_slot;
 use crate::sync::{AtomicU64, Ordering};
@@ -44,16 +68,8 @@ pub(crate) fn acquire_strong(arena: &Arena, index: u32) {
     }
 }
 
-/// Drops one strong reference to slot `index` of `arena`; the last one frees the slot.
-///
-/// Once the decrement (or store) that may free the slot has landed, a sweep on another thread may
-/// reclaim a `Local` arena (see `orphans`). So everything this drop needs from the arena (kind,
-/// orphaned flag, state word, poisoning range) is read first, and from that point on only the
-/// state word is touched, through a `&AtomicU64` (a shared reference to interior-mutable memory,
-/// which a concurrent deallocation does not invalidate, as in `Arc`'s drop): no `&Arena` is passed
-/// to a function across the decrement, and no arena field is read after it. Only the last
-/// holder touches the arena again, where its kind guarantees it is still alive
-/// ([`finish_last_release`]).
+/// Drops one strong reference to slot `index` of `arena`; the last one frees the slot (see the
+/// module docs for the steps).
 ///
 /// # Safety
 ///
@@ -61,175 +77,172 @@ pub(crate) fn acquire_strong(arena: &Arena, index: u32) {
 /// it never uses the slot's payload or this reference again.
 #[inline(always)]
 pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
-    // SAFETY: our strong reference keeps the arena alive until the slot is freed below; this
-    // reference is only used before that point (and after it only where `kind` keeps the arena
-    // alive: a `Shared` arena until its slot is back on the list).
+    // SAFETY: our strong reference keeps the arena alive until step 1; a last drop's `F` slot keeps
+    // it alive until step 3. This local reference is not used past either point.
     let arena_ref = unsafe { arena.as_ref() };
     arena_ref.record_read(index);
     let kind = arena_ref.kind();
-    let orphaned = arena_ref.is_orphaned();
+    if kind == ArenaKind::Heap {
+        // SAFETY: forwarded from our caller.
+        return unsafe { release_heap_strong(arena, index) };
+    }
+    let plain_barrier = arena_ref.plain_barrier();
+    let orphaned = arena_ref.orphaned();
     let slot = arena_ref.slot_region(index);
     let state = arena_ref.state(index);
     // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
     // slot is reused.
     let current = state.load(Ordering::Acquire);
-    if is_sole_without_weak(current) {
-        // Sole holder and no weak handle this occupancy: no other thread can access this word
+    let freeing_word = if is_sole_without_weak(current) {
+        // Sole holder and no weak handle this occupancy: no other thread can write this word
         // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
-        // slot), so a plain store frees it.
+        // slot), so a plain store suffices.
         poison::poison(slot.0, slot.1);
-        // Release: our reads of the payload happen before the next owner's write.
-        state.store(freed(current), free_store_ordering());
-        if !orphaned {
-            match kind {
-                // The owner finds the slot free by its state word: nothing else to do (and the
-                // arena must not be touched again).
-                ArenaKind::Local => return,
-                // A `Shared` arena lives until every slot is listed again (see `orphans`): into
-                // our stash cell if we can, else on the free list in `finish_last_release` (one
-                // out-of-line call for every rarer case keeps this drop small enough to inline).
-                // SAFETY: a `Shared` arena with slot `index` freed just above and not listed.
-                ArenaKind::Shared if unsafe { stash_freed_shared_slot(arena, index) } => return,
-                ArenaKind::Shared | ArenaKind::Heap => {}
+        let word = freeing(current);
+        state.store(word, Ordering::Relaxed);
+        word
+    } else {
+        match release_shared_reference(state, slot) {
+            Some(word) => word,
+            None => {
+                // Not the last: another holder frees the slot, and the arena may be gone already.
+                #[cfg(loom)]
+                if READ_ARENA_AFTER_DECREMENT.with(|r| r.get()) {
+                    let _ = arena_ref.kind();
+                }
+                return;
             }
         }
-    } else if !release_shared_reference(state, slot) {
-        // Not the last: another holder frees the slot, and the arena may be gone already.
-        #[cfg(loom)]
-        if READ_ARENA_AFTER_DECREMENT.with(|r| r.get()) {
-            let _ = arena_ref.is_orphaned();
-        }
+    };
+    // Step 2. The slot is ours in `F` until step 3: the arena lives.
+    if kind == ArenaKind::Shared {
+        // SAFETY: a `Shared` arena whose slot `index` we hold in `F`, not listed yet.
+        unsafe { list_freed_shared_slot(arena, index) };
+    }
+    // Step 3 (see the module docs).
+    asymmetric::light_or_fence(plain_barrier);
+    // Acquire: if set, the allocator's keepalive bias (added before its Release store) happens
+    // before our decrement in `retire`.
+    if orphaned.load(Ordering::Acquire) {
+        // SAFETY: our slot is `F`, so the arena lives; `retire` is our last access.
+        unsafe { retire(arena, state, freeing_word) };
         return;
     }
-    // SAFETY: we released the slot's last strong reference just above, reading `kind` and
-    // `orphaned` before.
-    unsafe { finish_last_release(arena, index, kind, orphaned) };
+    // Release: our reads of the payload (and the listing) happen before the slot's next claim.
+    state.store(freed(freeing_word), free_store_ordering());
 }
 
-/// What the last strong reference's drop does after freeing the slot's state word: give a
-/// `Shared` slot back to the free list, release a `Heap` arena, sweep orphans.
+/// Step 2 for a `Pools` slot: into the dropping thread's stash cell if it has one and it is empty,
+/// else onto the free list.
 ///
 /// # Safety
 ///
-/// The caller just freed slot `index` (its last strong reference), read `kind` and `orphaned` before
-/// doing so, and touches neither the slot nor the arena afterwards.
-#[inline(never)]
-unsafe fn finish_last_release(arena: NonNull<Arena>, index: u32, kind: ArenaKind, orphaned: bool) {
-    match kind {
-        // Nothing else to do (and the arena may already be reclaimed): the owner finds the slot
-        // free by its state word.
-        ArenaKind::Local => {}
-        ArenaKind::Shared => {
-            // SAFETY: a `Shared` arena lives until every slot is listed again (see `orphans`),
-            // and ours is not yet; the stash put or the push below is our last access.
-            if !unsafe { stash_freed_shared_slot(arena, index) } {
-                // SAFETY: as above. A local reference, not kept past the push.
-                unsafe { arena.as_ref() }.free_stack().push(index);
-            }
-        }
-        // SAFETY: the strong side's keepalive is ours to give up now (a heap arena lives until
-        // its keepalive reaches 0).
-        ArenaKind::Heap => unsafe { release_keepalive(arena, kind) },
-    }
-    if orphaned && kind != ArenaKind::Heap {
-        orphans::sweep();
-    }
-}
-
-/// Puts the freed slot `index` of a `Shared` arena into the calling thread's stash cell, if the
-/// thread has one (it allocated from some `Pools`) and the cell is empty (see `stash`). Returns
-/// whether it did; if not, the caller lists the slot on the free list.
-///
-/// # Safety
-///
-/// `arena` is a live `Shared` arena whose slot `index` the caller just freed and has not listed
-/// yet. Once this returns `true` an orphaned arena may be reclaimed (see `orphans`): the caller
-/// must not touch it again.
+/// `arena` is a live `Shared` arena whose slot `index` the caller holds in `F` (not listed).
 #[inline(always)]
-unsafe fn stash_freed_shared_slot(arena: NonNull<Arena>, index: u32) -> bool {
-    let Some(number) = thread_slot::assigned() else {
-        return false;
-    };
-    // SAFETY: live until the slot is listed (caller's promise). A local reference, not an
-    // argument: nothing asserts it live past the store into the cell.
-    let arena_ref = unsafe { arena.as_ref() };
-    debug_assert_eq!(arena_ref.kind(), ArenaKind::Shared);
-    // SAFETY: a `Shared` arena (caller's promise).
-    let cell = unsafe { arena_ref.stash().cell(number) };
-    stash::put(cell, index).is_ok()
+unsafe fn list_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
+    if let Some(number) = thread_slot::assigned() {
+        // SAFETY: live while our slot is `F` (caller's promise).
+        let arena_ref = unsafe { arena.as_ref() };
+        debug_assert_eq!(arena_ref.kind(), ArenaKind::Shared);
+        // SAFETY: a `Shared` arena (caller's promise).
+        let cell = unsafe { arena_ref.stash().cell(number) };
+        if stash::put(cell, index).is_ok() {
+            return;
+        }
+    }
+    // SAFETY: forwarded.
+    unsafe { push_freed_shared_slot(arena, index) };
+}
+
+/// The free-list half of [`list_freed_shared_slot`], out of line so every drop stays small.
+///
+/// # Safety
+///
+/// As [`list_freed_shared_slot`].
+#[inline(never)]
+unsafe fn push_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
+    // SAFETY: live while our slot is `F` (caller's promise), which outlasts this push.
+    unsafe { arena.as_ref() }.free_stack().push(index);
+}
+
+/// Step 3 when the allocator is gone: marks the slot retired, then gives up its share of the
+/// arena's keepalive (see `orphan`).
+///
+/// # Safety
+///
+/// `state` is slot word of `arena` that the caller holds in `F` (`word`), and the caller never
+/// touches the arena again.
+#[cold]
+#[inline(never)]
+unsafe fn retire(arena: NonNull<Arena>, state: &AtomicU64, word: u64) {
+    // SAFETY: live while our slot is `F`; only used to reach the keepalive counter before the
+    // store below (after it, only the `&AtomicUsize` and the raw pointer are used).
+    let keepalive = unsafe { arena.as_ref() }.keepalive();
+    // Release: the allocator's drop, which waits while the slot is `F`, then counts this slot as
+    // owing a keepalive share; our accesses happen before its Acquire load.
+    state.store(retired(word), Ordering::Release);
+    // SAFETY: the allocator counted this slot's share (it saw it held, or retired), and it is ours.
+    unsafe { orphan::release_share(arena, keepalive) };
 }
 
 /// The drop of a reference that may not be the only one, or whose occupancy has weak handles: a
-/// read-modify-write on the slot's `state` word. Returns whether it was the last.
-///
-/// Takes the state word and the slot's poisoning range (`slot`: address, length), not the arena:
-/// once the decrement lands the arena may be reclaimed by another thread, and a `&Arena` argument
-/// would be asserted live for the whole call.
+/// compare-exchange on the slot's `state` word. Returns the word it left if it was the last (the
+/// slot is then `F`), `None` otherwise (the arena may then be gone at once: nothing after the
+/// compare-exchange touches it).
 #[inline(always)]
-fn release_shared_reference(state: &AtomicU64, slot: (*const u8, usize)) -> bool {
-    if cfg!(ringpool_asan) {
-        // Under ASan the slot must be poisoned before an allocation can claim (and unpoison) it,
-        // but not before we know we are the last holder (a racing upgrade would read poison). So
-        // the last drop first leaves "refcount 0 with `W` set", which `is_free` treats as busy
-        // under this cfg and which fails every upgrade (refcount 0), poisons, then clears `W`.
-        let mut current = state.load(Ordering::Relaxed);
-        loop {
-            let last = refcount(current) == 1;
-            let next = if last {
-                (current - 1) | WEAK_FLAG
-            } else {
-                current - 1
-            };
-            // AcqRel on success: Release publishes our reads, Acquire (when last) orders the
-            // other holders' drops before the reuse.
-            match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
-                Ok(_) => {
-                    if last {
-                        // The slot is still busy (`W` set), so its arena is alive until the store
-                        // below, which is our last access.
-                        poison::poison(slot.0, slot.1);
-                        // Release: the poisoning happens before the claim that unpoisons. A plain
-                        // store: with refcount 0 and `W` set no one else writes this word.
-                        state.store(next & !WEAK_FLAG, Ordering::Release);
-                    }
-                    return last;
+fn release_shared_reference(state: &AtomicU64, slot: (*const u8, usize)) -> Option<u64> {
+    let mut current = state.load(Ordering::Relaxed);
+    loop {
+        let last = refcount(current) == 1;
+        let next = if last { freeing(current) } else { current - 1 };
+        // AcqRel on success. Release: our reads of the payload happen before the slot's reuse.
+        // Acquire (when we turn out to be the last): every other holder's Release decrement
+        // happens before whatever we do next. Upgrades fail on the `F` word (refcount 0).
+        match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
+            Ok(_) => {
+                if !last {
+                    return None;
                 }
-                Err(actual) => current = actual,
+                // Not claimable while `F`: poisoning now comes before the claim that unpoisons.
+                poison::poison(slot.0, slot.1);
+                return Some(next);
             }
+            Err(actual) => current = actual,
         }
     }
-    // AcqRel. Release: our reads of the payload happen before the slot's reuse. Acquire (when we
-    // turn out to be the last): every other holder's Release decrement happens before whatever we
-    // do next (push the slot to a free list, release a heap arena). It must be part of this RMW,
-    // not a later load: once the refcount is 0 a `Local` arena may already be reclaimed (see
-    // `orphans`). The generation is bumped at the next claim, so the word left behind (refcount 0)
-    // is free whoever races us: upgrades fail on refcount 0, and only the last drop sees 1 here.
-    let previous = state.fetch_sub(1, Ordering::AcqRel);
-    refcount(previous) == 1
 }
 
-/// Gives up one keepalive reference (a weak handle's, or a heap arena's strong side's).
+/// The strong drop of a heap message (`Overflow::Heap`): frees the slot's word (so weak handles
+/// fail to upgrade), and the last one gives up the strong side's keepalive share.
 ///
 /// # Safety
 ///
-/// The caller holds that keepalive reference and never touches the arena afterwards.
-pub(crate) unsafe fn release_keepalive(arena: NonNull<Arena>, kind: ArenaKind) {
-    // SAFETY: our keepalive reference keeps the arena alive until the decrement.
+/// As [`release_strong`], on a `Heap` arena.
+#[cold]
+#[inline(never)]
+unsafe fn release_heap_strong(arena: NonNull<Arena>, index: u32) {
+    // SAFETY: the strong side's keepalive share, given up last below, keeps the arena alive.
     let arena_ref = unsafe { arena.as_ref() };
-    // Release: our accesses happen before whoever frees the arena.
-    if arena_ref.keepalive().fetch_sub(1, Ordering::Release) != 1 {
+    // AcqRel: as in `release_shared_reference`.
+    let previous = arena_ref.state(index).fetch_sub(1, Ordering::AcqRel);
+    if refcount(previous) != 1 {
         return;
     }
-    match kind {
-        ArenaKind::Heap => {
-            // Acquire (a load, not a fence, which ThreadSanitizer would misreport): every other
-            // keepalive holder's accesses happen before the free.
-            arena_ref.keepalive().load(Ordering::Acquire);
-            // SAFETY: keepalive 0 on a heap arena: no strong handle (its side released last or
-            // earlier) and no weak handle remain.
-            unsafe { Arena::destroy(arena) };
-        }
-        // The allocator is gone too (it held one): let the registry reclaim.
-        ArenaKind::Local | ArenaKind::Shared => orphans::sweep(),
-    }
+    let (addr, len) = arena_ref.slot_region(index);
+    poison::poison(addr, len);
+    let keepalive = arena_ref.keepalive();
+    // SAFETY: the strong side's share is ours to give up now; not touched afterwards.
+    unsafe { orphan::release_share(arena, keepalive) };
+}
+
+/// Gives up one weak handle's keepalive share.
+///
+/// # Safety
+///
+/// The caller holds that share and never touches the arena afterwards.
+pub(crate) unsafe fn release_keepalive(arena: NonNull<Arena>) {
+    // SAFETY: our share keeps the arena alive until the decrement inside `release_share`.
+    let keepalive = unsafe { arena.as_ref() }.keepalive();
+    // SAFETY: forwarded.
+    unsafe { orphan::release_share(arena, keepalive) };
 }

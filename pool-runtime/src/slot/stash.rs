@@ -40,8 +40,8 @@ use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 /// Puts the freed slot `index` into `cell`, the caller's own thread's cell, or gives it back as
 /// `Err` when the cell is full (the caller then pushes it on the free list).
 ///
-/// Takes the cell, not the arena: on `Ok` the arena may be reclaimed at once if its allocator is
-/// gone (see `orphans`), so the store is the caller's last access to it.
+/// Takes the cell, not the arena (the caller keeps the arena alive by holding its slot in `F`,
+/// see `release`).
 #[inline(always)]
 pub(crate) fn put(cell: &AtomicU64, index: u32) -> Result<(), u32> {
     // Relaxed: only this cell's thread turns it from empty to full, so an empty cell stays empty
@@ -238,16 +238,6 @@ impl Stash {
         words.iter().all(|&word| index_of(word) == NIL)
     }
 
-    /// The number of full cells. Exact while no allocation runs (an orphaned arena's case).
-    pub(crate) fn count_full(&self) -> usize {
-        self.cells()
-            .iter()
-            // Acquire: pairs with each fill's Release, so the dropping thread is done with the
-            // arena (the fill was its last access) before the caller reclaims it.
-            .filter(|cell| index_of(cell.word.load(Ordering::Acquire)) != NIL)
-            .count()
-    }
-
     /// How many slots were taken from the cells so far (fills − full cells); a statistic.
     pub(crate) fn takes(&self) -> u64 {
         self.cells()
@@ -321,7 +311,6 @@ mod tests {
             Err(8),
             "a full cell refuses a second slot"
         );
-        assert_eq!(stash.count_full(), 1);
         let before = stash.snapshot();
         assert!(!Stash::all_empty(&before));
         // SAFETY: as above.

@@ -1,0 +1,105 @@
+//! Who frees an arena: whoever gives up the last share of its `keepalive`, in O(1) per drop and
+//! with no lock, whether the allocator goes first or its messages do.
+//!
+//! While the allocator (`Pools`, `LocalPools`, a thread's `allocate_from_pool` pools) lives, the
+//! keepalive is 1 plus one per weak handle, and slot drops never touch it. When the allocator is
+//! dropped, [`abandon`] turns every slot whose last drop is still to come into one share:
+//!
+//! 1. add a bias larger than any number of shares (so no drop can take the count to 0 early);
+//! 2. set `orphaned` (Release), then the heavy side of the handshake with the drops (see
+//!    `release`);
+//! 3. read every slot ever handed out once: held, or retired by a drop that saw `orphaned`, owes
+//!    a share; free owes none; *freeing* (`F`: a drop between its free and its look at
+//!    `orphaned`) is waited for, a few instructions, and then read again;
+//! 4. give up the bias and its own 1, minus the shares counted: the last of these decrements
+//!    (this one, a slot's last drop in `release`, or a weak handle's drop) frees the arena.
+//!
+//! Step 3 counts exactly the drops that will give up a share: by the handshake, a drop that
+//! stores its free before the allocator's read of its word sees `orphaned` set only if the
+//! allocator saw that store as `F` and waited for it to turn retired; otherwise the allocator
+//! reads it free (after the drop is done with the arena) or held (and the drop, storing later,
+//! sees `orphaned`). Each of these is one scan of the slots the allocator ever handed out, once,
+//! at its drop; a slot drop after that is a flag load, one store and one `fetch_sub`.
+
+use core::ptr::NonNull;
+
+use super::arena::Arena;
+use super::asymmetric;
+use super::state::{is_freeing, owes_keepalive};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+
+/// Added to the keepalive while the allocator counts the shares: more than any count of slots and
+/// weak handles, so the count cannot reach 0 before step 4.
+const BIAS: usize = 1 << (usize::BITS - 2);
+
+/// Called by an allocator's drop for each of its arenas (see the module docs).
+///
+/// # Safety
+///
+/// `arena` is a live `Local` or `Shared` arena of the calling allocator, which never allocates
+/// from it or touches it again, and no allocation from it is under way.
+pub(crate) unsafe fn abandon(arena: NonNull<Arena>) {
+    // SAFETY: the allocator's share (given up last, below) keeps it alive.
+    let arena_ref = unsafe { arena.as_ref() };
+    let keepalive = arena_ref.keepalive();
+    // Relaxed: published by the Release store of `orphaned` to every drop that sees it set.
+    keepalive.fetch_add(BIAS, Ordering::Relaxed);
+    arena_ref.orphaned().store(true, Ordering::Release);
+    asymmetric::heavy_or_fence(arena_ref.plain_barrier());
+    let mut owed = 0;
+    for index in 0..arena_ref.used() {
+        if owes_keepalive(settled_word(arena_ref.state(index))) {
+            owed += 1;
+        }
+    }
+    // SAFETY: the bias and our share are ours; `owed` shares are given up by the drops counted.
+    unsafe { release_shares(arena, keepalive, BIAS + 1 - owed) };
+}
+
+/// The slot's word once no drop is between its free and its look at `orphaned`.
+fn settled_word(state: &AtomicU64) -> u64 {
+    #[cfg(not(loom))]
+    let backoff = crossbeam_utils::Backoff::new();
+    loop {
+        // Acquire: a drop's free (or retire) store is Release, so its accesses to the arena happen
+        // before whatever frees the arena after this read.
+        let word = state.load(Ordering::Acquire);
+        if !is_freeing(word) {
+            return word;
+        }
+        #[cfg(loom)]
+        crate::sync::thread::yield_now();
+        #[cfg(not(loom))]
+        backoff.snooze();
+    }
+}
+
+/// Gives up one share of `arena`'s keepalive (`keepalive`, obtained by the caller while it still
+/// held the share), freeing the arena if it was the last.
+///
+/// # Safety
+///
+/// The caller holds that share and never touches the arena afterwards.
+#[inline]
+pub(crate) unsafe fn release_share(arena: NonNull<Arena>, keepalive: &AtomicUsize) {
+    // SAFETY: forwarded.
+    unsafe { release_shares(arena, keepalive, 1) };
+}
+
+/// # Safety
+///
+/// The caller holds `shares` shares of `arena`'s keepalive (`keepalive`), gives them up, and never
+/// touches the arena afterwards. Takes the counter as `&AtomicUsize`, not the arena: once the
+/// decrement lands another thread may free the arena.
+unsafe fn release_shares(arena: NonNull<Arena>, keepalive: &AtomicUsize, shares: usize) {
+    // Release: our accesses happen before whoever frees the arena.
+    if keepalive.fetch_sub(shares, Ordering::Release) != shares {
+        return;
+    }
+    // Acquire (a load, not a fence, which ThreadSanitizer would misreport): every other share
+    // holder's accesses happen before the free.
+    keepalive.load(Ordering::Acquire);
+    // SAFETY: the count is 0: no allocator, no weak handle, no slot whose last drop is to come,
+    // and (by the allocator's scan) no drop between its free and its look at `orphaned`.
+    unsafe { Arena::destroy(arena) };
+}
