@@ -9,8 +9,10 @@
 //!   dropped first (`LocalPools`, `Pools`), and after their `allocate_from_pool` producer thread
 //!   exited; time per message, drops only.
 //!
-//! Each contention and stream measurement spawns its threads once per sample. The contention
-//! group uses short settings of its own (36 × 7 measurements) so a quick run stays short.
+//! A contention measurement keeps its threads for all its samples; a stream measurement spawns
+//! its threads once per sample (time per message, so that cost is spread over thousands). The
+//! contention group uses short settings of its own (12 parameters × 7 contenders) so that even a
+//! full run of it stays near two minutes.
 //!
 //! `cargo bench --bench pools -- --warm-up-time 0.5 --measurement-time 1`
 
@@ -229,26 +231,73 @@ impl Contender for LockfreeObjectPool {
 /// Builds a contender for a number of threads.
 type MakeContender = Box<dyn Fn(usize) -> Arc<dyn Contender>>;
 
-/// Runs `rounds` rounds on each of `threads` threads started together; the wall time from the
-/// start signal until the last thread is done.
-fn contend(contender: &Arc<dyn Contender>, threads: usize, held: usize, rounds: u64) -> Duration {
-    let start = Arc::new(Barrier::new(threads + 1));
-    let workers: Vec<_> = (0..threads)
-        .map(|thread| {
-            let contender = Arc::clone(contender);
-            let start = Arc::clone(&start);
-            std::thread::spawn(move || {
-                start.wait();
-                contender.run(thread, held, rounds);
+/// `threads` worker threads kept for one measurement (spawned once, not per sample, so a
+/// sample's time is the contenders' work plus two barrier crossings): each sample hands them a
+/// round count, starts them together, and waits until the last is done.
+struct Workers {
+    start: Arc<Barrier>,
+    done: Arc<Barrier>,
+    /// Rounds of the next sample; 0 tells the workers to exit.
+    rounds: Arc<std::sync::atomic::AtomicU64>,
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Workers {
+    fn new(contender: &Arc<dyn Contender>, threads: usize, held: usize) -> Workers {
+        let start = Arc::new(Barrier::new(threads + 1));
+        let done = Arc::new(Barrier::new(threads + 1));
+        let rounds = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let handles = (0..threads)
+            .map(|thread| {
+                let (contender, start, done, rounds) = (
+                    Arc::clone(contender),
+                    Arc::clone(&start),
+                    Arc::clone(&done),
+                    Arc::clone(&rounds),
+                );
+                std::thread::spawn(move || {
+                    loop {
+                        start.wait();
+                        // Relaxed: the barrier orders the store before this load.
+                        let n = rounds.load(std::sync::atomic::Ordering::Relaxed);
+                        if n == 0 {
+                            return;
+                        }
+                        contender.run(thread, held, n);
+                        done.wait();
+                    }
+                })
             })
-        })
-        .collect();
-    start.wait();
-    let began = Instant::now();
-    for worker in workers {
-        worker.join().unwrap();
+            .collect();
+        Workers {
+            start,
+            done,
+            rounds,
+            handles,
+        }
     }
-    began.elapsed()
+
+    /// Runs `rounds` rounds on every worker; the wall time from the start until the last is done.
+    fn sample(&self, rounds: u64) -> Duration {
+        let rounds = rounds.max(1);
+        // Relaxed: published by the barrier.
+        self.rounds
+            .store(rounds, std::sync::atomic::Ordering::Relaxed);
+        self.start.wait();
+        let began = Instant::now();
+        self.done.wait();
+        began.elapsed()
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        self.rounds.store(0, std::sync::atomic::Ordering::Relaxed);
+        self.start.wait();
+        for handle in self.handles.drain(..) {
+            handle.join().unwrap();
+        }
+    }
 }
 
 fn pools_contention(c: &mut Criterion) {
@@ -297,8 +346,9 @@ fn pools_contention(c: &mut Criterion) {
             let parameter = format!("t{threads}_k{held}");
             for (name, make) in &contenders {
                 let contender = make(threads);
+                let workers = Workers::new(&contender, threads, held);
                 group.bench_with_input(BenchmarkId::new(*name, &parameter), &(), |b, ()| {
-                    b.iter_custom(|rounds| contend(&contender, threads, held, rounds))
+                    b.iter_custom(|rounds| workers.sample(rounds))
                 });
             }
         }
