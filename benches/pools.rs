@@ -14,7 +14,7 @@
 //! contention group uses short settings of its own (12 parameters × 7 contenders) so that even a
 //! full run of it stays near two minutes.
 //!
-//! `cargo bench --bench pools -- --warm-up-time 0.5 --measurement-time 1`
+//! `cargo bench -p ringpool-benches --bench pools -- --warm-up-time 0.5 --measurement-time 1`
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
