@@ -57,7 +57,7 @@ pub use global::{
 };
 pub use local::LocalPools;
 pub use message::{PooledMessage, stable_type_id};
-pub use message_bytes::{BytemuckBytes, MessageBytes};
+pub use message_bytes::{BytemuckBytes, MessageBytes, ViewFailure};
 #[cfg(feature = "zerocopy")]
 pub use message_bytes::{ValidatedBytes, ZerocopyBytes};
 pub use pool_derive::MessageSet;
