@@ -4,6 +4,9 @@
 //! Groups (peers in the same group):
 //! - `ring_spsc/*`: one producer, one consumer, per-message hand-off (time per message).
 //! - `ring_spsc_batch64/*`: the same, published and consumed in batches of 64 (time per message).
+//! - `ring_spsc_ring_ptr/*`: the same hand-off of pooled `RingPtr<Msg>` handles, allocated from one
+//!   `Pools` by the producer: ringpool's writer drops each handle once the reader is past it (its
+//!   per-push cursor scan, the cost of dropping on read), rtrb's consumer drops it on pop.
 //! - `ring_broadcast_1_to_{1,2,4}/*`: one writer, N readers each seeing every message (time per
 //!   message; per-reader throughput is its inverse).
 //!
@@ -23,7 +26,9 @@ use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, measurem
 use crossbeam_queue::ArrayQueue;
 use disruptor::{BusySpin, Producer};
 use hdrhistogram::Histogram;
+use ringpool::bytemuck::{Pod, Zeroable};
 use ringpool::ring::Ring;
+use ringpool::{PoolConfig, PooledMessage, Pools, RingPtr};
 
 const CAPACITY: usize = 1024;
 const BATCH: usize = 64;
@@ -31,8 +36,9 @@ const BATCH: usize = 64;
 /// can take milliseconds per trip); the report says how many trips fitted.
 const LATENCY_BUDGET: Duration = Duration::from_secs(10);
 
-/// A 256-byte message, moved by value.
-#[derive(Clone, Copy)]
+/// A 256-byte message, moved by value (or allocated from a pool in `ring_spsc_ring_ptr`).
+#[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
+#[bytemuck(crate = "ringpool::bytemuck")]
 #[repr(C)]
 struct Msg {
     seq: u64,
@@ -507,7 +513,93 @@ fn latency_report(trips: u64) {
     }
 }
 
-criterion_group!(benches, bench_spsc, bench_broadcast);
+/// Pools with room for a ring's worth of `Msg`s plus the ones in flight on each side.
+fn ring_ptr_pools() -> Arc<Pools> {
+    let class = Msg::CLASS;
+    Arc::new(Pools::new(PoolConfig::empty().with_capacity(
+        class,
+        PoolConfig::slots_for_ring(CAPACITY, 1) + 64,
+    )))
+}
+
+fn spsc_ring_ptr_ringpool(messages: u64) -> Duration {
+    let pools = ring_ptr_pools();
+    let ring = Ring::<RingPtr<Msg>>::with_capacity(CAPACITY).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let mut reader = ring.subscribe().unwrap();
+    let consumer = thread::spawn(move || {
+        for _ in 0..messages {
+            reader.read_with(|m| consume(m));
+        }
+    });
+    let start = Instant::now();
+    for seq in 0..messages {
+        let ptr = loop {
+            match pools.allocate(msg(seq)) {
+                Ok(ptr) => break ptr,
+                // Every slot is in the ring or in flight: take back what the reader is done with.
+                Err(_) => {
+                    writer.reclaim();
+                    std::hint::spin_loop();
+                }
+            }
+        };
+        writer.push(ptr);
+    }
+    consumer.join().unwrap();
+    start.elapsed()
+}
+
+fn spsc_ring_ptr_rtrb(messages: u64) -> Duration {
+    let pools = ring_ptr_pools();
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<RingPtr<Msg>>::new(CAPACITY);
+    let reader = thread::spawn(move || {
+        let mut seen = 0;
+        let mut relax = Relax::default();
+        while seen < messages {
+            match consumer.pop() {
+                Ok(m) => {
+                    consume(&m);
+                    seen += 1;
+                    relax.reset();
+                }
+                Err(_) => relax.wait(),
+            }
+        }
+    });
+    let mut relax = Relax::default();
+    let start = Instant::now();
+    for seq in 0..messages {
+        let mut m = loop {
+            match pools.allocate(msg(seq)) {
+                Ok(ptr) => break ptr,
+                Err(_) => relax.wait(),
+            }
+        };
+        relax.reset();
+        while let Err(rtrb::PushError::Full(back)) = producer.push(m) {
+            m = back;
+            relax.wait();
+        }
+        relax.reset();
+    }
+    reader.join().unwrap();
+    start.elapsed()
+}
+
+fn bench_spsc_ring_ptr(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ring_spsc_ring_ptr");
+    configure(&mut group);
+    group.bench_function("ringpool", |b| {
+        b.iter_custom(|iters| per_message(iters, 1, spsc_ring_ptr_ringpool))
+    });
+    group.bench_function("rtrb", |b| {
+        b.iter_custom(|iters| per_message(iters, 1, spsc_ring_ptr_rtrb))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_spsc, bench_spsc_ring_ptr, bench_broadcast);
 
 /// The positional arguments (benchmark filters), skipping the values of criterion's options.
 fn filters(args: &[String]) -> Vec<&str> {
