@@ -253,7 +253,9 @@ fn wrap_around_with_padding_and_lap_tail_skips_is_read_by_every_path() {
 }
 
 #[test]
-fn overruns_report_exactly_the_messages_lost_and_land_on_the_newest() {
+fn overruns_report_exactly_the_messages_lost_and_land_on_the_oldest_still_in_the_ring() {
+    // 40-byte frames in a 256-byte ring: 6 messages and a 16-byte padding frame per lap. After
+    // 100 messages the last lap holds 96..=99 and the lap before still holds 94 and 95 intact.
     let ring = ShmRing::with_capacity(256).unwrap();
     let mut lazy = ring.reader().unwrap();
     let mut bulk = ring.reader().unwrap();
@@ -263,26 +265,28 @@ fn overruns_report_exactly_the_messages_lost_and_land_on_the_newest() {
     }
     assert!(matches!(
         lazy.receive_next(),
-        Err(ShmError::Overrun { missed: 99 })
+        Err(ShmError::Overrun { missed: 94 })
     ));
-    let newest = lazy.receive_next().unwrap().unwrap();
-    assert_eq!(
-        (newest.seq(), newest.to_vec().unwrap()),
-        (99, payload(99, 20))
-    );
+    for seq in 94..100 {
+        let message = lazy.receive_next().unwrap().unwrap();
+        assert_eq!(
+            (message.seq(), message.to_vec().unwrap()),
+            (seq, payload(seq, 20))
+        );
+    }
     assert!(lazy.receive_next().unwrap().is_none());
 
     let mut window = [0u8; 512];
     assert!(matches!(
         bulk.read_bulk(&mut window),
-        Err(ShmError::Overrun { missed: 99 })
+        Err(ShmError::Overrun { missed: 94 })
     ));
     let got: Vec<u64> = bulk
         .read_bulk(&mut window)
         .unwrap()
         .map(|m| m.seq)
         .collect();
-    assert_eq!(got, [99]);
+    assert_eq!(got, (94..100).collect::<Vec<_>>());
 }
 
 #[test]
@@ -313,13 +317,14 @@ fn batches_stop_at_an_overrun() {
     }
     let items: Vec<_> = reader.read_batch().unwrap().collect();
     assert_eq!(items.len(), 1);
-    assert!(matches!(items[0], Err(ShmError::Overrun { missed: 9 })));
+    // 24-byte frames, 5 per 128-byte lap: messages 5..=9 fill the second lap.
+    assert!(matches!(items[0], Err(ShmError::Overrun { missed: 5 })));
     let seqs: Vec<u64> = reader
         .read_batch()
         .unwrap()
         .map(|m| m.unwrap().seq())
         .collect();
-    assert_eq!(seqs, [9]);
+    assert_eq!(seqs, [5, 6, 7, 8, 9]);
 }
 
 #[test]

@@ -240,8 +240,16 @@ fn a_second_process_reads_what_the_first_writes_with_exact_gaps() {
         writer.write(&payload(seq)).unwrap();
     }
     child.send("go");
-    // The paused reader lost everything but the newest message of phase two.
-    assert_eq!(child.expect_line(), format!("gap {}", PHASE_TWO - 1));
+    // The paused reader lost the messages of phase two the ring no longer holds, and goes on
+    // with the oldest one it still does (more than just the newest); the final counts below
+    // check that every message was received or counted as missed.
+    let gap: u64 = child
+        .expect_line()
+        .strip_prefix("gap ")
+        .expect("a gap report")
+        .parse()
+        .unwrap();
+    assert!(gap > 0 && gap < PHASE_TWO - 1, "gap {gap}");
     let total = PHASE_ONE + PHASE_TWO + PHASE_THREE;
     for seq in PHASE_ONE + PHASE_TWO..total {
         let mut claim = writer.claim(len_of(seq)).unwrap();

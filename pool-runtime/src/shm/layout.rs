@@ -10,7 +10,7 @@
 //! byte  64  ├──────────────────────────────────────────────────────────────┤
 //!           │ line 1: WRITER_LOCK (pid | state)                            │ writer attach/close
 //! byte 128  ├──────────────────────────────────────────────────────────────┤
-//!           │ line 2: CLAIM_END · PUBLISHED · LAST_FRAME_START             │ every commit
+//!           │ line 2: CLAIM_END · PUBLISHED · LAST_FRAME_START · OLDEST_FRAME_START │ every commit
 //! byte 192  ├──────────────────────────────────────────────────────────────┤
 //!           │ line 3: reserved (keeps the data off the cursor line's pair) │
 //! byte 256  ├──────────────────────────────────────────────────────────────┤
@@ -61,6 +61,11 @@ pub(crate) mod word {
     pub(crate) const PUBLISHED: usize = 2 * LINE_WORDS + 1;
     /// Start of the newest fully written message frame, or [`super::NO_FRAME`].
     pub(crate) const LAST_FRAME_START: usize = 2 * LINE_WORDS + 2;
+    /// Start of the oldest frame the writer had not begun to overwrite at its last commit (a
+    /// message, or the padding before one), or [`super::NO_FRAME`]. A hint: a lapped reader lands
+    /// there if the frame is still intact, and on the newest frame otherwise. A writer of an
+    /// older layout leaves it `NO_FRAME`, and readers validate it like every other cursor.
+    pub(crate) const OLDEST_FRAME_START: usize = 2 * LINE_WORDS + 3;
 }
 
 /// Positions at or beyond this are treated as corruption (a real ring would need 2^62 bytes of
@@ -77,7 +82,7 @@ const KIND_PADDING: u64 = 0x0050_4144;
 
 // Layout facts the reader and writer rely on.
 const _: () = assert!(HEADER_BYTES.is_multiple_of(CACHE_LINE_BYTES));
-const _: () = assert!(word::LAST_FRAME_START < HEADER_WORDS);
+const _: () = assert!(word::OLDEST_FRAME_START < HEADER_WORDS);
 const _: () =
     assert!(MIN_CAPACITY.is_power_of_two() && MIN_CAPACITY as u64 >= 2 * FRAME_HEADER_BYTES);
 

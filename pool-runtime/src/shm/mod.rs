@@ -17,9 +17,10 @@
 //!     Err(ShmError::Overrun { missed }) => assert!(missed > 0),
 //!     other => panic!("expected an overrun, got {other:?}"),
 //! }
-//! let newest = slow.receive_next()?.expect("lands on the newest message");
-//! newest.read(&mut buf)?;
-//! assert_eq!(u32::from_le_bytes(buf), 999);
+//! let oldest = slow.receive_next()?.expect("lands on the oldest message still in the ring");
+//! oldest.read(&mut buf)?;
+//! assert_eq!(u64::from(u32::from_le_bytes(buf)), oldest.seq());
+//! assert!(oldest.seq() < 999);
 //! # drop(fast);
 //! # Ok::<(), ShmError>(())
 //! ```
@@ -46,10 +47,14 @@
 //!
 //! Each message is a frame: a sequence-number word, a kind/length word and the payload padded
 //! to 8 bytes (see `layout.rs` for the full memory layout). Messages are numbered 0, 1, 2, … so
-//! a reader that was lapped knows exactly how many it lost: it lands on the newest committed
-//! message (with variable-length frames there is no index to find the oldest intact one) and
-//! reports `Overrun { missed }` with the number of messages it skipped. Every message is thus
-//! either delivered or counted in exactly one `missed`.
+//! a reader that was lapped knows exactly how many it lost: it lands on the oldest message still
+//! in the ring and reports `Overrun { missed }` with the number of messages it skipped, as
+//! tokio's broadcast does with `Lagged(n)`. Frames have variable lengths, so the writer keeps
+//! that position for it: before each claim it walks past the frames the claim will overwrite
+//! (reading their headers, which it wrote a lap earlier) and stores the first survivor as
+//! `OLDEST_FRAME_START`. A reader validates that hint like any cursor (and the frame with the
+//! seqlock check); if the frame is being overwritten by then, it lands on the newest message
+//! instead. Every message is either delivered or counted in exactly one `missed`.
 //!
 //! # Writer crashes, the writer lock
 //!

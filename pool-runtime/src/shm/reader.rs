@@ -241,6 +241,19 @@ impl Cursor {
                 Ok(true)
             }
             CursorState::Overrun => {
+                if let Some((oldest, seq)) = oldest_frame(view, self.position, self.expected_seq) {
+                    // Land on the oldest frame still in the ring: the next read returns it (or
+                    // skips its padding to the message that follows).
+                    let missed = seq - self.expected_seq;
+                    self.position = oldest;
+                    self.expected_seq = seq;
+                    self.state = CursorState::Synced;
+                    return if missed == 0 {
+                        Ok(true)
+                    } else {
+                        Err(ShmError::Overrun { missed })
+                    };
+                }
                 let Some((last, seq, bytes)) = newest_frame(view, self.position)? else {
                     return Err(ShmError::Corrupt("overrun before any message was written"));
                 };
@@ -364,6 +377,40 @@ impl Cursor {
         }
         Err(error)
     }
+}
+
+/// The oldest frame the writer had not begun to overwrite (`OLDEST_FRAME_START`), if it is
+/// still intact, lies ahead of `not_before` and within a lap of `PUBLISHED`, and its sequence
+/// number is at least `expected_seq`: `(start, seq)`, where `seq` is the frame's message number
+/// (a padding frame carries the number of the message after it). `None` otherwise: the caller
+/// lands on the newest frame instead. Only a hint, so every check failing just means `None`.
+fn oldest_frame(view: RingView<'_>, not_before: u64, expected_seq: u64) -> Option<(u64, u64)> {
+    let capacity = view.capacity();
+    let oldest = view.oldest_frame_start();
+    if oldest == NO_FRAME
+        || oldest >= POSITION_LIMIT
+        || oldest < not_before
+        || !oldest.is_multiple_of(8)
+        || layout::room_in_lap(oldest, capacity) < FRAME_HEADER_BYTES
+    {
+        return None;
+    }
+    let (seq_word, kind_word) = view.load_frame_header(oldest);
+    if !view.intact(oldest) {
+        return None;
+    }
+    let frame = layout::decode_frame(seq_word, kind_word, oldest, capacity).ok()?;
+    let seq = match frame.kind {
+        FrameKind::Message { seq, .. } => seq,
+        FrameKind::Padding => seq_word,
+    };
+    // The reader's limit is a `PUBLISHED` it loaded earlier; landing within a lap of the current
+    // one keeps it within a lap of that limit too.
+    let published = view.published();
+    if seq < expected_seq || published < oldest || published - oldest > capacity {
+        return None;
+    }
+    Some((oldest, seq))
 }
 
 /// The newest fully written message frame, no older than `not_before`: `(start, seq, Some(bytes))`,

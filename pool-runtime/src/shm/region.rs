@@ -305,6 +305,7 @@ fn format_words(words: &[AtomicU64]) -> Result<u64, ShmError> {
         (word::CLAIM_END, 0),
         (word::PUBLISHED, 0),
         (word::LAST_FRAME_START, NO_FRAME),
+        (word::OLDEST_FRAME_START, NO_FRAME),
     ] {
         header[index].store(value, Ordering::Relaxed);
     }
@@ -398,6 +399,14 @@ impl<'r> RingView<'r> {
     #[inline]
     pub(crate) fn last_frame_start(&self) -> u64 {
         load_acquire(&self.header[word::LAST_FRAME_START])
+    }
+
+    /// Start of the oldest frame the writer had not begun to overwrite (a hint, see
+    /// `layout::word::OLDEST_FRAME_START`). Acquire for the same reason as
+    /// [`published`](Self::published).
+    #[inline]
+    pub(crate) fn oldest_frame_start(&self) -> u64 {
+        self.header[word::OLDEST_FRAME_START].load(Ordering::Acquire)
     }
 
     /// Whether the bytes of the frame at `start` that were just copied with Relaxed loads are

@@ -38,6 +38,9 @@ pub struct Writer<'a> {
     claim_floor: u64,
     /// Where [`Claim::buffer_mut`] points: writer-private, copied into the ring on commit.
     staging: Vec<u64>,
+    /// The oldest frame (message or padding) not yet overwritten, or `NO_FRAME` before the
+    /// first commit; published as `OLDEST_FRAME_START` so a lapped reader can land there.
+    oldest: u64,
 }
 
 impl<'a> ShmRing<'a> {
@@ -109,6 +112,7 @@ impl<'a> ShmRing<'a> {
                 next_seq: resume.next_seq,
                 claim_floor: resume.claim_floor,
                 staging: Vec::new(),
+                oldest: NO_FRAME,
             }),
             Err(error) => {
                 // Release: hand the lock back untouched for whoever repairs the ring.
@@ -299,6 +303,7 @@ impl<'a> Writer<'a> {
             self.position
         };
         let end = start + frame;
+        self.oldest = advance_oldest(view, self.oldest, self.position, start, end);
         // Announce every byte about to be overwritten before touching any of them. Release fence
         // after the store: all later data stores are ordered after the announcement, so a reader
         // whose copy observed any of them sees this claim when it validates (its Acquire fence
@@ -328,6 +333,9 @@ impl<'a> Writer<'a> {
             .store(start, Ordering::Release);
         view.header_word(word::PUBLISHED)
             .store(end, Ordering::Release);
+        // Release: as for the cursors above (a reader validates the frame it names anyway).
+        view.header_word(word::OLDEST_FRAME_START)
+            .store(self.oldest, Ordering::Release);
         self.position = end;
         self.next_seq = seq.wrapping_add(1);
         seq
@@ -435,4 +443,41 @@ impl core::fmt::Debug for Claim<'_, '_> {
             .field("seq", &self.writer.next_seq)
             .finish()
     }
+}
+
+/// `oldest` moved past every frame the claim of `position..end` (message at `start`) will
+/// overwrite, reading the frame headers the writer stored one lap ago, before they are
+/// overwritten. If it runs into the frames about to be written, or a header it cannot decode
+/// (a corrupted region), it settles on the first new frame.
+fn advance_oldest(view: RingView<'_>, oldest: u64, position: u64, start: u64, end: u64) -> u64 {
+    let capacity = view.capacity();
+    let overwritten_below = end.saturating_sub(capacity);
+    let mut oldest = oldest;
+    if oldest == NO_FRAME {
+        oldest = start;
+    }
+    while oldest < overwritten_below && oldest < position {
+        let room = layout::room_in_lap(oldest, capacity);
+        if room < FRAME_HEADER_BYTES {
+            oldest += room;
+            continue;
+        }
+        let (seq_word, kind_word) = view.load_frame_header(oldest);
+        match layout::decode_frame(seq_word, kind_word, oldest, capacity) {
+            Ok(frame) => oldest += frame.bytes,
+            Err(_) => oldest = start,
+        }
+    }
+    let room = layout::room_in_lap(oldest, capacity);
+    if oldest < position && room < FRAME_HEADER_BYTES {
+        // Bytes too few for a frame are skipped: the next frame starts the next lap.
+        oldest += room;
+    }
+    if oldest >= position {
+        // Every older frame goes: the new padding frame (if one is written) is the oldest.
+        let padded =
+            start != position && layout::room_in_lap(position, capacity) >= FRAME_HEADER_BYTES;
+        oldest = if padded { position } else { start };
+    }
+    oldest
 }
