@@ -15,7 +15,7 @@ const LANDING_ATTEMPTS: u32 = 3;
 /// One of any number of readers of a [`ShmRing`]. A reader starts after the newest message
 /// committed when it was created and sees every later message in order, unless the writer laps
 /// it: then it gets [`ShmError::Overrun`] with the exact number of messages it lost, and goes on
-/// from the newest committed message.
+/// from the oldest message still in the ring (the newest, if that one is being overwritten).
 ///
 /// Three ways to read: [`receive_next`](Self::receive_next) (one lazy message),
 /// [`read_batch`](Self::read_batch) (every pending message, lazily) and
@@ -122,7 +122,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     ///
     /// - [`ShmError::Overrun`] once per gap, with the exact number of messages lost; the next
-    ///   call continues with the newest committed message.
+    ///   call continues with the oldest message still in the ring.
     /// - [`ShmError::WriterClosed`] when everything was read and the writer detached.
     /// - [`ShmError::WriterDied`] when everything readable was read and the writer's process is
     ///   gone (checked every 256 empty polls).
@@ -301,8 +301,9 @@ impl Cursor {
             }
             if ahead > capacity {
                 if landed {
-                    // `limit` was loaded before the newest frame's start, and a frame is never
-                    // longer than the ring, so this cannot happen in a well-formed ring.
+                    // `limit` was loaded before the newest frame's start (or before the
+                    // `PUBLISHED` the oldest frame was checked against, within a lap of it), and
+                    // a frame is never longer than the ring: not in a well-formed ring.
                     return Err(ShmError::Corrupt(
                         "published cursor beyond the newest frame",
                     ));
