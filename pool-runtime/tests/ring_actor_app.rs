@@ -10,6 +10,7 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::thread;
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
@@ -48,11 +49,12 @@ fn actor_app_with_an_xl_message_every_twentieth_never_exhausts_its_pools() {
     // The default configuration of the set has 32 XL slots, far fewer than a ring holds.
     assert!(Inbound::POOL_CONFIG.capacity(SizeClass::XL) < RING);
     assert_eq!(config.capacity(SizeClass::XL), RING + 2);
-    let pools = Pools::new(config);
+    let pools = Arc::new(Pools::new(config));
+    // The ring handle stays here until both actors are joined, so the storage is freed on this
+    // thread (ThreadSanitizer cannot see std's `Arc` fence when the last drop races elsewhere).
     let ring = Ring::<Inbound>::with_capacity(RING).unwrap();
     let mut writer = ring.writer().unwrap();
     let reader = ring.subscribe().unwrap();
-    drop(ring);
     let consumer = thread::spawn(move || {
         let mut expected = 0u64;
         for message in reader {
@@ -71,8 +73,9 @@ fn actor_app_with_an_xl_message_every_twentieth_never_exhausts_its_pools() {
         }
         expected
     });
-    thread::scope(|scope| {
-        scope.spawn(|| {
+    let producer = {
+        let pools = Arc::clone(&pools);
+        thread::spawn(move || {
             for seq in 0..total {
                 let message = if seq % 20 == 19 {
                     let snapshot = Snapshot {
@@ -98,9 +101,11 @@ fn actor_app_with_an_xl_message_every_twentieth_never_exhausts_its_pools() {
                 writer.push(message);
             }
             drop(writer);
-        });
-    });
+        })
+    };
+    producer.join().unwrap();
     assert_eq!(consumer.join().unwrap(), total);
+    drop(ring);
     let xl = pools.stats().class(SizeClass::XL);
     assert_eq!(xl.exhausted, 0);
     assert!(xl.high_water <= RING + 2, "XL high water {}", xl.high_water);
