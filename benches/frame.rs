@@ -150,7 +150,7 @@ fn read_ringpool_local(wire: &[u8], pools: &mut LocalPools) -> u64 {
     let mut stream = wire;
     let mut sum = 0u64;
     loop {
-        match Inbound::read_from_local(&mut stream, pools) {
+        match Inbound::read_from(&mut stream, &mut *pools) {
             Ok(Inbound::Tick(tick)) => sum = sum.wrapping_add(tick.price),
             Ok(Inbound::Swap(swap)) => sum = sum.wrapping_add(u64::from(swap.amount_in[0])),
             Ok(Inbound::Book(book)) => sum = sum.wrapping_add(book.levels[99]),

@@ -99,12 +99,12 @@ fn derived_set_rejects_unknown_and_mismatched_frames_and_keeps_reading() {
     write_frame(&mut wire, &SWAP).unwrap();
     let mut stream = wire.as_slice();
 
-    let err = Inbound::read_from_local(&mut stream, &mut local).unwrap_err();
+    let err = Inbound::read_from(&mut stream, &mut local).unwrap_err();
     assert!(
         matches!(err, FrameError::UnknownTypeId { type_id: 0xF00D }),
         "{err:?}"
     );
-    let err = Inbound::read_from_local(&mut stream, &mut local).unwrap_err();
+    let err = Inbound::read_from(&mut stream, &mut local).unwrap_err();
     assert!(
         matches!(
             err,
@@ -117,7 +117,7 @@ fn derived_set_rejects_unknown_and_mismatched_frames_and_keeps_reading() {
         "{err:?}"
     );
     let swap = FrameReader::new()
-        .read_set_local::<Inbound, _>(&mut stream, &mut local)
+        .read_set::<Inbound, _, _>(&mut stream, &mut local)
         .unwrap();
     assert!(matches!(swap, Inbound::Swap(s) if *s == SWAP));
 }
@@ -127,7 +127,7 @@ fn decode_dispatches_on_the_frame_type_id() {
     let pools = Pools::new(Inbound::POOL_CONFIG);
     let mut wire = Vec::new();
     write_frame(&mut wire, &book()).unwrap();
-    let frame = ringpool::frame::read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+    let frame = ringpool::frame::read_frame(&mut wire.as_slice(), &pools).unwrap();
     assert_eq!(frame.type_id(), BookUpdate::TYPE_ID);
     assert!(matches!(Inbound::decode(frame), Ok(Inbound::Book(_))));
 }

@@ -32,7 +32,7 @@ mod lying_runtime {
 }
 
 use ringpool::bytemuck::{Pod, Zeroable};
-use ringpool::frame::{read_frame_pooled, write_frame};
+use ringpool::frame::{read_frame, write_frame};
 use ringpool::{LocalPools, PoolConfig, PooledMessage, Pools, RingPtr, SizeClass};
 
 /// A page-sized message (class L) whose derive was told it is 8 bytes (class XS).
@@ -94,7 +94,7 @@ fn frames_carry_and_decode_the_real_size() {
     write_frame(&mut wire, &page(7)).unwrap();
     assert_eq!(wire.len(), 8 + 4096);
 
-    let frame = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+    let frame = read_frame(&mut wire.as_slice(), &pools).unwrap();
     let decoded = frame.decode::<Page>().unwrap();
     assert_eq!(RingPtr::class(&decoded), SizeClass::L);
     assert!(decoded.bytes.iter().all(|&byte| byte == 7));

@@ -3,7 +3,7 @@
 //! enum bytes on the wire, which give `FrameError::InvalidValue` and return the slot.
 #![cfg(feature = "zerocopy")]
 
-use ringpool::frame::{FrameHeader, read_frame_pooled, write_frame, write_frame_bytes};
+use ringpool::frame::{FrameHeader, read_frame, write_frame, write_frame_bytes};
 use ringpool::zerocopy::{Immutable, IntoBytes, KnownLayout, TryFromBytes};
 use ringpool::{
     FrameError, LocalPools, MessageSet, PoolConfig, PooledMessage, Pools, Ring, RingPtr, SizeClass,
@@ -129,7 +129,7 @@ fn frames_round_trip_in_every_form() {
     );
 
     let mut stream = wire.as_slice();
-    let frame = read_frame_pooled(&mut stream, &pools).unwrap();
+    let frame = read_frame(&mut stream, &pools).unwrap();
     match Inbound::decode(frame).unwrap() {
         Inbound::Quote(received) => assert_eq!(*received, quote()),
         _ => panic!("a quote was sent"),
@@ -146,7 +146,7 @@ fn frames_round_trip_in_every_form() {
 
     let mut wire = Vec::new();
     write_frame(&mut wire, &quote()).unwrap();
-    let frame = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+    let frame = read_frame(&mut wire.as_slice(), &pools).unwrap();
     assert_eq!(*frame.decode::<Quote>().unwrap(), quote());
 }
 
@@ -174,7 +174,7 @@ fn a_bool_byte_that_is_not_0_or_1_is_a_typed_error_and_the_slot_returns() {
     let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 1));
     for bad in [2u8, 0x80, 0xFF] {
         let wire = order_frame_with(IS_IOC_OFFSET, bad);
-        let frame = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+        let frame = read_frame(&mut wire.as_slice(), &pools).unwrap();
         assert_eq!(pools.stats().class(SizeClass::XS).in_use, 1);
         assert_invalid_order(frame.decode::<Order>());
         // The one slot is back: the next frame can be read into it.
@@ -183,7 +183,7 @@ fn a_bool_byte_that_is_not_0_or_1_is_a_typed_error_and_the_slot_returns() {
     // Both valid bool values decode.
     for good in [0u8, 1] {
         let wire = order_frame_with(IS_IOC_OFFSET, good);
-        let frame = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+        let frame = read_frame(&mut wire.as_slice(), &pools).unwrap();
         assert_eq!(frame.decode::<Order>().unwrap().is_ioc, good == 1);
     }
 }

@@ -129,7 +129,7 @@ pub fn run(
         // `LocalPools::stats().high_water` is a sampled peak; keep the peaks our samples saw.
         let mut peak_in_use = [0usize; CLASSES];
         let result = loop {
-            match Inbound::read_from_local(&mut input, &mut pools) {
+            match Inbound::read_from(&mut input, &mut pools) {
                 Ok(message) => {
                     decoded += 1;
                     if decoded == FAULT_AT && inject_fault(options.fault, &message) {

@@ -60,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
     let mut offset = 0;
     loop {
         let result = if use_local {
-            reader.read_local(&mut input, &mut local)
+            reader.read(&mut input, &mut local)
         } else {
             reader.read(&mut input, &pools)
         };

@@ -10,7 +10,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use ringpool::frame::{FrameError, read_frame_pooled, write_frame_bytes};
+use ringpool::frame::{FrameError, read_frame, write_frame_bytes};
 use ringpool::zerocopy::{Immutable, IntoBytes, KnownLayout, TryFromBytes};
 use ringpool::{
     MessageBuffer, MessageSet, PoolConfig, PooledMessage, Pools, RingPtr, SizeClass, ViewError,
@@ -90,7 +90,7 @@ fuzz_target!(|data: &[u8]| {
     write_frame_bytes(&mut wire, type_id, 0, payload).unwrap();
 
     // Frame::decode::<Order>.
-    let frame = read_frame_pooled(&mut wire.as_slice(), pools).unwrap();
+    let frame = read_frame(&mut wire.as_slice(), pools).unwrap();
     match frame.decode::<Order>() {
         Ok(order) => check_order(&order, payload),
         Err(FrameError::InvalidValue {

@@ -88,8 +88,8 @@ pub fn derive_pooled_message(input: TokenStream) -> TokenStream {
 /// `PooledMessage` `M`: pool sizes inferred from the members, decoding by type id, and a compile
 /// error when two members share a type id.
 ///
-/// Besides the trait impl it adds inherent `POOL_CONFIG`, `TYPE_IDS`, `decode`, `read_from` and
-/// `read_from_local` (with the enum's visibility), so callers need no trait import.
+/// Besides the trait impl it adds inherent `POOL_CONFIG`, `TYPE_IDS`, `decode` and `read_from`
+/// (with the enum's visibility), so callers need no trait import.
 ///
 /// # Examples
 ///

@@ -18,7 +18,7 @@ pub use ::zerocopy;
 pub use ::std;
 
 pub use crate::frame::{Frame, FrameError, MessageSet};
-pub use crate::{LocalPools, PoolConfig, Pools};
+pub use crate::{Allocator, PoolConfig};
 
 // ---- compile-time checks of `#[derive(PooledMessage)]` -------------------------------------
 //

@@ -16,6 +16,7 @@
 // Lets `#[derive(PooledMessage)]` name this crate as `::pool_runtime` in its own tests and doc tests.
 extern crate self as pool_runtime;
 
+mod allocator;
 mod buffer;
 mod bytes;
 mod class;
@@ -43,6 +44,9 @@ mod sync;
 #[doc(hidden)]
 pub mod __private;
 
+pub use allocator::Allocator;
+#[cfg(not(loom))]
+pub use allocator::ThreadPools;
 pub use buffer::{DEFAULT_INLINE_CAPACITY, MessageBuffer, ViewError};
 pub use bytemuck;
 pub use bytes::PooledBytes;

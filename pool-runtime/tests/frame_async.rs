@@ -166,19 +166,19 @@ async fn async_message_set_reads_skip_unknown_frames() {
     let mut stream = TrickleReader::new(wire);
     let reader = FrameReader::new();
     let err = reader
-        .read_set_async::<Inbound, _>(&mut stream, &pools)
+        .read_set_async::<Inbound, _, _>(&mut stream, &pools)
         .await
         .unwrap_err();
     assert!(matches!(err, FrameError::UnknownTypeId { type_id: 0x4242 }));
     assert_eq!(stream.position, FrameHeader::LEN + 3000);
     let tick = reader
-        .read_set_async::<Inbound, _>(&mut stream, &pools)
+        .read_set_async::<Inbound, _, _>(&mut stream, &pools)
         .await;
     assert!(matches!(tick, Ok(Inbound::Tick(t)) if *t == TICK));
 
     let mut cut = TrickleReader::new(FrameHeader::new(0x4242, 0, 10).to_bytes().to_vec());
     let err = reader
-        .read_set_async::<Inbound, _>(&mut cut, &pools)
+        .read_set_async::<Inbound, _, _>(&mut cut, &pools)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -200,10 +200,7 @@ async fn async_reads_into_local_pools() {
     let mut stream = TrickleReader::new(wire);
     let reader = FrameReader::new();
     for _ in 0..2 {
-        let frame = reader
-            .read_async_local(&mut stream, &mut local)
-            .await
-            .unwrap();
+        let frame = reader.read_async(&mut stream, &mut local).await.unwrap();
         assert_eq!(*frame.decode::<Tick>().unwrap(), TICK);
     }
 }

@@ -8,8 +8,8 @@ use std::io::{self, Read, Write};
 
 use frame_support::{Book, ChunkedReader, Inbound, Swap, Tick};
 use pool_runtime::frame::{
-    FrameError, FrameHeader, FrameReader, FrameSection, FrameWriter, MessageSet, read_frame_local,
-    read_frame_pooled, write_frame, write_frame_bytes,
+    FrameError, FrameHeader, FrameReader, FrameSection, FrameWriter, MessageSet, read_frame,
+    write_frame, write_frame_bytes,
 };
 use pool_runtime::{LocalPools, PoolConfig, PooledMessage, Pools, SizeClass};
 
@@ -45,7 +45,7 @@ fn tick_frame() -> Vec<u8> {
 #[test]
 fn empty_stream_is_a_clean_end_of_stream() {
     let pools = one_slot_each();
-    let err = read_frame_pooled(&mut io::empty(), &pools).unwrap_err();
+    let err = read_frame(&mut io::empty(), &pools).unwrap_err();
     assert!(err.is_end_of_stream(), "{err:?}");
     assert!(matches!(
         err,
@@ -63,7 +63,7 @@ fn every_truncated_header_reports_the_bytes_received() {
     let wire = tick_frame();
     for cut in 1..FrameHeader::LEN {
         let mut reader = ChunkedReader::one_byte_at_a_time(&wire[..cut]);
-        let err = read_frame_pooled(&mut reader, &pools).unwrap_err();
+        let err = read_frame(&mut reader, &pools).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -87,7 +87,7 @@ fn every_truncated_payload_returns_its_slot() {
     let wire = tick_frame();
     for cut in FrameHeader::LEN..wire.len() {
         let mut reader = ChunkedReader::new(&wire[..cut], vec![3]);
-        let err = read_frame_pooled(&mut reader, &pools).unwrap_err();
+        let err = read_frame(&mut reader, &pools).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -129,7 +129,7 @@ fn default_maximum_is_the_largest_class() {
     let pools = one_slot_each();
     let mut wire = Vec::new();
     write_frame_bytes(&mut wire, 9, 0, &vec![1; SizeClass::MAX_MESSAGE_SIZE + 1]).unwrap();
-    let err = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap_err();
+    let err = read_frame(&mut wire.as_slice(), &pools).unwrap_err();
     assert!(matches!(
         err,
         FrameError::TooLarge {
@@ -144,8 +144,8 @@ fn exhausted_pool_is_a_pool_error_after_the_header() {
     let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 1));
     let wire = [tick_frame(), tick_frame()].concat();
     let mut stream = ChunkedReader::new(&wire, vec![5]);
-    let held = read_frame_pooled(&mut stream, &pools).unwrap();
-    let err = read_frame_pooled(&mut stream, &pools).unwrap_err();
+    let held = read_frame(&mut stream, &pools).unwrap();
+    let err = read_frame(&mut stream, &pools).unwrap_err();
     assert!(matches!(err, FrameError::Pool(_)), "{err:?}");
     assert_eq!(stream.consumed, wire.len() / 2 + FrameHeader::LEN);
     drop(held);
@@ -158,7 +158,7 @@ fn exhausted_pool_is_a_pool_error_after_the_header() {
 #[test]
 fn decode_as_the_wrong_type_is_a_type_mismatch() {
     let pools = one_slot_each();
-    let frame = read_frame_pooled(&mut tick_frame().as_slice(), &pools).unwrap();
+    let frame = read_frame(&mut tick_frame().as_slice(), &pools).unwrap();
     let err = frame.decode::<Swap>().unwrap_err();
     assert!(matches!(
         err,
@@ -176,7 +176,7 @@ fn right_type_id_with_wrong_length_is_a_length_mismatch() {
     for len in [0, 15, 17, 64] {
         let mut wire = Vec::new();
         write_frame_bytes(&mut wire, Tick::TYPE_ID, 0, &vec![0; len]).unwrap();
-        let frame = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+        let frame = read_frame(&mut wire.as_slice(), &pools).unwrap();
         let err = frame.decode::<Tick>().unwrap_err();
         assert!(
             matches!(err, FrameError::LengthMismatch { type_id: 1, expected: 16, actual }
@@ -239,13 +239,13 @@ fn unknown_frames_are_skipped_without_a_slot() {
             FrameHeader::LEN + 2000,
             "at the next frame"
         );
-        let tick = FrameReader::new().read_set_local::<Inbound, _>(&mut stream, &mut local);
+        let tick = FrameReader::new().read_set::<Inbound, _, _>(&mut stream, &mut local);
         assert!(matches!(tick, Ok(Inbound::Tick(t)) if *t == TICK));
     }
 
     // Cut inside the skipped payload: the count covers the whole payload.
     let mut stream = ChunkedReader::new(&wire[..FrameHeader::LEN + 1500], vec![300]);
-    let err = Inbound::read_from_local(&mut stream, &mut local).unwrap_err();
+    let err = Inbound::read_from(&mut stream, &mut local).unwrap_err();
     assert!(
         matches!(
             err,
@@ -262,7 +262,7 @@ fn unknown_frames_are_skipped_without_a_slot() {
     let reader = FrameReader::new().with_max_payload(1000);
     let mut stream = ChunkedReader::new(&wire, vec![64]);
     let err = reader
-        .read_set::<Inbound, _>(&mut stream, &pools)
+        .read_set::<Inbound, _, _>(&mut stream, &pools)
         .unwrap_err();
     assert!(matches!(
         err,
@@ -310,7 +310,7 @@ fn reader_errors_surface_as_io_and_release_the_slot() {
             kind: io::ErrorKind::ConnectionReset,
             interruptions_left: 0,
         };
-        let err = read_frame_pooled(&mut reader, &pools).unwrap_err();
+        let err = read_frame(&mut reader, &pools).unwrap_err();
         assert!(
             matches!(&err, FrameError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset),
             "{err:?}"
@@ -330,7 +330,7 @@ fn interrupted_reads_are_retried() {
         kind: io::ErrorKind::Other,
         interruptions_left: 3,
     };
-    let tick = read_frame_pooled(&mut reader, &pools)
+    let tick = read_frame(&mut reader, &pools)
         .unwrap()
         .decode::<Tick>()
         .unwrap();
@@ -350,21 +350,21 @@ fn one_byte_per_read_works_for_every_class_and_local_pools() {
 
     let mut slow = ChunkedReader::one_byte_at_a_time(&wire);
     assert_eq!(
-        *read_frame_pooled(&mut slow, &pools)
+        *read_frame(&mut slow, &pools)
             .unwrap()
             .decode::<Book>()
             .unwrap(),
         book
     );
     assert_eq!(
-        *read_frame_local(&mut slow, &mut local)
+        *read_frame(&mut slow, &mut local)
             .unwrap()
             .decode::<Tick>()
             .unwrap(),
         TICK
     );
     assert!(
-        read_frame_local(&mut slow, &mut local)
+        read_frame(&mut slow, &mut local)
             .unwrap_err()
             .is_end_of_stream()
     );

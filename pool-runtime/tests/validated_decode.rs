@@ -4,7 +4,7 @@
 //! `tests/zerocopy_messages.rs`; this file runs under the sanitizers too.)
 #![cfg(feature = "zerocopy")]
 
-use pool_runtime::frame::{FrameError, read_frame_pooled, write_frame_bytes};
+use pool_runtime::frame::{FrameError, read_frame, write_frame_bytes};
 use pool_runtime::zerocopy::{Immutable, IntoBytes, KnownLayout, TryFromBytes};
 use pool_runtime::{PoolConfig, PooledMessage, Pools, SizeClass};
 use proptest::prelude::*;
@@ -40,7 +40,7 @@ proptest! {
         let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 1));
         let mut wire = Vec::new();
         write_frame_bytes(&mut wire, Order::TYPE_ID, 0, &payload).unwrap();
-        let frame = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+        let frame = read_frame(&mut wire.as_slice(), &pools).unwrap();
         match frame.decode::<Order>() {
             Ok(order) => {
                 prop_assert!(valid(&payload));

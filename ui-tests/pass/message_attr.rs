@@ -1,6 +1,6 @@
 //! `#[ringpool::message]` in the default (bytemuck) form: repr, derives and crate paths added,
 //! an existing repr kept, usable through every allocator and frames.
-use ringpool::frame::{read_frame_pooled, write_frame};
+use ringpool::frame::{read_frame, write_frame};
 use ringpool::{PoolConfig, PooledMessage, Pools, SizeClass};
 
 #[ringpool::message(type_id = 7)]
@@ -22,7 +22,7 @@ fn main() {
     let event = SwapEvent { pool: [1; 20], amount_in: [2; 32], amount_out: [3; 32] };
     let mut wire = Vec::new();
     write_frame(&mut wire, &event).unwrap();
-    let frame = read_frame_pooled(&mut wire.as_slice(), &pools).unwrap();
+    let frame = read_frame(&mut wire.as_slice(), &pools).unwrap();
     assert_eq!(*frame.decode::<SwapEvent>().unwrap(), event);
     let _ = pools.allocate(Aligned([1, 2])).unwrap();
 }

@@ -88,7 +88,7 @@ fn main() -> Result<(), FrameError> {
         _ => panic!("expected an unknown type id"),
     }
     let mut local = LocalPools::new(Inbound::POOL_CONFIG);
-    match Inbound::read_from_local(&mut reader, &mut local)? {
+    match Inbound::read_from(&mut reader, &mut local)? {
         Inbound::Snapshot(snapshot) => assert_eq!(snapshot.bytes[4999], 9),
         _ => panic!("expected a snapshot"),
     }

@@ -121,7 +121,7 @@ fn distinct_type_id_checks(members: &[Member<'_>], private: &TokenStream) -> Tok
     checks
 }
 
-/// `Set::POOL_CONFIG`, `Set::TYPE_IDS`, `Set::decode`, `Set::read_from`, `Set::read_from_local`
+/// `Set::POOL_CONFIG`, `Set::TYPE_IDS`, `Set::decode`, `Set::read_from`
 /// as inherent items with the enum's visibility, each forwarding to the trait.
 pub(crate) fn inherent_forwarding(
     ident: &syn::Ident,
@@ -152,30 +152,19 @@ pub(crate) fn inherent_forwarding(
                 <Self as #private::MessageSet>::decode(frame)
             }
 
-            /// Reads one frame into a slot of `pools` and decodes it (`MessageSet::read_from`).
+            /// Reads one frame into a slot from `pools` (`&Pools`, `&mut LocalPools` or
+            /// `ThreadPools`) and decodes it (`MessageSet::read_from`).
             ///
             /// # Errors
             ///
             /// Those of reading the frame and of `decode`.
             #[inline]
-            #vis fn read_from<R: #private::std::io::Read + ?#private::core::marker::Sized>(
-                reader: &mut R,
-                pools: &#private::Pools,
-            ) -> #result {
+            #vis fn read_from<R, A>(reader: &mut R, pools: A) -> #result
+            where
+                R: #private::std::io::Read + ?#private::core::marker::Sized,
+                A: #private::Allocator,
+            {
                 <Self as #private::MessageSet>::read_from(reader, pools)
-            }
-
-            /// `read_from` with a slot from single-writer pools (`MessageSet::read_from_local`).
-            ///
-            /// # Errors
-            ///
-            /// Those of reading the frame and of `decode`.
-            #[inline]
-            #vis fn read_from_local<R: #private::std::io::Read + ?#private::core::marker::Sized>(
-                reader: &mut R,
-                pools: &mut #private::LocalPools,
-            ) -> #result {
-                <Self as #private::MessageSet>::read_from_local(reader, pools)
             }
         }
     }

@@ -9,6 +9,7 @@ use std::io;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use crate::Allocator;
 use crate::frame::error::{FrameError, FrameSection};
 use crate::frame::header::FrameHeader;
 use crate::frame::message_set::MessageSet;
@@ -16,11 +17,11 @@ use crate::frame::pooled_frame::Frame;
 use crate::frame::read::FrameReader;
 use crate::frame::write::{check_written, header_for_len};
 use crate::message::PooledMessage;
-use crate::{LocalPools, Pools};
 
 impl FrameReader {
     /// [`read`](FrameReader::read) over an [`AsyncRead`]: reads one frame, its payload straight
-    /// into a slot of `pools`.
+    /// into a slot from `pools` (any [`Allocator`]; `&mut LocalPools` or
+    /// [`ThreadPools`](crate::ThreadPools) on a current-thread runtime).
     ///
     /// # Examples
     ///
@@ -41,9 +42,10 @@ impl FrameReader {
     /// # Errors
     ///
     /// As [`FrameReader::read`].
-    pub async fn read_async<R>(&self, reader: &mut R, pools: &Pools) -> Result<Frame, FrameError>
+    pub async fn read_async<R, A>(&self, reader: &mut R, mut pools: A) -> Result<Frame, FrameError>
     where
         R: AsyncRead + Unpin + ?Sized,
+        A: Allocator,
     {
         let header = read_header_async(reader).await?;
         let len = self.check_len(header)?;
@@ -53,39 +55,21 @@ impl FrameReader {
         Ok(Frame::new(header, payload))
     }
 
-    /// [`read_async`](FrameReader::read_async) with the slot from a single-writer
-    /// [`LocalPools`] (for a current-thread runtime).
-    ///
-    /// # Errors
-    ///
-    /// As [`FrameReader::read`].
-    pub async fn read_async_local<R>(
-        &self,
-        reader: &mut R,
-        pools: &mut LocalPools,
-    ) -> Result<Frame, FrameError>
-    where
-        R: AsyncRead + Unpin + ?Sized,
-    {
-        let header = read_header_async(reader).await?;
-        let len = self.check_len(header)?;
-        let mut payload = pools.allocate_bytes(len)?;
-        read_section_async(reader, &mut payload, FrameSection::Payload).await?;
-        Ok(Frame::new(header, payload))
-    }
-}
-
-impl FrameReader {
     /// [`read_set`](FrameReader::read_set) over an [`AsyncRead`]: reads one frame and decodes it
     /// as a member of `S`, skipping frames of other types without taking a slot.
     ///
     /// # Errors
     ///
     /// As [`FrameReader::read_set`].
-    pub async fn read_set_async<S, R>(&self, reader: &mut R, pools: &Pools) -> Result<S, FrameError>
+    pub async fn read_set_async<S, R, A>(
+        &self,
+        reader: &mut R,
+        mut pools: A,
+    ) -> Result<S, FrameError>
     where
         S: MessageSet,
         R: AsyncRead + Unpin + ?Sized,
+        A: Allocator,
     {
         let header = read_header_async(reader).await?;
         let len = self.check_len(header)?;
@@ -98,14 +82,15 @@ impl FrameReader {
     }
 }
 
-/// Reads one frame from an [`AsyncRead`] into a slot of `pools`, payloads up to 16 KiB.
+/// Reads one frame from an [`AsyncRead`] into a slot from `pools`, payloads up to 16 KiB.
 ///
 /// # Errors
 ///
 /// As [`FrameReader::read`].
-pub async fn read_frame_async<R>(reader: &mut R, pools: &Pools) -> Result<Frame, FrameError>
+pub async fn read_frame_async<R, A>(reader: &mut R, pools: A) -> Result<Frame, FrameError>
 where
     R: AsyncRead + Unpin + ?Sized,
+    A: Allocator,
 {
     FrameReader::new().read_async(reader, pools).await
 }

@@ -5,7 +5,7 @@ use std::io::Read;
 use crate::frame::error::FrameError;
 use crate::frame::pooled_frame::Frame;
 use crate::frame::read::FrameReader;
-use crate::{LocalPools, PoolConfig, Pools};
+use crate::{Allocator, PoolConfig};
 
 /// The set of message types an endpoint handles: an enum whose variants each wrap one
 /// `RingPtr<T>` of a [`PooledMessage`](crate::PooledMessage) `T`.
@@ -90,30 +90,21 @@ pub trait MessageSet: Sized {
     /// [`FrameError::LengthMismatch`] when the member's size differs from the payload's length.
     fn decode(frame: Frame) -> Result<Self, FrameError>;
 
-    /// Reads one frame (payloads up to [`FrameReader::DEFAULT_MAX_PAYLOAD`]) into a slot of
-    /// `pools` and decodes it; a frame of another type is skipped without taking a slot
-    /// ([`FrameReader::read_set`]).
+    /// Reads one frame (payloads up to [`FrameReader::DEFAULT_MAX_PAYLOAD`]) into a slot from
+    /// `pools` (any [`Allocator`]) and decodes it; a frame of another type is skipped without
+    /// taking a slot ([`FrameReader::read_set`]).
     ///
     /// # Errors
     ///
     /// Those of [`FrameReader::read_set`]. After an `UnknownTypeId` or `LengthMismatch` the
     /// stream is at the next frame, so reading can go on.
     #[inline]
-    fn read_from<R: Read + ?Sized>(reader: &mut R, pools: &Pools) -> Result<Self, FrameError> {
+    fn read_from<R, A>(reader: &mut R, pools: A) -> Result<Self, FrameError>
+    where
+        R: Read + ?Sized,
+        A: Allocator,
+    {
         FrameReader::new().read_set(reader, pools)
-    }
-
-    /// [`read_from`](Self::read_from) with the slot from a single-writer [`LocalPools`].
-    ///
-    /// # Errors
-    ///
-    /// As [`read_from`](Self::read_from).
-    #[inline]
-    fn read_from_local<R: Read + ?Sized>(
-        reader: &mut R,
-        pools: &mut LocalPools,
-    ) -> Result<Self, FrameError> {
-        FrameReader::new().read_set_local(reader, pools)
     }
 
     /// `true` when some member has `type_id`.

@@ -20,8 +20,8 @@
 //!   `bytes_of` or zerocopy's `as_bytes`), so peers must share endianness (little-endian) and
 //!   the message's `#[repr(C)]` layout. There is no padding between frames and no trailer.
 //!
-//! Reading ([`read_frame_pooled`], [`FrameReader`]) copies the payload once, from the reader into a
-//! slot of the class its length needs, and allocates nothing on the heap for payloads up to 16 KiB.
+//! Reading ([`read_frame`], [`FrameReader`]) copies the payload once, from the reader into a
+//! slot of the class its length needs, taken from any [`Allocator`](crate::Allocator), and allocates nothing on the heap for payloads up to 16 KiB.
 //! [`Frame::decode`] then turns that slot into a typed [`RingPtr<T>`](crate::RingPtr) without
 //! copying. A [`MessageSet`] (usually `#[derive(MessageSet)]`) decodes by type id into an enum of
 //! the messages an endpoint handles; reading through it ([`MessageSet::read_from`],
@@ -49,5 +49,5 @@ pub use error::{FrameError, FrameSection};
 pub use header::FrameHeader;
 pub use message_set::MessageSet;
 pub use pooled_frame::Frame;
-pub use read::{FrameReader, read_frame_local, read_frame_pooled};
+pub use read::{FrameReader, read_frame};
 pub use write::{FrameWriter, write_frame, write_frame_bytes};

@@ -15,7 +15,7 @@ use crate::{PooledBytes, RingPtr};
 ///
 /// ```
 /// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::frame::{read_frame_pooled, write_frame};
+/// use pool_runtime::frame::{read_frame, write_frame};
 /// use pool_runtime::{PoolConfig, Pools, PooledMessage, SizeClass};
 ///
 /// #[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, PooledMessage)]
@@ -28,7 +28,7 @@ use crate::{PooledBytes, RingPtr};
 /// let mut wire = Vec::new();
 /// write_frame(&mut wire, &Trade { price: 101, qty: 3 })?;
 ///
-/// let frame = read_frame_pooled(&mut wire.as_slice(), &pools)?;
+/// let frame = read_frame(&mut wire.as_slice(), &pools)?;
 /// assert_eq!((frame.type_id(), frame.len()), (1, 16));
 /// let trade = frame.decode::<Trade>()?;
 /// assert_eq!(*trade, Trade { price: 101, qty: 3 });

@@ -2,17 +2,17 @@
 
 use std::io::{self, Read};
 
+use crate::Allocator;
 use crate::class::SizeClass;
 use crate::frame::error::{FrameError, FrameSection};
 use crate::frame::header::FrameHeader;
 use crate::frame::message_set::MessageSet;
 use crate::frame::pooled_frame::Frame;
-use crate::{LocalPools, PoolError, PooledBytes, Pools};
 
 /// Reading settings: the largest payload accepted. `Copy` and free to keep around.
 ///
 /// Payloads up to 16 KiB land in pool slots of the class their length needs; longer ones (when
-/// [`with_max_payload`](Self::with_max_payload) allows them) in heap-backed [`PooledBytes`].
+/// [`with_max_payload`](Self::with_max_payload) allows them) in heap-backed [`PooledBytes`](crate::PooledBytes).
 ///
 /// # Stream position after an error
 ///
@@ -90,7 +90,8 @@ impl FrameReader {
         self.max_payload
     }
 
-    /// Reads one frame, its payload straight into a slot of `pools`.
+    /// Reads one frame, its payload straight into a slot from `pools` (any [`Allocator`]:
+    /// `&Pools`, `&mut LocalPools`, [`ThreadPools`](crate::ThreadPools)).
     ///
     /// # Errors
     ///
@@ -99,26 +100,12 @@ impl FrameReader {
     /// with 0 bytes received: [`FrameError::is_end_of_stream`]),
     /// [`TooLarge`](FrameError::TooLarge), [`Pool`](FrameError::Pool), [`Io`](FrameError::Io).
     #[inline]
-    pub fn read<R: Read + ?Sized>(
-        &self,
-        reader: &mut R,
-        pools: &Pools,
-    ) -> Result<Frame, FrameError> {
-        self.read_with(reader, None, |len| pools.allocate_bytes(len))
-    }
-
-    /// [`read`](Self::read) with the payload slot from a single-writer [`LocalPools`].
-    ///
-    /// # Errors
-    ///
-    /// As [`read`](Self::read).
-    #[inline]
-    pub fn read_local<R: Read + ?Sized>(
-        &self,
-        reader: &mut R,
-        pools: &mut LocalPools,
-    ) -> Result<Frame, FrameError> {
-        self.read_with(reader, None, |len| pools.allocate_bytes(len))
+    pub fn read<R, A>(&self, reader: &mut R, pools: A) -> Result<Frame, FrameError>
+    where
+        R: Read + ?Sized,
+        A: Allocator,
+    {
+        self.read_filtered(reader, None, pools)
     }
 
     /// Reads one frame and decodes it as a member of the message set `S`.
@@ -138,30 +125,13 @@ impl FrameReader {
     /// [`MessageSet::decode`]. A member's type id with a payload length in a class the pools lack
     /// is a [`FrameError::Pool`], like any other exhausted class.
     #[inline]
-    pub fn read_set<S, R>(&self, reader: &mut R, pools: &Pools) -> Result<S, FrameError>
+    pub fn read_set<S, R, A>(&self, reader: &mut R, pools: A) -> Result<S, FrameError>
     where
         S: MessageSet,
         R: Read + ?Sized,
+        A: Allocator,
     {
-        S::decode(self.read_with(reader, Some(S::TYPE_IDS), |len| pools.allocate_bytes(len))?)
-    }
-
-    /// [`read_set`](Self::read_set) with the payload slot from a single-writer [`LocalPools`].
-    ///
-    /// # Errors
-    ///
-    /// As [`read_set`](Self::read_set).
-    #[inline]
-    pub fn read_set_local<S, R>(
-        &self,
-        reader: &mut R,
-        pools: &mut LocalPools,
-    ) -> Result<S, FrameError>
-    where
-        S: MessageSet,
-        R: Read + ?Sized,
-    {
-        S::decode(self.read_with(reader, Some(S::TYPE_IDS), |len| pools.allocate_bytes(len))?)
+        S::decode(self.read_filtered(reader, Some(S::TYPE_IDS), pools)?)
     }
 
     /// Checks an announced payload length against the maximum, before anything is reserved.
@@ -177,18 +147,18 @@ impl FrameReader {
         Ok(len)
     }
 
-    /// The whole read with the slot source abstracted: header, length check, type id filter
-    /// (`known`: skip any other id), reserve, payload.
+    /// The whole read: header, length check, type id filter (`known`: skip any other id),
+    /// reserve, payload.
     #[inline]
-    fn read_with<R, A>(
+    fn read_filtered<R, A>(
         &self,
         reader: &mut R,
         known: Option<&[u16]>,
-        allocate: A,
+        mut pools: A,
     ) -> Result<Frame, FrameError>
     where
         R: Read + ?Sized,
-        A: FnOnce(usize) -> Result<PooledBytes, PoolError>,
+        A: Allocator,
     {
         let mut header_bytes = [0u8; FrameHeader::LEN];
         read_section(reader, &mut header_bytes, FrameSection::Header)?;
@@ -199,14 +169,14 @@ impl FrameReader {
         {
             return Err(skip_payload(reader, len, header.type_id));
         }
-        let mut payload = allocate(len)?;
+        let mut payload = pools.allocate_bytes(len)?;
         // On error `payload` drops here and its slot goes back to the pool.
         read_section(reader, &mut payload, FrameSection::Payload)?;
         Ok(Frame::new(header, payload))
     }
 }
 
-/// Reads one frame into a slot of `pools`, accepting payloads up to
+/// Reads one frame into a slot from `pools`, accepting payloads up to
 /// [`FrameReader::DEFAULT_MAX_PAYLOAD`] (16 KiB). Use a [`FrameReader`] for another maximum.
 ///
 /// # Examples
@@ -216,23 +186,13 @@ impl FrameReader {
 /// # Errors
 ///
 /// As [`FrameReader::read`].
-pub fn read_frame_pooled<R: Read + ?Sized>(
-    reader: &mut R,
-    pools: &Pools,
-) -> Result<Frame, FrameError> {
+#[inline]
+pub fn read_frame<R, A>(reader: &mut R, pools: A) -> Result<Frame, FrameError>
+where
+    R: Read + ?Sized,
+    A: Allocator,
+{
     FrameReader::new().read(reader, pools)
-}
-
-/// Reads one frame into a slot of a single-writer [`LocalPools`], payloads up to 16 KiB.
-///
-/// # Errors
-///
-/// As [`FrameReader::read`].
-pub fn read_frame_local<R: Read + ?Sized>(
-    reader: &mut R,
-    pools: &mut LocalPools,
-) -> Result<Frame, FrameError> {
-    FrameReader::new().read_local(reader, pools)
 }
 
 /// Reads and discards a `len`-byte payload of an unknown type through a stack buffer (no slot,
