@@ -21,8 +21,8 @@
 //!   the message's `#[repr(C)]` layout. There is no padding between frames and no trailer.
 //!
 //! Reading ([`read_frame`], [`FrameReader`]) copies the payload once, from the reader into a
-//! slot of the class its length needs, taken from any [`Allocator`](crate::Allocator), and allocates nothing on the heap for payloads up to 16 KiB.
-//! [`Frame::decode`] then turns that slot into a typed [`RingPtr<T>`](crate::RingPtr) without
+//! slot of the class its length needs, taken from any [`Allocator`](crate::Allocator), and
+//! allocates nothing on the heap for payloads up to 16 KiB. [`Frame::decode`] then turns that slot into a typed [`RingPtr<T>`](crate::RingPtr) without
 //! copying. A [`MessageSet`] (usually `#[derive(MessageSet)]`) decodes by type id into an enum of
 //! the messages an endpoint handles; reading through it ([`MessageSet::read_from`],
 //! [`FrameReader::read_set`]) skips frames of other types without taking a slot.
