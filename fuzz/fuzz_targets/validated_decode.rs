@@ -127,7 +127,7 @@ fuzz_target!(|data: &[u8]| {
     );
 
     // MessageBuffer::view_message.
-    let mut buffer = MessageBuffer::<'_, 64>::with_inline_capacity(pools);
+    let mut buffer = MessageBuffer::<_, 64>::with_inline_capacity(pools);
     buffer.extend_from_slice(payload).unwrap();
     match buffer.view_message::<Order>() {
         Ok(order) => check_order(order, payload),

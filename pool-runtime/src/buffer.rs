@@ -9,7 +9,7 @@ use bytemuck::{AnyBitPattern, NoUninit, Pod, PodCastError};
 use crate::class::{SLOT_ALIGN, SizeClass};
 use crate::message::{PooledMessage, SlotLayout};
 use crate::message_bytes::{MessageBytes, ViewFailure};
-use crate::{PoolError, PooledBytes, Pools};
+use crate::{Allocator, PoolError, PooledBytes};
 
 /// Default inline capacity of a [`MessageBuffer`]: 4 KiB, one `L` slot.
 pub const DEFAULT_INLINE_CAPACITY: usize = 4096;
@@ -28,7 +28,9 @@ const _: () = assert!(core::mem::align_of::<InlineBytes<1>>() == SLOT_ALIGN);
 ///
 /// Meant for assembling or inspecting one message at a time and being reused:
 /// [`clear`](Self::clear) empties it and hands any spill slot back to its pool, so a long-lived
-/// buffer pins a slot only while it holds a large message.
+/// buffer pins a slot only while it holds a large message. Spill slots come from the
+/// [`Allocator`] it was built with: `&Pools`, `&mut LocalPools` (borrowed for the buffer's
+/// life), or [`ThreadPools`](crate::ThreadPools), which borrows nothing.
 ///
 /// Typed views ([`view`](Self::view), [`view_at`](Self::view_at)) reinterpret the bytes in place,
 /// checking size and alignment through bytemuck: a mismatch is a [`ViewError`], never undefined
@@ -38,12 +40,12 @@ const _: () = assert!(core::mem::align_of::<InlineBytes<1>>() == SLOT_ALIGN);
 /// # Memory layout
 ///
 /// ```text
-/// MessageBuffer<'p, INLINE>   (align 64)
+/// MessageBuffer<A, INLINE>    (align 64)
 /// +-----------------------------+
 /// | inline: [u8; INLINE]        |  bytes 0..len while not spilled
 /// | len: usize                  |
 /// | spill: Option<PooledBytes>  |  Some(slot) once len outgrew INLINE; capacity = slot length
-/// | pools: &'p Pools            |  where spill slots come from
+/// | pools: A                    |  the Allocator spill slots come from
 /// +-----------------------------+
 /// ```
 ///
@@ -53,7 +55,7 @@ const _: () = assert!(core::mem::align_of::<InlineBytes<1>>() == SLOT_ALIGN);
 /// use pool_runtime::{MessageBuffer, PoolConfig, Pools, SizeClass};
 ///
 /// let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::S, 1));
-/// let mut buffer = MessageBuffer::<'_, 64>::with_inline_capacity(&pools);
+/// let mut buffer = MessageBuffer::<_, 64>::with_inline_capacity(&pools);
 /// buffer.extend_from_slice(&[1; 40])?;
 /// assert!(!buffer.spilled());
 /// buffer.extend_from_slice(&[2; 40])?; // 80 bytes: moves into an S slot (256 bytes)
@@ -68,7 +70,7 @@ const _: () = assert!(core::mem::align_of::<InlineBytes<1>>() == SLOT_ALIGN);
 /// assert!(!buffer.spilled());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct MessageBuffer<'p, const INLINE: usize = DEFAULT_INLINE_CAPACITY> {
+pub struct MessageBuffer<A, const INLINE: usize = DEFAULT_INLINE_CAPACITY> {
     /// Holds the bytes while `spill` is `None`.
     inline: InlineBytes<INLINE>,
     /// Bytes in use: `0..len` of the inline array or of the spill slot. Never above `capacity()`.
@@ -77,7 +79,7 @@ pub struct MessageBuffer<'p, const INLINE: usize = DEFAULT_INLINE_CAPACITY> {
     /// length is the buffer's capacity.
     spill: Option<PooledBytes>,
     /// Source of spill slots.
-    pools: &'p Pools,
+    pools: A,
 }
 
 /// Why a typed view of a [`MessageBuffer`] was refused.
@@ -125,13 +127,13 @@ impl fmt::Display for ViewError {
 
 impl std::error::Error for ViewError {}
 
-impl<'p> MessageBuffer<'p> {
+impl<A: Allocator> MessageBuffer<A> {
     /// An empty buffer with the default 4 KiB inline part, spilling into `pools`.
     ///
     /// (A const generic default does not guide inference in expressions, so the constructors for
     /// other sizes are [`with_inline_capacity`](Self::with_inline_capacity) and
     /// [`from_slice_inline`](Self::from_slice_inline).)
-    pub fn new(pools: &'p Pools) -> Self {
+    pub fn new(pools: A) -> Self {
         Self::with_inline_capacity(pools)
     }
 
@@ -140,15 +142,15 @@ impl<'p> MessageBuffer<'p> {
     /// # Errors
     ///
     /// [`PoolError`] when `bytes` does not fit inline and the pool has no slot for it.
-    pub fn from_slice(pools: &'p Pools, bytes: &[u8]) -> Result<Self, PoolError> {
+    pub fn from_slice(pools: A, bytes: &[u8]) -> Result<Self, PoolError> {
         Self::from_slice_inline(pools, bytes)
     }
 }
 
-impl<'p, const INLINE: usize> MessageBuffer<'p, INLINE> {
+impl<A: Allocator, const INLINE: usize> MessageBuffer<A, INLINE> {
     /// An empty buffer with an `INLINE`-byte inline part, spilling into `pools`:
-    /// `MessageBuffer::<'_, 64>::with_inline_capacity(&pools)`.
-    pub fn with_inline_capacity(pools: &'p Pools) -> Self {
+    /// `MessageBuffer::<_, 64>::with_inline_capacity(&pools)`.
+    pub fn with_inline_capacity(pools: A) -> Self {
         MessageBuffer {
             inline: InlineBytes([0; INLINE]),
             len: 0,
@@ -162,7 +164,7 @@ impl<'p, const INLINE: usize> MessageBuffer<'p, INLINE> {
     /// # Errors
     ///
     /// [`PoolError`] when `bytes` does not fit inline and the pool has no slot for it.
-    pub fn from_slice_inline(pools: &'p Pools, bytes: &[u8]) -> Result<Self, PoolError> {
+    pub fn from_slice_inline(pools: A, bytes: &[u8]) -> Result<Self, PoolError> {
         let mut buffer = Self::with_inline_capacity(pools);
         buffer.extend_from_slice(bytes)?;
         Ok(buffer)
@@ -371,7 +373,7 @@ fn view_error<T>(actual: usize) -> impl FnOnce(PodCastError) -> ViewError {
     }
 }
 
-impl<const INLINE: usize> Deref for MessageBuffer<'_, INLINE> {
+impl<A: Allocator, const INLINE: usize> Deref for MessageBuffer<A, INLINE> {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
@@ -379,13 +381,13 @@ impl<const INLINE: usize> Deref for MessageBuffer<'_, INLINE> {
     }
 }
 
-impl<const INLINE: usize> DerefMut for MessageBuffer<'_, INLINE> {
+impl<A: Allocator, const INLINE: usize> DerefMut for MessageBuffer<A, INLINE> {
     fn deref_mut(&mut self) -> &mut [u8] {
         self.as_mut_slice()
     }
 }
 
-impl<const INLINE: usize> fmt::Debug for MessageBuffer<'_, INLINE> {
+impl<A: Allocator, const INLINE: usize> fmt::Debug for MessageBuffer<A, INLINE> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MessageBuffer")
             .field("len", &self.len)
@@ -398,7 +400,7 @@ impl<const INLINE: usize> fmt::Debug for MessageBuffer<'_, INLINE> {
 /// Writing appends; a failed spill is an `io::Error` of kind `OutOfMemory` wrapping the
 /// [`PoolError`]. So frames can be assembled in place with
 /// [`write_frame`](crate::frame::write_frame).
-impl<const INLINE: usize> io::Write for MessageBuffer<'_, INLINE> {
+impl<A: Allocator, const INLINE: usize> io::Write for MessageBuffer<A, INLINE> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         self.extend_from_slice(bytes)
             .map_err(|error| io::Error::new(io::ErrorKind::OutOfMemory, error))?;

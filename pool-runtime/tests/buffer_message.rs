@@ -65,7 +65,7 @@ fn outgrowing_the_inline_part_spills_into_the_next_class() {
 #[test]
 fn a_small_inline_part_spills_class_by_class() {
     let pools = pools();
-    let mut buffer = MessageBuffer::<'_, 32>::with_inline_capacity(&pools);
+    let mut buffer = MessageBuffer::<_, 32>::with_inline_capacity(&pools);
     let mut expected = Vec::new();
     for (chunk, class) in [
         (30, None),
@@ -111,7 +111,7 @@ fn beyond_xl_the_buffer_goes_to_the_heap() {
 #[test]
 fn clear_returns_the_spill_slot_and_goes_back_inline() {
     let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::S, 1));
-    let mut buffer = MessageBuffer::<'_, 64>::from_slice_inline(&pools, &[9; 100]).unwrap();
+    let mut buffer = MessageBuffer::<_, 64>::from_slice_inline(&pools, &[9; 100]).unwrap();
     assert!(
         pools.allocate_bytes(100).is_err(),
         "the buffer holds the only S slot"
@@ -127,7 +127,7 @@ fn clear_returns_the_spill_slot_and_goes_back_inline() {
 #[test]
 fn failed_spill_leaves_the_buffer_unchanged() {
     let pools = Pools::new(PoolConfig::empty());
-    let mut buffer = MessageBuffer::<'_, 64>::from_slice_inline(&pools, b"kept").unwrap();
+    let mut buffer = MessageBuffer::<_, 64>::from_slice_inline(&pools, b"kept").unwrap();
     assert!(buffer.extend_from_slice(&[0; 100]).is_err());
     assert_eq!(buffer.as_slice(), b"kept");
     assert!(!buffer.spilled());
@@ -195,7 +195,7 @@ fn over_aligned_types_are_refused_when_misaligned() {
 #[test]
 fn views_of_spilled_bytes_are_aligned() {
     let pools = pools();
-    let mut buffer = MessageBuffer::<'_, 8>::with_inline_capacity(&pools);
+    let mut buffer = MessageBuffer::<_, 8>::with_inline_capacity(&pools);
     let quote = Quote {
         bid: 1,
         ask: 2,
@@ -244,7 +244,7 @@ proptest! {
         chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..3000), 0..12),
     ) {
         let pools = pools();
-        let mut buffer = MessageBuffer::<'_, 128>::with_inline_capacity(&pools);
+        let mut buffer = MessageBuffer::<_, 128>::with_inline_capacity(&pools);
         let mut expected = Vec::new();
         for chunk in &chunks {
             buffer.extend_from_slice(chunk).unwrap();
@@ -264,4 +264,31 @@ fn reserving_more_than_memory_panics_like_vec() {
     let pools = pools();
     let mut buffer = MessageBuffer::new(&pools);
     let _ = buffer.reserve(usize::MAX);
+}
+
+#[test]
+fn spills_into_local_and_thread_pools_too() {
+    let mut local =
+        pool_runtime::LocalPools::new(PoolConfig::empty().with_capacity(SizeClass::S, 1));
+    {
+        let mut buffer = MessageBuffer::<_, 64>::from_slice_inline(&mut local, &[3; 100]).unwrap();
+        assert_eq!(buffer.spill_class(), Some(SizeClass::S));
+        // The one S slot is the buffer's: growing within S needs no other.
+        buffer.extend_from_slice(&[4; 100]).unwrap();
+    }
+    assert_eq!(local.stats().class(SizeClass::S).allocations, 1);
+    assert_eq!(local.stats().class(SizeClass::S).in_use, 0);
+
+    let before = pool_runtime::thread_pool_stats()
+        .unwrap()
+        .class(SizeClass::S)
+        .allocations;
+    let buffer =
+        MessageBuffer::<_, 64>::from_slice_inline(pool_runtime::ThreadPools, &[5; 100]).unwrap();
+    assert_eq!(buffer.spill_class(), Some(SizeClass::S));
+    let after = pool_runtime::thread_pool_stats()
+        .unwrap()
+        .class(SizeClass::S)
+        .allocations;
+    assert_eq!(after, before + 1);
 }
