@@ -70,13 +70,18 @@
 //! keep longer. `MessageSet::pool_config_for_ring` applies this rule to every class a message
 //! set uses.
 
+#[cfg(all(feature = "async", not(loom)))]
+mod async_wait;
 mod error;
+mod event_count;
 mod policy;
 mod reader;
 mod sequence;
 mod slots;
 mod stamped;
 mod wait;
+#[cfg(all(feature = "async", not(loom)))]
+mod wakers;
 mod writer;
 
 #[cfg(loom)]
@@ -88,13 +93,14 @@ use core::marker::PhantomData;
 pub use error::{CapacityError, ClaimError, Full, Overrun, TooManyReaders, WriterTaken};
 pub use policy::{Backpressure, Overwrite, Policy};
 pub use reader::{ReadBatch, Reader};
+pub use wait::WaitStrategy;
 pub use writer::{Claim, Writer};
 
 use crate::sync::{Arc, AtomicBool, AtomicU64, Ordering};
+use event_count::EventCount;
 use sequence::{ReaderCursors, Sequence};
 use slots::InPlaceSlots;
 use stamped::StampedSlots;
-use wait::WaitQueue;
 
 /// How many readers a [`Backpressure`] ring accepts unless told otherwise.
 pub const DEFAULT_MAX_READERS: usize = 32;
@@ -110,9 +116,9 @@ pub(crate) struct Shared<T, P: Policy> {
     /// Overwrite: the items as stamped words (empty for Backpressure).
     stamped: StampedSlots,
     /// The writer parks here while the ring is full.
-    writer_wait: WaitQueue,
+    writer_wait: EventCount,
     /// Readers park here while there is nothing to read.
-    reader_wait: WaitQueue,
+    reader_wait: EventCount,
     writer_taken: AtomicBool,
     /// Set (Release) by the writer's drop after its last publish.
     writer_closed: AtomicBool,
@@ -185,8 +191,8 @@ fn new_shared<T, P: Policy>(
             cursors,
             in_place,
             stamped,
-            writer_wait: WaitQueue::new(),
-            reader_wait: WaitQueue::new(),
+            writer_wait: EventCount::new(),
+            reader_wait: EventCount::new(),
             writer_taken: AtomicBool::new(false),
             writer_closed: AtomicBool::new(false),
             writer_dropped: AtomicU64::new(0),

@@ -15,7 +15,7 @@ pub trait Policy: sealed::Sealed + Send + Sync + 'static {
 /// The writer never overwrites an item some reader has not consumed.
 ///
 /// `try_push` hands the item back as [`Full`](super::Full) when the slowest reader is a whole lap
-/// behind; `push` waits (spin, yield, park). Every reader sees every item published after it
+/// behind; `push` waits (its `WaitStrategy`). Every reader sees every item published after it
 /// subscribed, in order, exactly once. Works for any `T: Send + Sync`, including non-`Copy`
 /// handles: items are stored in place and dropped exactly once, by the writer at its next push
 /// or claim (or [`Writer::reclaim`](super::Writer::reclaim)) once every reader is past them,

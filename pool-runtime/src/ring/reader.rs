@@ -7,13 +7,13 @@ use bytemuck::Pod;
 use super::Shared;
 use super::error::{Overrun, TooManyReaders};
 use super::policy::{Backpressure, Overwrite, Policy};
-use super::wait::deadline_after;
+use super::wait::{WaitStrategy, deadline_after};
 use crate::sync::Arc;
 
 /// One reader of a [`Ring`](super::Ring): sees, in order, every item published after it
 /// subscribed (under [`Overwrite`], minus the ones reported as [`Overrun`]).
 ///
-/// As an [`Iterator`] it blocks (spin, yield, park) until the next item and returns `None` once
+/// As an [`Iterator`] it waits (its [`WaitStrategy`]) until the next item and returns `None` once
 /// the writer is gone and everything it published has been read. Under [`Backpressure`] it
 /// yields clones (`T: Clone`; for a `RingPtr` a refcount increment) — use
 /// [`try_read_with`](Reader::try_read_with) or [`ReadBatch::next_ref`] to borrow in place
@@ -28,6 +28,10 @@ pub struct Reader<T, P: Policy = Backpressure> {
     next: u64,
     /// A cached copy of the writer's `published`: items below it are readable.
     available: u64,
+    /// How this reader waits for items.
+    wait_strategy: WaitStrategy,
+    #[cfg(all(feature = "async", not(loom)))]
+    async_waiter: super::async_wait::AsyncWaiter,
 }
 
 impl<T, P: Policy> Reader<T, P> {
@@ -47,7 +51,21 @@ impl<T, P: Policy> Reader<T, P> {
             entry,
             next,
             available: next,
+            wait_strategy: WaitStrategy::default(),
+            #[cfg(all(feature = "async", not(loom)))]
+            async_waiter: Default::default(),
         })
+    }
+
+    /// This reader, waiting for items with `strategy` ([`WaitStrategy::Block`] unless set).
+    pub fn with_wait_strategy(mut self, strategy: WaitStrategy) -> Self {
+        self.wait_strategy = strategy;
+        self
+    }
+
+    /// How this reader waits for items.
+    pub fn wait_strategy(&self) -> WaitStrategy {
+        self.wait_strategy
     }
 
     /// How many published items this reader has not read yet. Under [`Overwrite`] a value above
@@ -110,7 +128,8 @@ impl<T, P: Policy> Reader<T, P> {
         let next = self.next;
         let mut available = self.available;
         let mut closed = false;
-        shared.reader_wait.wait_until(
+        self.wait_strategy.wait_until(
+            &shared.reader_wait,
             || {
                 // Check `closed` before loading `published`: if the writer is gone, this load
                 // sees its final count.
@@ -122,6 +141,27 @@ impl<T, P: Policy> Reader<T, P> {
         );
         self.available = available;
         next < available
+    }
+
+    /// Async twin of `wait_for_item`: `Ready(true)` when an item is readable, `Ready(false)`
+    /// when the writer is gone and everything was read.
+    #[cfg(all(feature = "async", not(loom)))]
+    pub(super) fn poll_item(&mut self, cx: &mut core::task::Context<'_>) -> core::task::Poll<bool> {
+        if self.has_item() {
+            self.async_waiter.done(&self.shared.reader_wait);
+            return core::task::Poll::Ready(true);
+        }
+        let shared = &*self.shared;
+        let next = self.next;
+        let mut available = self.available;
+        let poll = self.async_waiter.poll_until(&shared.reader_wait, cx, || {
+            // `closed` before `published`, as in `wait_for_item`.
+            let closed = shared.closed();
+            available = shared.published.load_acquire();
+            next < available || closed
+        });
+        self.available = available;
+        poll.map(|()| next < available)
     }
 
     /// Under Backpressure: tells the writer this reader is done with items below `next`.
@@ -247,7 +287,7 @@ fn lossy_lag() -> u64 {
 impl<T: Pod> Reader<T, Overwrite> {
     /// Reads item `next`, which is published (`next < available`).
     #[inline]
-    fn read_published(&mut self) -> Result<T, Overrun> {
+    pub(super) fn read_published(&mut self) -> Result<T, Overrun> {
         if self.available - self.next > self.shared.capacity as u64 {
             return Err(self.skip_ahead());
         }
@@ -329,6 +369,8 @@ impl<T: Pod> Iterator for Reader<T, Overwrite> {
 
 impl<T, P: Policy> Drop for Reader<T, P> {
     fn drop(&mut self) {
+        #[cfg(all(feature = "async", not(loom)))]
+        self.async_waiter.release(&self.shared.reader_wait);
         if P::GATED {
             self.shared.cursors.leave(self.entry);
             self.shared.writer_wait.notify();

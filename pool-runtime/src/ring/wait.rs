@@ -1,170 +1,101 @@
-//! Blocking with bounded CPU use: spin, then yield, then park.
-//!
-//! A waiter checks its condition [`SPIN_CHECKS`] times with a spin hint in between (a hand-off
-//! between running threads takes well under a microsecond), then yields its time slice for up to
-//! [`YIELD_FOR`], then parks. A deadline is honoured in every phase. The other side calls
-//! [`WaitQueue::notify`] after every publish / cursor move; it costs one `Relaxed` load of a
-//! counter on its own cache line while nobody is parked.
-//!
-//! Wake-ups are best effort: the notifier does not fence between its store (publish or cursor)
-//! and its load of the parked count, because a `SeqCst` fence per item would cost more than the
-//! hand-off itself. A wake-up can therefore be missed in a narrow window, so a parked waiter
-//! also wakes by itself after at most [`MAX_PARK`] and re-checks. A missed wake-up costs latency
-//! (bounded by `MAX_PARK`), never a hang or a lost item.
+//! How a blocked side of a ring waits: the [`WaitStrategy`] it was given, over the side's
+//! [`EventCount`].
 
 use std::time::{Duration, Instant};
 
-/// The longest a waiter stays parked before re-checking its condition by itself.
-pub(crate) const MAX_PARK: Duration = Duration::from_millis(1);
+use super::event_count::EventCount;
 
-/// How many times a waiter checks the condition, with a `spin_loop` hint in between (no
-/// exponential back-off, so it notices an item at once), before it starts yielding. Kept short:
-/// when the other side is not running (more runnable threads than cores), spinning only delays
-/// it, and yielding lets it run.
-const SPIN_CHECKS: u32 = 64;
-/// How long a waiter keeps yielding its time slice before it parks. On an oversubscribed
-/// machine the other side may simply not be running; yielding lets it run without the cost of
-/// a park/unpark round trip through the kernel.
-const YIELD_FOR: Duration = Duration::from_micros(500);
+/// How a ring's [`Reader`](super::Reader) waits for an item, or its
+/// [`Writer`](super::Writer) for room, as in the LMAX Disruptor. Set per side with
+/// `with_wait_strategy`; the other side keeps its own.
+///
+/// # Examples
+///
+/// ```
+/// use pool_runtime::ring::{Ring, WaitStrategy};
+///
+/// let ring = Ring::<u64>::with_capacity(64)?;
+/// let writer = ring.writer()?.with_wait_strategy(WaitStrategy::Yield);
+/// let reader = ring.subscribe()?.with_wait_strategy(WaitStrategy::BusySpin);
+/// assert_eq!(reader.wait_strategy(), WaitStrategy::BusySpin);
+/// # drop((writer, reader));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WaitStrategy {
+    /// Re-checks in a loop with a spin hint and never gives up its core: the lowest wake-up
+    /// latency, and one full core burnt for as long as it waits. Only for a thread pinned to a
+    /// core of its own; on a shared core it delays the very thread it waits for.
+    BusySpin,
+    /// Spins a few checks, then yields its time slice between checks. Uses a core's idle time
+    /// while waiting (100% of a core when nothing else is runnable), and under load each
+    /// yield can hand the core away for a whole scheduler slice (milliseconds).
+    Yield,
+    /// Spins a few checks (about a microsecond), then sleeps in the kernel until the other side
+    /// wakes it (a futex on Linux): no CPU while asleep, and a wake-up costs the other side one
+    /// system call. The default.
+    #[default]
+    Block,
+}
 
-#[cfg(not(loom))]
-mod imp {
-    use std::sync::Mutex;
-    use std::thread::{self, Thread};
-    use std::time::Instant;
+/// How many checks `Block` and `Yield` spin before sleeping or yielding: a hand-off between
+/// running threads takes well under a microsecond, and when the other side is not running
+/// spinning only delays it.
+const SPIN_CHECKS: u32 = if cfg!(loom) { 1 } else { 64 };
+/// `BusySpin` and `Yield` read the clock once per this many checks when given a deadline.
+const CLOCK_EVERY: u32 = 64;
 
-    use crossbeam_utils::CachePadded;
-
-    use super::{MAX_PARK, SPIN_CHECKS, YIELD_FOR};
-    use crate::sync::{AtomicUsize, Ordering};
-
-    /// Threads parked waiting for one side of a ring to move.
-    pub(crate) struct WaitQueue {
-        /// How many threads are registered in `threads`; read on every notify.
-        parked: CachePadded<AtomicUsize>,
-        threads: Mutex<Vec<Thread>>,
-    }
-
-    impl WaitQueue {
-        pub(crate) fn new() -> Self {
-            Self {
-                parked: CachePadded::new(AtomicUsize::new(0)),
-                threads: Mutex::new(Vec::new()),
-            }
+impl WaitStrategy {
+    /// Waits until `ready()` is true (returns `true`) or `deadline` passes (returns `false`);
+    /// `notify` is the event count the other side notifies after each change.
+    pub(crate) fn wait_until(
+        self,
+        notify: &EventCount,
+        mut ready: impl FnMut() -> bool,
+        deadline: Option<Instant>,
+    ) -> bool {
+        #[cfg(loom)]
+        if self != Self::Block {
+            return loom_spin(ready, deadline);
         }
-
-        /// Wakes every parked waiter if there is one.
-        #[inline]
-        pub(crate) fn notify(&self) {
-            // Relaxed: a stale zero only delays a waiter by at most MAX_PARK (module docs).
-            if self.parked.load(Ordering::Relaxed) != 0 {
-                self.notify_slow();
+        let spin_checks = match self {
+            Self::BusySpin => u32::MAX,
+            Self::Yield | Self::Block => SPIN_CHECKS,
+        };
+        let mut checks = 0u32;
+        loop {
+            if ready() {
+                return true;
             }
-        }
-
-        #[cold]
-        fn notify_slow(&self) {
-            let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-            for waiter in threads.iter() {
-                waiter.unpark();
+            checks = checks.wrapping_add(1);
+            if checks.is_multiple_of(CLOCK_EVERY) && deadline.is_some_and(|d| Instant::now() >= d) {
+                return ready();
             }
-        }
-
-        /// Waits until `ready()` is true (returns `true`) or `deadline` passes (returns `false`).
-        pub(crate) fn wait_until(
-            &self,
-            mut ready: impl FnMut() -> bool,
-            deadline: Option<Instant>,
-        ) -> bool {
-            // Spin a few checks, then yield for a bounded time: at most about YIELD_FOR of CPU
-            // before the first park.
-            for _ in 0..SPIN_CHECKS {
-                if ready() {
-                    return true;
-                }
-                core::hint::spin_loop();
-            }
-            let began = Instant::now();
-            loop {
-                if ready() {
-                    return true;
-                }
-                let now = Instant::now();
-                if deadline.is_some_and(|deadline| now >= deadline) {
-                    return ready();
-                }
-                if now.duration_since(began) >= YIELD_FOR {
-                    break;
-                }
-                thread::yield_now();
-            }
-            let me = thread::current();
-            loop {
-                if ready() {
-                    return true;
-                }
-                let timeout = match deadline {
-                    None => MAX_PARK,
-                    Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                        None => return ready(),
-                        Some(left) => left.min(MAX_PARK),
-                    },
-                };
-                self.threads
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(me.clone());
-                // SeqCst: registered before the re-check below, so a notifier that stores
-                // after our re-check and loads `parked` with a fence of its own would see us.
-                self.parked.fetch_add(1, Ordering::SeqCst);
-                if !ready() {
-                    thread::park_timeout(timeout);
-                }
-                // Relaxed: only the count matters; the list is protected by the mutex.
-                self.parked.fetch_sub(1, Ordering::Relaxed);
-                let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(at) = threads.iter().position(|t| t.id() == me.id()) {
-                    threads.swap_remove(at);
-                }
+            if self == Self::BusySpin || checks < spin_checks {
+                crate::sync::spin_loop();
+            } else if self == Self::Yield {
+                crate::sync::thread::yield_now();
+            } else {
+                return notify.sleep_until(ready, deadline);
             }
         }
     }
 }
 
+/// Under loom a spinning strategy must yield to let the model run the other side.
 #[cfg(loom)]
-mod imp {
-    use std::time::Instant;
-
-    /// Under loom, waiting is a yield loop: loom explores the interleavings instead.
-    pub(crate) struct WaitQueue;
-
-    impl WaitQueue {
-        pub(crate) fn new() -> Self {
-            Self
+fn loom_spin(mut ready: impl FnMut() -> bool, deadline: Option<Instant>) -> bool {
+    loop {
+        if ready() {
+            return true;
         }
-
-        pub(crate) fn notify(&self) {}
-
-        pub(crate) fn wait_until(
-            &self,
-            mut ready: impl FnMut() -> bool,
-            deadline: Option<Instant>,
-        ) -> bool {
-            let _ = (super::SPIN_CHECKS, super::YIELD_FOR, super::MAX_PARK);
-            loop {
-                if ready() {
-                    return true;
-                }
-                if deadline.is_some() {
-                    return false;
-                }
-                loom::thread::yield_now();
-            }
+        if deadline.is_some() {
+            return false;
         }
+        loom::thread::yield_now();
     }
 }
-
-pub(crate) use imp::WaitQueue;
 
 /// `now + timeout`, or `None` (wait forever) if that overflows `Instant`.
 pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {

@@ -8,7 +8,7 @@ use super::Shared;
 use super::error::{ClaimError, Full, TooManyReaders};
 use super::policy::{Backpressure, Overwrite, Policy};
 use super::reader::Reader;
-use super::wait::deadline_after;
+use super::wait::{WaitStrategy, deadline_after};
 use crate::sync::{Arc, Ordering};
 
 /// The one writer of a [`Ring`](super::Ring). Dropping it ends the stream.
@@ -27,6 +27,10 @@ pub struct Writer<T, P: Policy = Backpressure> {
     /// Backpressure, items with drop glue: items below this have been dropped (every reader
     /// was past them). Items `dropped..next` are live in their slots.
     dropped: u64,
+    /// How this writer waits for room.
+    wait_strategy: WaitStrategy,
+    #[cfg(all(feature = "async", not(loom)))]
+    async_waiter: super::async_wait::AsyncWaiter,
 }
 
 /// How many free slots a writer blocked on a full ring waits for at first (see `wait_for_room`).
@@ -42,7 +46,22 @@ impl<T, P: Policy> Writer<T, P> {
             next: 0,
             limit,
             dropped: 0,
+            wait_strategy: WaitStrategy::default(),
+            #[cfg(all(feature = "async", not(loom)))]
+            async_waiter: Default::default(),
         }
+    }
+
+    /// This writer, waiting for room with `strategy` ([`WaitStrategy::Block`] unless set; an
+    /// [`Overwrite`] writer never waits).
+    pub fn with_wait_strategy(mut self, strategy: WaitStrategy) -> Self {
+        self.wait_strategy = strategy;
+        self
+    }
+
+    /// How this writer waits for room.
+    pub fn wait_strategy(&self) -> WaitStrategy {
+        self.wait_strategy
     }
 
     /// A new reader starting at this writer's current position: it sees the next item pushed.
@@ -182,7 +201,8 @@ impl<T> Writer<T, Backpressure> {
         // `count` is enough, so a reader that stops with a slot or two free still lets us go.
         let refill = count.max(REFILL.min(shared.capacity as u64));
         let mut checks = 0u32;
-        let fits = shared.writer_wait.wait_until(
+        let fits = self.wait_strategy.wait_until(
+            &shared.writer_wait,
             || {
                 limit = shared.cursors.min_cursor(next) + shared.capacity as u64;
                 checks = checks.saturating_add(1);
@@ -193,6 +213,25 @@ impl<T> Writer<T, Backpressure> {
         self.limit = limit;
         self.drop_below(limit - shared.capacity as u64);
         fits || next + count <= limit
+    }
+
+    /// Async twin of `wait_for_room(1, None)`.
+    #[cfg(all(feature = "async", not(loom)))]
+    pub(super) fn poll_room(&mut self, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
+        if self.has_room(1) {
+            self.async_waiter.done(&self.shared.writer_wait);
+            return core::task::Poll::Ready(());
+        }
+        let shared = &*self.shared;
+        let next = self.next;
+        let mut limit = self.limit;
+        let poll = self.async_waiter.poll_until(&shared.writer_wait, cx, || {
+            limit = shared.cursors.min_cursor(next) + shared.capacity as u64;
+            next < limit
+        });
+        self.limit = limit;
+        self.drop_below(limit - shared.capacity as u64);
+        poll
     }
 
     /// Stores `item` as sequence `seq`.
@@ -216,7 +255,7 @@ impl<T> Writer<T, Backpressure> {
     }
 
     #[inline]
-    fn push_unchecked(&mut self, item: T) {
+    pub(super) fn push_unchecked(&mut self, item: T) {
         self.store(self.next, item);
         self.next += 1;
         self.publish();
@@ -250,7 +289,7 @@ impl<T> Writer<T, Backpressure> {
         Ok(())
     }
 
-    /// Publishes `item`, waiting (spin, then yield, then park) while the slowest reader is a
+    /// Publishes `item`, waiting (its [`WaitStrategy`]) while the slowest reader is a
     /// whole lap behind.
     ///
     /// # Examples
@@ -395,6 +434,8 @@ impl<T: Pod> Writer<T, Overwrite> {
 
 impl<T, P: Policy> Drop for Writer<T, P> {
     fn drop(&mut self) {
+        #[cfg(all(feature = "async", not(loom)))]
+        self.async_waiter.release(&self.shared.writer_wait);
         if P::GATED {
             // Items every reader is done with go now; the rest go with the last handle, which
             // learns from `writer_dropped` where the live items start.

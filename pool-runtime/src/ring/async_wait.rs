@@ -1,0 +1,163 @@
+//! Async waiting (feature `async`): [`Reader`] as a [`Stream`] and [`Writer::push_async`], for
+//! any executor.
+//!
+//! An async waiter takes part in its side's event-count protocol (see `event_count.rs`): it
+//! registers its task's waker in its own slot, counts itself in, and re-checks before returning
+//! `Pending`, so the other side's next publish or cursor move wakes the task and nothing polls
+//! in a loop. The slot is claimed on the first wait and re-registered in place after that: no
+//! heap allocation per message (a waker is cloned only when the task's waker changes).
+
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use bytemuck::Pod;
+use futures_core::Stream;
+
+use super::error::Overrun;
+use super::event_count::EventCount;
+use super::policy::{Backpressure, Overwrite};
+use super::reader::Reader;
+use super::wakers::WakerSlot;
+use super::writer::Writer;
+
+/// One reader's or writer's part in its side's async waiting.
+#[derive(Debug, Default)]
+pub(crate) struct AsyncWaiter {
+    /// The waker slot, claimed at the first wait.
+    slot: Option<WakerSlot>,
+    /// Whether this waiter is counted in the event count's waiters.
+    counted: bool,
+}
+
+impl AsyncWaiter {
+    /// `Ready` once `ready()` is true; otherwise registers the task's waker, counts this waiter
+    /// in and re-checks (in that order: module docs of `event_count.rs`).
+    pub(crate) fn poll_until(
+        &mut self,
+        notify: &EventCount,
+        cx: &mut Context<'_>,
+        mut ready: impl FnMut() -> bool,
+    ) -> Poll<()> {
+        if ready() {
+            self.done(notify);
+            return Poll::Ready(());
+        }
+        let slot = *self.slot.get_or_insert_with(|| notify.wakers().claim());
+        notify.wakers().register(slot, cx.waker());
+        if !self.counted {
+            notify.add_async_waiter();
+            self.counted = true;
+            notify.waiter_barrier();
+        }
+        if ready() {
+            self.done(notify);
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+
+    /// Stops counting this waiter (its condition became true).
+    pub(crate) fn done(&mut self, notify: &EventCount) {
+        if self.counted {
+            notify.remove_async_waiter();
+            self.counted = false;
+        }
+    }
+
+    /// Gives the waker slot back; called when the reader or writer is dropped.
+    pub(crate) fn release(&mut self, notify: &EventCount) {
+        self.done(notify);
+        if let Some(slot) = self.slot.take() {
+            notify.wakers().release(slot);
+        }
+    }
+}
+
+/// A [`Backpressure`] reader as a stream of clones of the items (for a `RingPtr`, a refcount
+/// increment); ends once the writer is gone and every item was read. An idle reader's task
+/// sleeps until the writer publishes. A `Reader` is an [`Iterator`] too, so `reader.next()`
+/// with `StreamExt` in scope is ambiguous: call [`Reader::next_async`].
+impl<T: Clone> Stream for Reader<T, Backpressure> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let reader = self.get_mut();
+        match reader.poll_item(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(false) => Poll::Ready(None),
+            Poll::Ready(true) => Poll::Ready(reader.try_next()),
+        }
+    }
+}
+
+/// An [`Overwrite`] reader as a stream of `Result<T, Overrun>`, like its [`Iterator`]: an
+/// `Err(Overrun)` says how many items the writer overwrote before this reader got to them.
+impl<T: Pod> Stream for Reader<T, Overwrite> {
+    type Item = Result<T, Overrun>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let reader = self.get_mut();
+        match reader.poll_item(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(false) => Poll::Ready(None),
+            Poll::Ready(true) => Poll::Ready(Some(reader.read_published())),
+        }
+    }
+}
+
+impl<T: Clone> Reader<T, Backpressure> {
+    /// The next item, waiting without blocking the thread; `None` once the writer is gone and
+    /// every item was read. The async twin of [`Iterator::next`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_runtime::ring::Ring;
+    ///
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let ring = Ring::<u64>::with_capacity(8)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// let total = runtime.block_on(async move {
+    ///     let sum = tokio::spawn(async move {
+    ///         let mut sum = 0;
+    ///         while let Some(item) = reader.next_async().await {
+    ///             sum += item; // the task sleeps between items
+    ///         }
+    ///         sum
+    ///     });
+    ///     for item in 1..=100 {
+    ///         writer.push_async(item).await; // waits, without blocking the thread, while full
+    ///     }
+    ///     drop(writer); // ends the stream
+    ///     sum.await
+    /// })?;
+    /// assert_eq!(total, 5050);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn next_async(&mut self) -> Option<T> {
+        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl<T: Pod> Reader<T, Overwrite> {
+    /// The next item or overrun, waiting without blocking the thread; `None` once the writer
+    /// is gone and every item was read. The async twin of [`Iterator::next`].
+    pub async fn next_async(&mut self) -> Option<Result<T, Overrun>> {
+        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+}
+
+impl<T> Writer<T, Backpressure> {
+    /// Publishes `item`, waiting without blocking the thread while the slowest reader is a
+    /// whole lap behind: the async twin of [`push`](Writer::push). If the future is dropped
+    /// before it completes, `item` is dropped unpublished.
+    ///
+    /// # Examples
+    ///
+    /// See [`Reader::next_async`].
+    pub async fn push_async(&mut self, item: T) {
+        core::future::poll_fn(|cx| self.poll_room(cx)).await;
+        self.push_unchecked(item);
+    }
+}

@@ -1,0 +1,84 @@
+//! loom models of "publish vs. go to sleep": a waiter that finds its condition false goes to
+//! sleep while a notifier makes it true. A lost wake-up leaves the waiter asleep forever, which
+//! loom reports as a deadlock. Each negative control removes one barrier of the Dekker pair and
+//! must fail.
+
+use super::{EventCount, set_skip_waiter_barrier};
+use crate::slot::asymmetric::SKIP_LIGHT_BARRIER;
+use crate::sync::{Arc, AtomicBool, Ordering, thread};
+
+/// One notifier publishes a flag and notifies; `waiters` threads sleep until they see it.
+fn publish_vs_sleep(waiters: usize) {
+    loom::model(move || {
+        let notify = Arc::new(EventCount::new());
+        let flag = Arc::new(AtomicBool::new(false));
+        let sleepers: Vec<_> = (1..waiters)
+            .map(|_| {
+                let (notify, flag) = (Arc::clone(&notify), Arc::clone(&flag));
+                thread::spawn(move || {
+                    // Acquire: pairs with the Release publish.
+                    assert!(notify.sleep_until(|| flag.load(Ordering::Acquire), None));
+                })
+            })
+            .collect();
+        let notifier = {
+            let (notify, flag) = (Arc::clone(&notify), Arc::clone(&flag));
+            thread::spawn(move || {
+                // Release: as the ring's publish.
+                flag.store(true, Ordering::Release);
+                notify.notify();
+            })
+        };
+        assert!(notify.sleep_until(|| flag.load(Ordering::Acquire), None));
+        notifier.join().unwrap();
+        for sleeper in sleepers {
+            sleeper.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn loom_event_count_publish_vs_sleep() {
+    publish_vs_sleep(1);
+}
+
+#[test]
+fn loom_event_count_two_sleepers_one_notify() {
+    publish_vs_sleep(2);
+}
+
+/// Negative control: without the waiter's barrier, its re-check can miss the publish while the
+/// notifier misses its registration.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_waiter_without_barrier_loses_the_wake_up() {
+    set_skip_waiter_barrier(true);
+    publish_vs_sleep(1);
+}
+
+/// Negative control: a notifier whose `waiters` load is not ordered after its publish (no
+/// barrier: a `Release` store then a plain load) misses the waiter even though the waiter
+/// fences.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_notifier_without_barrier_loses_the_wake_up() {
+    SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
+    publish_vs_sleep(1);
+}
+
+/// The ring end to end: a `Block` writer on a one-slot ring and a `Block` reader each wait for
+/// the other (the writer for room, the reader for items) over two items.
+#[test]
+fn loom_ring_block_writer_and_reader_hand_off() {
+    use crate::ring::Ring;
+    loom::model(|| {
+        let ring = Ring::<u64>::with_capacity(1).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let reader = ring.subscribe().unwrap();
+        let consumer = thread::spawn(move || reader.collect::<Vec<_>>());
+        writer.push(1);
+        writer.push(2);
+        drop(writer);
+        assert_eq!(consumer.join().unwrap(), [1, 2]);
+    });
+}

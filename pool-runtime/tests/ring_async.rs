@@ -1,0 +1,201 @@
+//! The async ring (feature `async`): readers as `Stream`s and `Writer::push_async` on tokio's
+//! current-thread and multi-thread runtimes, overruns through the stream, idle readers that
+//! sleep until woken, and cancellation.
+#![cfg(all(feature = "async", not(loom)))]
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use pool_runtime::ring::{Overrun, Overwrite, Reader, Ring};
+
+/// `StreamExt::next` without the dependency.
+async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+}
+
+async fn collect<S: Stream + Unpin>(mut stream: S) -> Vec<S::Item> {
+    let mut items = Vec::new();
+    while let Some(item) = next(&mut stream).await {
+        items.push(item);
+    }
+    items
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn reader_and_writer_share_one_current_thread_runtime() {
+    current_thread().block_on(async {
+        let ring = Ring::<u64>::with_capacity(4).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let reader = ring.subscribe().unwrap();
+        let consumer = tokio::spawn(collect(reader));
+        for item in 0..10_000 {
+            writer.push_async(item).await;
+        }
+        drop(writer);
+        assert_eq!(consumer.await.unwrap(), (0..10_000).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn four_readers_on_a_multi_thread_runtime() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ring = Ring::<Arc<u64>>::with_capacity(8).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let readers: Vec<_> = (0..4)
+            .map(|_| {
+                let reader = ring.subscribe().unwrap();
+                tokio::spawn(async move {
+                    let items = collect(reader).await;
+                    items.iter().map(|item| **item).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let producer = tokio::spawn(async move {
+            for item in 0..20_000 {
+                writer.push_async(Arc::new(item)).await;
+            }
+        });
+        producer.await.unwrap();
+        for reader in readers {
+            assert_eq!(reader.await.unwrap(), (0..20_000).collect::<Vec<_>>());
+        }
+    });
+}
+
+#[test]
+fn an_overwrite_stream_reports_what_it_missed() {
+    current_thread().block_on(async {
+        let ring = Ring::<u64, Overwrite>::with_capacity(4).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let mut reader = ring.subscribe().unwrap();
+        for item in 0..10 {
+            writer.push(item);
+        }
+        assert_eq!(next(&mut reader).await, Some(Err(Overrun { missed: 7 })));
+        assert_eq!(next(&mut reader).await, Some(Ok(7)));
+        let consumer = tokio::spawn(collect(reader));
+        tokio::task::yield_now().await;
+        writer.push(10);
+        drop(writer);
+        assert_eq!(consumer.await.unwrap(), [Ok(8), Ok(9), Ok(10)]);
+    });
+}
+
+/// Counts how often the inner stream is polled.
+struct CountPolls<S> {
+    inner: S,
+    polls: Arc<AtomicUsize>,
+}
+
+impl<S: Stream + Unpin> Stream for CountPolls<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        Pin::new(&mut self.inner).poll_next(cx)
+    }
+}
+
+#[test]
+fn an_idle_reader_task_sleeps_until_the_writer_publishes() {
+    current_thread().block_on(async {
+        let ring = Ring::<u64>::with_capacity(4).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let mut reader = CountPolls {
+            inner: ring.subscribe().unwrap(),
+            polls: Arc::clone(&polls),
+        };
+        let consumer = tokio::spawn(async move { next(&mut reader).await });
+        // The runtime is free to run the consumer as often as it likes; a reader that polled
+        // itself in a loop would be polled thousands of times while the runtime sleeps here.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(polls.load(Ordering::Relaxed), 1, "polled while idle");
+        writer.push_async(7).await;
+        assert_eq!(consumer.await.unwrap(), Some(7));
+        assert_eq!(polls.load(Ordering::Relaxed), 2);
+    });
+}
+
+#[test]
+fn push_async_waits_for_room_and_a_read_wakes_it() {
+    current_thread().block_on(async {
+        let ring = Ring::<u64>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let mut reader: Reader<u64> = ring.subscribe().unwrap();
+        writer.push_async(1).await;
+        writer.push_async(2).await;
+        let producer = tokio::spawn(async move {
+            writer.push_async(3).await;
+            writer
+        });
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(!producer.is_finished());
+        assert_eq!(next(&mut reader).await, Some(1));
+        let writer = producer.await.unwrap();
+        assert_eq!(writer.published(), 3);
+        drop(writer);
+        assert_eq!(collect(reader).await, [2, 3]);
+    });
+}
+
+#[test]
+fn a_cancelled_push_async_drops_its_item_and_the_writer_goes_on() {
+    current_thread().block_on(async {
+        let ring = Ring::<Arc<u64>>::with_capacity(1).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let mut reader = ring.subscribe().unwrap();
+        writer.push_async(Arc::new(1)).await;
+        let item = Arc::new(2);
+        let timed_out = tokio::time::timeout(
+            Duration::from_millis(2),
+            writer.push_async(Arc::clone(&item)),
+        )
+        .await;
+        assert!(timed_out.is_err());
+        assert_eq!(
+            Arc::strong_count(&item),
+            1,
+            "the cancelled push dropped its item"
+        );
+        assert_eq!(next(&mut reader).await.as_deref(), Some(&1));
+        writer.push_async(item).await;
+        drop(writer);
+        assert_eq!(next(&mut reader).await.as_deref(), Some(&2));
+        assert_eq!(next(&mut reader).await, None);
+    });
+}
+
+#[test]
+fn readers_dropped_while_waiting_leave_the_ring_working() {
+    current_thread().block_on(async {
+        let ring = Ring::<u64>::with_capacity(4).unwrap();
+        let mut writer = ring.writer().unwrap();
+        for _ in 0..100 {
+            let mut reader = ring.subscribe().unwrap();
+            let waited = tokio::time::timeout(Duration::from_micros(10), next(&mut reader)).await;
+            assert!(waited.is_err());
+        }
+        let reader = ring.subscribe().unwrap();
+        let consumer = tokio::spawn(collect(reader));
+        tokio::task::yield_now().await;
+        writer.push_async(1).await;
+        drop(writer);
+        assert_eq!(consumer.await.unwrap(), [1]);
+    });
+}
