@@ -47,6 +47,8 @@ pub struct Options {
     pub ring_capacity: usize,
     /// Target feed rate in messages per second; 0 sends as fast as the pipeline takes them.
     pub rate: u64,
+    /// Busy threads started beside the pipeline, to see it on a loaded host.
+    pub background_load: usize,
     /// Instruments traded by the synthetic feed.
     pub symbols: u32,
     /// Seed of the feed's generator: the same seed gives the same messages.
@@ -73,6 +75,7 @@ impl Default for Options {
             pool_capacity: None,
             ring_capacity: 1024,
             rate: 0,
+            background_load: 0,
             symbols: 16,
             seed: 42,
             baseline: false,
@@ -105,7 +108,10 @@ FLAGS:
                         for the ring and the strategies); a full class spills to the heap
     --allow-heap        pass the verdict even if messages spilled to the heap
     --ring-capacity N   fan-out ring capacity, a power of two            [default: 1024]
-    --rate N            feed rate in messages/s, 0 = as fast as possible [default: 0]
+    --rate N            feed rate in messages/s, 0 = as fast as possible; when paced, the
+                        feed flushes every frame                         [default: 0]
+    --background-load N busy threads spinning beside the pipeline, as on a loaded host (0-64)
+                                                                         [default: 0]
     --symbols N         instruments in the synthetic feed (1-4096)      [default: 16]
     --seed N            generator seed; same seed, same messages         [default: 42]
     --baseline          same pipeline on Box/Arc/Vec + std channels, no ringpool
@@ -199,6 +205,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
                 })
             }
             "--rate" => options.rate = number(&flag, &value(&flag)?, 0, u64::MAX)?,
+            "--background-load" => {
+                options.background_load = number(&flag, &value(&flag)?, 0, 64)? as usize
+            }
             "--symbols" => options.symbols = number(&flag, &value(&flag)?, 1, 4096)? as u32,
             "--seed" => options.seed = number(&flag, &value(&flag)?, 0, u64::MAX)?,
             _ => return Err(UsageError(format!("unknown argument {arg:?}"))),

@@ -10,7 +10,9 @@ use crate::RunContext;
 use crate::market::{MarketBook, MarketEvent, MarketGenerator};
 use crate::transport::FeedSink;
 
-/// Frames per flush: small enough for latency, large enough that a socket write carries ~2 KiB.
+/// Frames per flush when not paced: small enough for latency, large enough that a socket write
+/// carries ~2 KiB. A paced feed flushes (and paces) every frame, so the latency it measures is
+/// the pipeline's own, not the time a frame waited in the feed's buffer.
 const BURST: u64 = 64;
 
 /// What the feed sent.
@@ -32,7 +34,8 @@ pub struct FeedPlan {
 }
 
 /// Waits for the decoder side to be ready, sends up to `plan.messages` frames (fewer if the
-/// deadline passes), then flushes and closes the stream, which ends the decoder's input.
+/// deadline passes; paced, each one flushed at its time), then flushes and closes the stream,
+/// which ends the decoder's input.
 pub fn run(
     sink: FeedSink,
     plan: &FeedPlan,
@@ -54,9 +57,10 @@ pub fn run(
     } else {
         1_000_000_000 / plan.rate.max(1)
     };
+    let burst = if interval_ns > 0 { 1 } else { BURST };
     let mut sent = 0;
     while sent < plan.messages {
-        if sent.is_multiple_of(BURST) {
+        if sent.is_multiple_of(burst) {
             writer.flush()?;
             progress.fed.publish(sent);
             if let Some(deadline) = plan.deadline

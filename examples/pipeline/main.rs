@@ -23,6 +23,7 @@ mod baseline;
 mod cli;
 mod clock;
 mod feed;
+mod load;
 mod market;
 mod pooled;
 mod progress;
@@ -167,6 +168,7 @@ fn run(options: &Options) -> Result<RunResults, Box<dyn std::error::Error>> {
         progress: &progress,
         ready: &ready,
     };
+    let _load = load::BackgroundLoad::start(options.background_load);
     let started = Instant::now();
     thread::scope(|scope| {
         let feed = thread::Builder::new()

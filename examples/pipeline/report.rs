@@ -197,9 +197,14 @@ fn print_report_line(
     } else {
         format!("_rate{}", options.rate)
     };
+    let load = if options.background_load == 0 {
+        String::new()
+    } else {
+        format!("_load{}", options.background_load)
+    };
     let sent = results.feed.sent.max(1) as f64;
     println!(
-        "REPORT pipeline {mode}_{transport}{rate} messages={} readers={} msgs_per_s={:.0} \
+        "REPORT pipeline {mode}_{transport}{rate}{load} messages={} readers={} msgs_per_s={:.0} \
          p50_ns={} p99_ns={} p999_ns={} max_ns={} decoder_allocs_per_msg={:.2} verdict={}",
         results.feed.sent,
         options.readers,
