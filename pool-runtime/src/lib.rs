@@ -54,6 +54,9 @@ pub use class::{SLOT_ALIGN, SizeClass};
 pub use config::{Overflow, PoolConfig};
 pub use error::{GlobalConfigError, PoolError};
 pub use frame::{Frame, FrameError, MessageSet};
+/// The `Stream` trait async ring readers implement (feature `async`).
+#[cfg(feature = "async")]
+pub use futures_core;
 #[cfg(not(loom))]
 pub use global::{
     allocate_bytes_from_pool, allocate_from_pool, configure_global, global_config,
@@ -67,7 +70,7 @@ pub use message_bytes::{ValidatedBytes, ZerocopyBytes};
 pub use pool_derive::MessageSet;
 pub use pool_derive::PooledMessage;
 pub use pool_derive::message;
-pub use ring::{Backpressure, Overwrite, Reader, Ring, Writer};
+pub use ring::{Backpressure, Overwrite, Reader, Ring, WaitStrategy, Writer};
 pub use ring_ptr::{RingPtr, WeakRingPtr};
 pub use shared::Pools;
 pub use stats::{ClassStats, PoolStats};

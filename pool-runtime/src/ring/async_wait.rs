@@ -20,6 +20,9 @@ use super::reader::Reader;
 use super::wakers::WakerSlot;
 use super::writer::Writer;
 
+/// How many checks an async waiter makes before it registers its waker.
+const ASYNC_SPIN_CHECKS: u32 = 64;
+
 /// One reader's or writer's part in its side's async waiting.
 #[derive(Debug, Default)]
 pub(crate) struct AsyncWaiter {
@@ -38,9 +41,16 @@ impl AsyncWaiter {
         cx: &mut Context<'_>,
         mut ready: impl FnMut() -> bool,
     ) -> Poll<()> {
-        if ready() {
-            self.done(notify);
-            return Poll::Ready(());
+        // A few checks first, as the `Block` strategy does: when the other side is running, the
+        // next item (or slot) is usually a fraction of a microsecond away, and registering costs
+        // the waiter barrier (a `membarrier` system call) and the task a trip through the
+        // executor.
+        for _ in 0..ASYNC_SPIN_CHECKS {
+            if ready() {
+                self.done(notify);
+                return Poll::Ready(());
+            }
+            core::hint::spin_loop();
         }
         let slot = *self.slot.get_or_insert_with(|| notify.wakers().claim());
         notify.wakers().register(slot, cx.waker());

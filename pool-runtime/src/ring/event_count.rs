@@ -66,6 +66,24 @@ std::thread_local! {
     static SKIP_WAITER_BARRIER: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
 
+#[cfg(loom)]
+std::thread_local! {
+    /// loom negative control: a joining reader does not notify the writer.
+    static SKIP_JOIN_NOTIFY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Whether a joining reader skips its notify (loom negative control).
+#[cfg(loom)]
+pub(crate) fn skip_join_notify() -> bool {
+    SKIP_JOIN_NOTIFY.with(|skip| skip.get())
+}
+
+/// loom negative control: joining readers on this thread do not notify the writer.
+#[cfg(all(loom, test))]
+pub(crate) fn set_skip_join_notify(on: bool) {
+    SKIP_JOIN_NOTIFY.with(|skip| skip.set(on));
+}
+
 /// loom negative control: make waiters on this thread skip their barrier.
 #[cfg(all(loom, test))]
 pub(crate) fn set_skip_waiter_barrier(on: bool) {

@@ -37,12 +37,23 @@ pub struct Reader<T, P: Policy = Backpressure> {
 impl<T, P: Policy> Reader<T, P> {
     pub(super) fn subscribe(shared: &Arc<Shared<T, P>>) -> Result<Self, TooManyReaders> {
         let (entry, next) = if P::GATED {
-            shared
+            let joined = shared
                 .cursors
                 .join(&shared.published)
                 .ok_or(TooManyReaders {
                     max_readers: shared.cursors.max_readers(),
-                })?
+                })?;
+            // The join showed the writer a lower bound for a moment before raising it to the
+            // start: a writer that saw the bound may have gone to sleep on it, so it is told
+            // the cursor moved (without this, it slept until some other reader moved).
+            #[cfg(loom)]
+            let skip = super::event_count::skip_join_notify();
+            #[cfg(not(loom))]
+            let skip = false;
+            if !skip {
+                shared.writer_wait.notify();
+            }
+            joined
         } else {
             (0, shared.published.load_acquire())
         };

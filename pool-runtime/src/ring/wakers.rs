@@ -139,7 +139,13 @@ impl WakerTable {
                 return;
             };
             for slot in slots {
-                slot.waker.wake();
+                // Relaxed: a waiter claims its slot before it counts itself in (Release), and
+                // the notifier read that count with Acquire before calling us, so a counted
+                // waiter's slot reads as taken here; one that was not counted yet re-checks
+                // after counting (event count protocol). A free slot holds no waker.
+                if slot.taken.load(Ordering::Relaxed) {
+                    slot.waker.wake();
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 //! loom reports as a deadlock. Each negative control removes one barrier of the Dekker pair and
 //! must fail.
 
-use super::{EventCount, set_skip_waiter_barrier};
+use super::{EventCount, set_skip_join_notify, set_skip_waiter_barrier};
 use crate::slot::asymmetric::SKIP_LIGHT_BARRIER;
 use crate::sync::{Arc, AtomicBool, Ordering, thread};
 
@@ -81,4 +81,42 @@ fn loom_ring_block_writer_and_reader_hand_off() {
         drop(writer);
         assert_eq!(consumer.join().unwrap(), [1, 2]);
     });
+}
+
+/// A reader joins while the writer fills a one-slot ring. The join shows the writer a lower
+/// bound for a moment before raising its cursor; a writer that went to sleep on the bound must
+/// be woken by the raise (the reader then never reads: nobody else would wake the writer).
+fn join_while_the_writer_waits() {
+    use crate::ring::Ring;
+    loom::model(|| {
+        let ring = Ring::<u64>::with_capacity(1).unwrap();
+        // Neither the writer nor the reader is dropped while loom unwinds a deadlock (their
+        // drops would call into loom again and abort the test binary).
+        let mut writer = core::mem::ManuallyDrop::new(ring.writer().unwrap());
+        let joiner = thread::spawn(move || {
+            let mut reader = ring.subscribe().unwrap();
+            if reader.position() == 0 {
+                // Joined before item 0: it gates the writer until it reads item 0.
+                assert_eq!(reader.next(), Some(0));
+            }
+            core::mem::ManuallyDrop::new(reader)
+        });
+        writer.push(0);
+        writer.push(1);
+        drop(core::mem::ManuallyDrop::into_inner(writer));
+        drop(core::mem::ManuallyDrop::into_inner(joiner.join().unwrap()));
+    });
+}
+
+#[test]
+fn loom_ring_join_wakes_a_sleeping_writer() {
+    join_while_the_writer_waits();
+}
+
+/// Negative control: without the join's notify the writer sleeps on the stale bound forever.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_join_without_notify_strands_the_writer() {
+    set_skip_join_notify(true);
+    join_while_the_writer_waits();
 }

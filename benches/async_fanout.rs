@@ -1,0 +1,144 @@
+//! `async_fanout_1_to_{1,4}`: one async writer task fans pooled messages out to 1 or 4 async
+//! reader tasks on a two-worker tokio runtime; time per message, until every reader has every
+//! message. ringpool: a `Ring<RingPtr<Tick>>` (`push_async`, `next_async`, a slot from `Pools`
+//! per message). tokio: `tokio::sync::broadcast` of `Arc<Tick>` (an `Arc::new` per message).
+//!
+//! Both are lossless here: tokio's sender never waits and would lap slow receivers, so its
+//! task yields while the channel holds a full ring's worth (`Sender::len`), the nearest it has
+//! to backpressure; a lagged receiver fails the run.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ringpool::ring::Ring;
+use ringpool::{PoolConfig, PooledMessage, Pools, RingPtr, SizeClass, bytemuck};
+
+/// A 64-byte message (size class XS).
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable, PooledMessage)]
+#[bytemuck(crate = "ringpool::bytemuck")]
+#[repr(C)]
+struct Tick {
+    sequence: u64,
+    fields: [u64; 7],
+}
+
+const CAPACITY: usize = 1024;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("runtime")
+}
+
+fn ringpool_fanout(
+    runtime: &tokio::runtime::Runtime,
+    pools: &Arc<Pools>,
+    readers: usize,
+    messages: u64,
+) -> Duration {
+    runtime.block_on(async {
+        let ring = Ring::<RingPtr<Tick>>::with_capacity(CAPACITY).expect("capacity");
+        let mut writer = ring.writer().expect("writer");
+        let tasks: Vec<_> = (0..readers)
+            .map(|_| {
+                let mut reader = ring.subscribe().expect("reader");
+                tokio::spawn(async move {
+                    let mut received = 0u64;
+                    while let Some(tick) = reader.next_async().await {
+                        black_box(tick.sequence);
+                        received += 1;
+                    }
+                    received
+                })
+            })
+            .collect();
+        let pools = Arc::clone(pools);
+        let started = Instant::now();
+        tokio::spawn(async move {
+            for sequence in 0..messages {
+                let tick = pools
+                    .allocate(Tick {
+                        sequence,
+                        fields: [sequence; 7],
+                    })
+                    .expect("the pool holds a ring's worth and more");
+                writer.push_async(tick).await;
+            }
+        })
+        .await
+        .expect("writer task");
+        for task in tasks {
+            assert_eq!(task.await.expect("reader task"), messages);
+        }
+        started.elapsed()
+    })
+}
+
+fn tokio_fanout(runtime: &tokio::runtime::Runtime, readers: usize, messages: u64) -> Duration {
+    runtime.block_on(async {
+        let (sender, _) = tokio::sync::broadcast::channel::<Arc<Tick>>(CAPACITY);
+        let tasks: Vec<_> = (0..readers)
+            .map(|_| {
+                let mut receiver = sender.subscribe();
+                tokio::spawn(async move {
+                    use tokio::sync::broadcast::error::RecvError;
+                    let mut received = 0u64;
+                    loop {
+                        match receiver.recv().await {
+                            Ok(tick) => {
+                                black_box(tick.sequence);
+                                received += 1;
+                            }
+                            Err(RecvError::Lagged(missed)) => panic!("receiver lagged by {missed}"),
+                            Err(RecvError::Closed) => return received,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let started = Instant::now();
+        tokio::spawn(async move {
+            for sequence in 0..messages {
+                while sender.len() >= CAPACITY {
+                    tokio::task::yield_now().await;
+                }
+                sender
+                    .send(Arc::new(Tick {
+                        sequence,
+                        fields: [sequence; 7],
+                    }))
+                    .expect("receivers alive");
+            }
+        })
+        .await
+        .expect("sender task");
+        for task in tasks {
+            assert_eq!(task.await.expect("receiver task"), messages);
+        }
+        started.elapsed()
+    })
+}
+
+fn bench_fanout(c: &mut Criterion) {
+    let runtime = runtime();
+    let pools = Arc::new(Pools::new(
+        PoolConfig::empty().with_capacity(SizeClass::XS, 4 * CAPACITY),
+    ));
+    for readers in [1, 4] {
+        let mut group = c.benchmark_group(format!("async_fanout_1_to_{readers}"));
+        group.throughput(Throughput::Elements(1));
+        group.bench_function("ringpool", |b| {
+            b.iter_custom(|iters| ringpool_fanout(&runtime, &pools, readers, iters.max(1)))
+        });
+        group.bench_function("tokio_broadcast", |b| {
+            b.iter_custom(|iters| tokio_fanout(&runtime, readers, iters.max(1)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench_fanout);
+criterion_main!(benches);

@@ -1,0 +1,259 @@
+//! `wake_latency`: how long a blocked receiver takes to get a message, the thing a wait strategy
+//! decides. One sender thread sends a timestamp after a pause of 50–500 µs (a fixed
+//! pseudo-random sequence, the same for every peer), so the receiver has gone idle before each
+//! message; the receiver records now − timestamp in an HDR histogram. Each peer runs on a quiet
+//! machine and again beside two busy threads (a loaded host).
+//!
+//! Peers: ringpool with each `WaitStrategy` (`Iterator::next`), `std::sync::mpsc`,
+//! `crossbeam-channel`, and for async, ringpool's `next_async` against `tokio::sync::broadcast`,
+//! each receiver task on its own current-thread runtime. Prints a table and one
+//! `REPORT wake_latency_<load> <peer> p50_ns=… p99_ns=… p999_ns=…` line per run for
+//! `scripts/bench-report`. Criterion measures means, so this is a plain binary
+//! (`harness = false`); `--quick`-sized criterion arguments shrink the run.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use ringpool::ring::{Ring, WaitStrategy};
+
+/// Nanoseconds since `base`: what the sender stamps and the receiver subtracts.
+fn stamp(base: Instant) -> u64 {
+    base.elapsed().as_nanos() as u64
+}
+
+/// The pauses before each message: 50–500 µs from a fixed linear congruential sequence.
+fn pauses(messages: usize) -> Vec<Duration> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    (0..messages)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            Duration::from_micros(50 + (state >> 33) % 451)
+        })
+        .collect()
+}
+
+/// Runs `send` on a new thread (one call per pause, after the pause) while `receive` runs here
+/// and returns the histogram of latencies it recorded.
+fn paced(
+    pauses: &[Duration],
+    base: Instant,
+    mut send: impl FnMut(u64) + Send,
+    receive: impl FnOnce(&mut Histogram<u64>),
+) -> Histogram<u64> {
+    let mut histogram = Histogram::new_with_bounds(1, 10_000_000_000, 3).expect("bounds");
+    thread::scope(|scope| {
+        let sender = scope.spawn(move || {
+            for pause in pauses {
+                thread::sleep(*pause);
+                send(stamp(base));
+            }
+        });
+        receive(&mut histogram);
+        sender.join().expect("sender panicked");
+    });
+    histogram
+}
+
+fn record(histogram: &mut Histogram<u64>, base: Instant, sent: u64) {
+    histogram.saturating_record(stamp(base).saturating_sub(sent).max(1));
+}
+
+fn ringpool_sync(pauses: &[Duration], strategy: WaitStrategy) -> Histogram<u64> {
+    let base = Instant::now();
+    let ring = Ring::<u64>::with_capacity(64).expect("capacity");
+    let mut writer = ring.writer().expect("writer");
+    let reader = ring
+        .subscribe()
+        .expect("reader")
+        .with_wait_strategy(strategy);
+    drop(ring);
+    paced(
+        pauses,
+        base,
+        move |sent| writer.push(sent),
+        move |histogram| {
+            for sent in reader {
+                record(histogram, base, sent);
+            }
+        },
+    )
+}
+
+fn std_mpsc(pauses: &[Duration]) -> Histogram<u64> {
+    let base = Instant::now();
+    let (sender, receiver) = std::sync::mpsc::channel::<u64>();
+    paced(
+        pauses,
+        base,
+        move |sent| sender.send(sent).expect("receiver alive"),
+        move |histogram| {
+            for sent in receiver {
+                record(histogram, base, sent);
+            }
+        },
+    )
+}
+
+fn crossbeam(pauses: &[Duration]) -> Histogram<u64> {
+    let base = Instant::now();
+    let (sender, receiver) = crossbeam_channel::unbounded::<u64>();
+    paced(
+        pauses,
+        base,
+        move |sent| sender.send(sent).expect("receiver alive"),
+        move |histogram| {
+            for sent in receiver {
+                record(histogram, base, sent);
+            }
+        },
+    )
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime")
+}
+
+fn ringpool_async(pauses: &[Duration]) -> Histogram<u64> {
+    let base = Instant::now();
+    let ring = Ring::<u64>::with_capacity(64).expect("capacity");
+    let mut writer = ring.writer().expect("writer");
+    let mut reader = ring.subscribe().expect("reader");
+    drop(ring);
+    paced(
+        pauses,
+        base,
+        move |sent| writer.push(sent),
+        move |histogram| {
+            current_thread().block_on(async {
+                while let Some(sent) = reader.next_async().await {
+                    record(histogram, base, sent);
+                }
+            })
+        },
+    )
+}
+
+fn tokio_broadcast(pauses: &[Duration]) -> Histogram<u64> {
+    let base = Instant::now();
+    let (sender, mut receiver) = tokio::sync::broadcast::channel::<u64>(64);
+    paced(
+        pauses,
+        base,
+        move |sent| {
+            sender.send(sent).expect("receiver alive");
+        },
+        move |histogram| {
+            current_thread().block_on(async {
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    match receiver.recv().await {
+                        Ok(sent) => record(histogram, base, sent),
+                        Err(RecvError::Lagged(_)) => continue,
+                        Err(RecvError::Closed) => break,
+                    }
+                }
+            })
+        },
+    )
+}
+
+/// Threads that spin until dropped: a loaded host.
+struct BackgroundLoad {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl BackgroundLoad {
+    fn start(threads: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = (0..threads)
+            .map(|_| {
+                let stop = Arc::clone(&stop);
+                thread::spawn(move || {
+                    let mut spins = 0u64;
+                    // Relaxed: a flag with nothing to publish.
+                    while !stop.load(Ordering::Relaxed) {
+                        spins = black_box(spins.wrapping_add(1));
+                    }
+                })
+            })
+            .collect();
+        Self { stop, threads }
+    }
+}
+
+impl Drop for BackgroundLoad {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+type Peer = (&'static str, fn(&[Duration]) -> Histogram<u64>);
+
+const PEERS: &[Peer] = &[
+    ("ringpool_block", |p| ringpool_sync(p, WaitStrategy::Block)),
+    ("ringpool_yield", |p| ringpool_sync(p, WaitStrategy::Yield)),
+    ("ringpool_busy_spin", |p| {
+        ringpool_sync(p, WaitStrategy::BusySpin)
+    }),
+    ("std_mpsc", std_mpsc),
+    ("crossbeam_channel", crossbeam),
+    ("ringpool_async", ringpool_async),
+    ("tokio_broadcast", tokio_broadcast),
+];
+
+/// Whether the arguments ask for a short run: criterion's `--quick` settings (a measurement
+/// time under 2 s), or a test run (`cargo test --benches`, no `--bench`).
+fn quick(args: &[String]) -> bool {
+    let short_measurement = args
+        .windows(2)
+        .any(|w| w[0] == "--measurement-time" && w[1].parse::<f64>().is_ok_and(|s| s < 2.0));
+    short_measurement || !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let test_mode = !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test");
+    let messages = if test_mode {
+        20
+    } else if quick(&args) {
+        1_500
+    } else {
+        5_000
+    };
+    let pauses = pauses(messages);
+    println!("wake_latency: {messages} paced messages per run (50-500 µs apart), ns");
+    for (load_name, busy_threads) in [("quiet", 0), ("load2", 2)] {
+        let _load = BackgroundLoad::start(busy_threads);
+        for (name, run) in PEERS {
+            let histogram = run(&pauses);
+            assert_eq!(histogram.len(), messages as u64, "{name} lost messages");
+            let (p50, p99, p999) = (
+                histogram.value_at_quantile(0.50),
+                histogram.value_at_quantile(0.99),
+                histogram.value_at_quantile(0.999),
+            );
+            println!(
+                "  {load_name:<6} {name:<20} p50 {p50:>9}  p99 {p99:>9}  p99.9 {p999:>9}  max {:>9}",
+                histogram.max()
+            );
+            println!(
+                "REPORT wake_latency_{load_name} {name} p50_ns={p50} p99_ns={p99} p999_ns={p999}"
+            );
+        }
+    }
+}
