@@ -1,21 +1,4 @@
 //! `Allocator`: one trait for every place a slot can come from.
-//!
-//! Three pool front-ends hand out slots: a shared [`Pools`] (any thread, through `&Pools`), a
-//! single-writer [`LocalPools`] (through `&mut LocalPools`), and the calling thread's own pools
-//! ([`ThreadPools`], the pools behind [`allocate_from_pool`](crate::allocate_from_pool)). Code that
-//! only needs *a* slot (the frame readers, [`MessageSet::read_from`](crate::MessageSet::read_from))
-//! takes an `impl Allocator` by value, so one function serves all three:
-//!
-//! | pass | allocates from | cost per allocation |
-//! |---|---|---|
-//! | `&pools` (`&Pools`) | a shared pool, any thread | [`Pools::allocate`]: one CAS |
-//! | `&mut local` (`&mut LocalPools`) | a single-writer pool | [`LocalPools::allocate`]: no CAS on the fast path |
-//! | [`ThreadPools`] | the calling thread's own pools | a thread-local lookup, then as `LocalPools` |
-//!
-//! `&Pools` is `Copy`, so it can be passed again on each call of a loop; a `&mut LocalPools` is
-//! passed as `&mut local` each time (or reborrowed with `&mut *a` from a generic `a: &mut A`).
-//! Every method is `#[inline]` and forwards to the front-end's own method: going through the
-//! trait costs nothing over calling that method directly.
 
 use crate::bytes::PooledBytes;
 use crate::error::PoolError;
@@ -24,11 +7,19 @@ use crate::message::PooledMessage;
 use crate::ring_ptr::RingPtr;
 use crate::shared::Pools;
 
-/// A source of pool slots: [`&Pools`](Pools), [`&mut LocalPools`](LocalPools) or
-/// [`ThreadPools`]. See the [module docs](self) for what each costs.
+/// A source of pool slots. Code that only needs *a* slot (the frame readers,
+/// [`MessageSet::read_from`](crate::MessageSet::read_from), [`MessageBuffer`](crate::MessageBuffer))
+/// takes an `impl Allocator` by value, so one function serves every pool front-end:
 ///
-/// Functions that allocate take `impl Allocator` by value; any `&mut A` of an allocator `A` is an
-/// allocator too.
+/// | pass | allocates from | cost per allocation |
+/// |---|---|---|
+/// | `&pools` (`&Pools`) | a shared pool, any thread | [`Pools::allocate`] |
+/// | `&mut local` (`&mut LocalPools`) | a single-writer pool | [`LocalPools::allocate`] |
+/// | [`ThreadPools`] | the calling thread's own pools | a thread-local lookup, then as `LocalPools` |
+///
+/// `&Pools` is `Copy`, so a loop can pass it on every call; a `&mut LocalPools` is passed as
+/// `&mut local` each time, and a generic `a: &mut A` as `&mut *a` (every `&mut A` is an
+/// allocator too). Each method is `#[inline]` and forwards to the front-end's own method.
 ///
 /// # Examples
 ///

@@ -1,9 +1,6 @@
-//! Frames over tokio's `AsyncRead` / `AsyncWrite` (feature `tokio`).
-//!
-//! The same wire format, limits, errors and stream-position rules as the blocking reader. The
-//! futures are **not cancellation-safe**: dropping one mid-frame (e.g. losing a `select!`) loses
-//! the bytes it consumed and leaves the stream inside a frame; read frames from one task that
-//! awaits each read to completion.
+//! Frames over tokio's `AsyncRead` / `AsyncWrite` (feature `tokio`): the blocking reader's wire
+//! format, limits, errors and stream-position rules; cancellation is covered in the
+//! [`frame`](crate::frame) docs.
 
 use std::io;
 
@@ -130,8 +127,7 @@ where
     write_all_async(writer, payload).await
 }
 
-/// tokio's `write_all`, except that a writer reporting more bytes than it was given gets an
-/// error (`InvalidData`) instead of the panic `write_all` raises slicing past the end.
+/// tokio's `write_all` with each write count checked.
 async fn write_all_async<W>(writer: &mut W, mut bytes: &[u8]) -> Result<(), FrameError>
 where
     W: AsyncWrite + Unpin + ?Sized,

@@ -3,23 +3,8 @@
 use crate::message::{PooledMessage, SlotLayout};
 
 /// The header that starts every frame: which message follows, the sender's flags, and how many
-/// payload bytes follow it.
-///
-/// # Memory layout
-///
-/// Eight bytes, every field little-endian, no padding, no alignment requirement on the wire:
-///
-/// ```text
-/// offset  size  field        meaning
-/// 0       2     type_id      u16 LE: the message's PooledMessage::TYPE_ID
-/// 2       2     flags        u16 LE: opaque to ringpool, carried verbatim (write_frame sends 0)
-/// 4       4     payload_len  u32 LE: number of payload bytes after the header
-/// 8       len   payload      the message's bytes exactly as in memory (its `Bytes` proof's `as_bytes`)
-/// ```
-///
-/// A payload written by [`write_frame`](crate::frame::write_frame) is the message's in-memory
-/// representation, so sender and receiver must agree on endianness: ringpool frames are meant for
-/// little-endian peers (x86-64, AArch64), which is what the header itself uses.
+/// payload bytes follow it. Encoded as eight little-endian bytes, laid out in the
+/// [module docs](crate::frame).
 ///
 /// # Examples
 ///

@@ -29,10 +29,14 @@
 //!
 //! Bad input never panics and never leaks a slot; each case has its own [`FrameError`], and
 //! [`FrameReader`] documents where each leaves the stream. A reader that hands out one byte per
-//! `read` works (short reads are resumed; `Interrupted` is retried).
+//! `read` works (short reads are resumed; `Interrupted` is retried). A `Write` that reports more
+//! bytes written than it was given gets [`FrameError::Io`] of kind `InvalidData`, never the panic
+//! std's `write_all`, `BufWriter` and `IoSlice::advance_slices` raise on such a count.
 //!
-//! With the `tokio` feature, [`FrameReader::read_async`] and friends do the same over
-//! `tokio::io::AsyncRead`.
+//! With the `tokio` feature, [`FrameReader::read_async`] and friends do the same over tokio's
+//! `AsyncRead` / `AsyncWrite`. Those futures are **not cancellation-safe**: dropping one
+//! mid-frame (e.g. losing a `select!`) loses the bytes it consumed and leaves the stream inside a
+//! frame, so read frames from one task that awaits each read to completion.
 
 #[cfg(feature = "tokio")]
 mod async_io;

@@ -1,4 +1,7 @@
 //! Writing frames: one at a time to any `Write`, or batched through [`FrameWriter`].
+//!
+//! Every write count is checked ([`check_written`]) before it is used; the policy for a writer
+//! that over-reports is in the [`frame`](crate::frame) docs.
 
 use std::io::{self, BufWriter, IoSlice, Write};
 
@@ -88,10 +91,8 @@ pub(crate) fn header_for_len(
     Ok(FrameHeader::new(type_id, flags, payload_len))
 }
 
-/// `write_all` for two slices, written vectored and resumed after short writes.
-///
-/// A writer that reports more bytes than it was given gets an error here rather than the panic
-/// `IoSlice::advance_slices` would raise.
+/// `write_all` for two slices, written vectored and resumed after short writes, each count
+/// checked.
 fn write_all_vectored<W: Write + ?Sized>(
     writer: &mut W,
     header: &[u8],
@@ -126,9 +127,7 @@ pub(crate) fn check_written(written: usize, given: usize) -> io::Result<usize> {
     }
 }
 
-/// The writer under a [`FrameWriter`]'s buffer, passed through except that a write count larger
-/// than the bytes given becomes an error. `BufWriter` and `write_all` trust that count and panic
-/// (slice index out of range) when it is wrong.
+/// The writer under a [`FrameWriter`]'s buffer, with every write count checked.
 #[derive(Debug)]
 struct CheckedWriter<W>(W);
 
@@ -155,9 +154,8 @@ impl<W: Write> Write for CheckedWriter<W> {
 /// [`into_inner`](FrameWriter::into_inner)) to see write errors. A frame larger than the buffer
 /// is written straight through.
 ///
-/// A writer that reports more bytes written than it was given (a broken `Write` impl) gives
-/// [`FrameError::Io`] with [`std::io::ErrorKind::InvalidData`], never a panic; the bytes the
-/// buffer held stay buffered, and what reached the writer is unknown.
+/// After a writer over-reports a write ([`FrameError::Io`], `InvalidData`) the buffered bytes stay
+/// buffered, and what reached the writer is unknown.
 ///
 /// # Examples
 ///
