@@ -6,7 +6,8 @@
 //!    weak handles, else the compare-exchange that takes the refcount to 0. From here until step 3
 //!    the slot keeps its arena alive (see `orphan`), so the drop may still use the arena.
 //! 2. A `Pools` slot is listed: into the dropping thread's stash cell, or onto the free list. An
-//!    allocation that takes it before step 3 waits for step 3 (a few instructions).
+//!    allocation that takes it before step 3 waits for step 3 (a few instructions). Skipped when
+//!    `orphaned` already reads set: no one allocates any more.
 //! 3. Barrier (see below), then a look at the arena's `orphaned` flag. Clear: the drop stores the
 //!    word free (`F` cleared, Release: our payload reads happen before the next claim). Set: the
 //!    allocator is gone; the drop retires the slot (`R`) and gives up its share of the arena's
@@ -114,8 +115,10 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
             }
         }
     };
-    // Step 2. The slot is ours in `F` until step 3: the arena lives.
-    if kind == ArenaKind::Shared {
+    // Step 2. The slot is ours in `F` until step 3: the arena lives. Relaxed: a hint; once the
+    // allocator is gone no one allocates, so a slot we are about to retire needs no listing (a
+    // stale `false` only lists it in vain).
+    if kind == ArenaKind::Shared && !orphaned.load(Ordering::Relaxed) {
         // SAFETY: a `Shared` arena whose slot `index` we hold in `F`, not listed yet.
         unsafe { list_freed_shared_slot(arena, index) };
     }
