@@ -436,20 +436,35 @@ impl<T, P: Policy> Drop for Writer<T, P> {
     fn drop(&mut self) {
         #[cfg(all(feature = "async", not(loom)))]
         self.async_waiter.release(&self.shared.writer_wait);
+        // The end of the stream is recorded by the guard's drop, which also runs if an item's
+        // `Drop` panics in the scan: otherwise the shared state's drop would start from a stale
+        // `writer_dropped` and drop again the items this writer already dropped.
+        let close = CloseOnDrop(self);
         if P::GATED {
             // Items every reader is done with go now; the rest go with the last handle, which
             // learns from `writer_dropped` where the live items start.
-            self.scan();
+            close.0.scan();
+        }
+    }
+}
+
+/// Records the writer's end when dropped, even while unwinding out of [`Writer`]'s drop.
+struct CloseOnDrop<'w, T, P: Policy>(&'w mut Writer<T, P>);
+
+impl<T, P: Policy> Drop for CloseOnDrop<'_, T, P> {
+    fn drop(&mut self) {
+        let shared = &*self.0.shared;
+        if P::GATED {
             // Relaxed: read only by the shared state's drop, after the `Arc` synchronised it
-            // with this handle's drop.
-            self.shared
+            // with the writer's drop. `dropped` counts an item whose `Drop` panicked as dropped.
+            shared
                 .writer_dropped
-                .store(self.dropped, Ordering::Relaxed);
+                .store(self.0.dropped, Ordering::Relaxed);
         }
         // Release: orders every publish before the flag, so a reader that sees the flag
         // (Acquire) and then loads `published` gets the final count.
-        self.shared.writer_closed.store(true, Ordering::Release);
-        self.shared.reader_wait.notify();
+        shared.writer_closed.store(true, Ordering::Release);
+        shared.reader_wait.notify();
     }
 }
 
