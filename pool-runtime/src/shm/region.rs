@@ -403,10 +403,11 @@ impl<'r> RingView<'r> {
 
     /// Start of the oldest frame the writer had not begun to overwrite (a hint, see
     /// `layout::word::OLDEST_FRAME_START`). Acquire for the same reason as
-    /// [`published`](Self::published).
+    /// [`published`](Self::published), and like it a `Relaxed` load plus a fence: the mapping
+    /// may be read-only.
     #[inline]
     pub(crate) fn oldest_frame_start(&self) -> u64 {
-        self.header[word::OLDEST_FRAME_START].load(Ordering::Acquire)
+        load_acquire(&self.header[word::OLDEST_FRAME_START])
     }
 
     /// Whether the bytes of the frame at `start` that were just copied with Relaxed loads are
