@@ -167,6 +167,8 @@ impl<T> Writer<T, Backpressure> {
     ///
     /// See [`Reader::next_async`].
     pub async fn push_async(&mut self, item: T) {
+        // As in `push`: first drop what every reader is past (the ring's drop rule).
+        self.release_read();
         core::future::poll_fn(|cx| self.poll_room(cx)).await;
         self.push_unchecked(item);
     }

@@ -180,7 +180,7 @@ impl<T> Writer<T, Backpressure> {
     /// Before a store: drops what the readers are done with (one scan of their cursors, only
     /// for items with drop glue and only while some item is live).
     #[inline]
-    fn release_read(&mut self) {
+    pub(super) fn release_read(&mut self) {
         if core::mem::needs_drop::<T>() && self.dropped < self.next {
             self.scan();
         }
