@@ -1,8 +1,11 @@
 //! Reading a stream of mixed frames from memory into typed messages.
 //!
-//! Group `frame_read`, two peers over the same bytes:
+//! Group `frame_read`, the same bytes read by:
 //! - `ringpool`: `MessageSet::read_from` — header onto the stack, payload straight into a pooled
-//!   slot (one copy), `RingPtr<T>` without a further copy, slot back to the pool on drop;
+//!   slot (one copy), `RingPtr<T>` without a further copy, slot back to the pool on drop; slots
+//!   from a shared `Pools`;
+//! - `ringpool_local`, `ringpool_thread`: the same with a single-writer `LocalPools` and with the
+//!   calling thread's pools (`ThreadPools`, a thread-local lookup per frame);
 //! - `naive`: the path of the seed design — a `Vec` for header + payload, a second `Vec` the
 //!   payload is read into and then copied from, and an `Arc` around the result: 3 allocations and
 //!   1 extra copy per message.
@@ -22,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ringpool::bytemuck::{Pod, Zeroable};
 use ringpool::frame::{FrameError, FrameHeader, write_frame};
-use ringpool::{LocalPools, MessageSet, PooledMessage, Pools, RingPtr};
+use ringpool::{Allocator, LocalPools, MessageSet, PooledMessage, Pools, RingPtr, ThreadPools};
 
 /// The system allocator, counting every allocation (a relaxed counter: it is read only between
 /// single-threaded measurement passes).
@@ -130,27 +133,13 @@ fn mixed_stream() -> Vec<u8> {
     wire
 }
 
-/// The ringpool path: every frame into a pooled slot, decoded without a copy.
-fn read_ringpool(wire: &[u8], pools: &Pools) -> u64 {
+/// The ringpool path: every frame into a pooled slot from `pools` (`&Pools`, `&mut LocalPools`
+/// or `ThreadPools`), decoded without a copy.
+fn read_ringpool<A: Allocator>(wire: &[u8], mut pools: A) -> u64 {
     let mut stream = wire;
     let mut sum = 0u64;
     loop {
-        match Inbound::read_from(&mut stream, pools) {
-            Ok(Inbound::Tick(tick)) => sum = sum.wrapping_add(tick.price),
-            Ok(Inbound::Swap(swap)) => sum = sum.wrapping_add(u64::from(swap.amount_in[0])),
-            Ok(Inbound::Book(book)) => sum = sum.wrapping_add(book.levels[99]),
-            Err(end) if end.is_end_of_stream() => return sum,
-            Err(error) => panic!("bench stream is valid: {error}"),
-        }
-    }
-}
-
-/// The same with single-writer pools (the reader thread owns them; drops anywhere).
-fn read_ringpool_local(wire: &[u8], pools: &mut LocalPools) -> u64 {
-    let mut stream = wire;
-    let mut sum = 0u64;
-    loop {
-        match Inbound::read_from(&mut stream, &mut *pools) {
+        match Inbound::read_from(&mut stream, &mut pools) {
             Ok(Inbound::Tick(tick)) => sum = sum.wrapping_add(tick.price),
             Ok(Inbound::Swap(swap)) => sum = sum.wrapping_add(u64::from(swap.amount_in[0])),
             Ok(Inbound::Book(book)) => sum = sum.wrapping_add(book.levels[99]),
@@ -221,19 +210,27 @@ fn frame_read(c: &mut Criterion) {
     let mut local = LocalPools::new(Inbound::POOL_CONFIG);
     assert_eq!(
         read_ringpool(&wire, &pools),
-        read_ringpool_local(&wire, &mut local)
+        read_ringpool(&wire, &mut local)
+    );
+    assert_eq!(
+        read_ringpool(&wire, &pools),
+        read_ringpool(&wire, ThreadPools)
     );
 
     let ringpool_allocs = allocations_per_message(|| read_ringpool(&wire, &pools));
     let local_cell = std::cell::RefCell::new(&mut local);
     let local_allocs =
-        allocations_per_message(|| read_ringpool_local(&wire, &mut local_cell.borrow_mut()));
+        allocations_per_message(|| read_ringpool(&wire, &mut **local_cell.borrow_mut()));
+    let thread_allocs = allocations_per_message(|| read_ringpool(&wire, ThreadPools));
     let naive_allocs = allocations_per_message(|| read_naive(&wire));
     println!(
         "frame_read/ringpool: {ringpool_allocs:.3} heap allocations per message (steady state)"
     );
     println!(
         "frame_read/ringpool_local: {local_allocs:.3} heap allocations per message (steady state)"
+    );
+    println!(
+        "frame_read/ringpool_thread: {thread_allocs:.3} heap allocations per message (steady state)"
     );
     println!("frame_read/naive: {naive_allocs:.3} heap allocations per message (steady state)");
 
@@ -243,7 +240,10 @@ fn frame_read(c: &mut Criterion) {
         b.iter(|| read_ringpool(black_box(&wire), &pools))
     });
     group.bench_function("ringpool_local", |b| {
-        b.iter(|| read_ringpool_local(black_box(&wire), &mut local_cell.borrow_mut()))
+        b.iter(|| read_ringpool(black_box(&wire), &mut **local_cell.borrow_mut()))
+    });
+    group.bench_function("ringpool_thread", |b| {
+        b.iter(|| read_ringpool(black_box(&wire), ThreadPools))
     });
     group.bench_function("naive", |b| b.iter(|| read_naive(black_box(&wire))));
     group.finish();
