@@ -11,9 +11,6 @@ use crate::frame::pooled_frame::Frame;
 
 /// Reading settings: the largest payload accepted. `Copy` and free to keep around.
 ///
-/// Payloads up to 16 KiB land in pool slots of the class their length needs; longer ones (when
-/// [`with_max_payload`](Self::with_max_payload) allows them) in heap-backed [`PooledBytes`](crate::PooledBytes).
-///
 /// # Stream position after an error
 ///
 /// | error | where the stream is |
@@ -75,7 +72,8 @@ impl FrameReader {
     }
 
     /// Accept payloads up to `max_payload` bytes (values above `u32::MAX` mean `u32::MAX`, the
-    /// most a header can announce). Above 16 KiB payloads are heap-backed.
+    /// most a header can announce). Payloads above 16 KiB go to heap-backed
+    /// [`PooledBytes`](crate::PooledBytes).
     pub const fn with_max_payload(self, max_payload: usize) -> Self {
         let max_payload = if max_payload > u32::MAX as usize {
             u32::MAX as usize
