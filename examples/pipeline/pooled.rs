@@ -12,8 +12,8 @@ use std::mem;
 use std::thread;
 
 use ringpool::frame::FrameError;
-use ringpool::ring::Ring;
-use ringpool::{LocalPools, MessageSet, Overflow, PoolConfig, Reader, RingPtr, SizeClass};
+use ringpool::ring::{Reader, Ring};
+use ringpool::{LocalPools, MessageSet, Overflow, PoolConfig, RingPtr, SizeClass};
 
 use crate::alloc_count::thread_allocations;
 use crate::cli::Fault;
