@@ -342,6 +342,47 @@ fn loom_negative_control_relaxed_cursor_advance_is_caught() {
     model(drop_after_read);
 }
 
+/// The writer and the reader are dropped on two threads, the ring handle before: whichever
+/// drops last frees the shared state and drops the items still in it. When the writer's drop
+/// scans before the reader reads, item 0 is left to that last drop, which must not race the
+/// reader's read of it (the `Release` decrement of each handle against the last one's `Acquire`
+/// load); the loom `Arc` item reports a leak or a double drop.
+fn last_handle_frees_after_the_other_drop() {
+    let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let reader = ring.subscribe().unwrap();
+    drop(ring);
+    let item = Arc::new(7);
+    writer.try_push(Arc::clone(&item)).unwrap();
+    let consumer = thread::spawn(move || {
+        let mut reader = reader;
+        assert_eq!(reader.try_read_with(|item| **item), Some(7));
+        drop(reader);
+    });
+    drop(writer);
+    consumer.join().unwrap();
+    assert_eq!(
+        Arc::strong_count(&item),
+        1,
+        "the ring's copy was not dropped"
+    );
+}
+
+#[test]
+fn loom_backpressure_last_handle_frees_after_the_other_drop() {
+    model(last_handle_frees_after_the_other_drop);
+}
+
+/// Negative control: a last handle that re-reads the count with `Relaxed` frees the shared
+/// state (dropping item 0) without the reader's read of it happening before; loom must report
+/// the slot access.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_relaxed_teardown_is_caught() {
+    loom_controls::set_weak_teardown(true);
+    model(last_handle_frees_after_the_other_drop);
+}
+
 /// The last reader leaves while the writer pushes: the writer's next operation drops everything
 /// unread, and every item is dropped exactly once (loom `Arc`s report leaks and double drops).
 #[test]

@@ -50,11 +50,12 @@ fn actor_app_with_an_xl_message_every_twentieth_never_exhausts_its_pools() {
     assert!(Inbound::POOL_CONFIG.capacity(SizeClass::XL) < RING);
     assert_eq!(config.capacity(SizeClass::XL), RING + 2);
     let pools = Arc::new(Pools::new(config));
-    // The ring handle stays here until both actors are joined, so the storage is freed on this
-    // thread (ThreadSanitizer cannot see std's `Arc` fence when the last drop races elsewhere).
     let ring = Ring::<Inbound>::with_capacity(RING).unwrap();
     let mut writer = ring.writer().unwrap();
     let reader = ring.subscribe().unwrap();
+    // Only the two actors keep the ring: whichever of them drops last frees its storage, right
+    // after the other one's drop (ThreadSanitizer must see that hand-off).
+    drop(ring);
     let consumer = thread::spawn(move || {
         let mut expected = 0u64;
         for message in reader {
@@ -105,7 +106,6 @@ fn actor_app_with_an_xl_message_every_twentieth_never_exhausts_its_pools() {
     };
     producer.join().unwrap();
     assert_eq!(consumer.join().unwrap(), total);
-    drop(ring);
     let xl = pools.stats().class(SizeClass::XL);
     assert_eq!(xl.exhausted, 0);
     assert!(xl.high_water <= RING + 2, "XL high water {}", xl.high_water);

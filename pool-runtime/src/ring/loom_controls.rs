@@ -13,6 +13,7 @@ std::thread_local! {
     static WEAK_JOIN: Cell<bool> = const { Cell::new(false) };
     static LOSSY_LAG: Cell<bool> = const { Cell::new(false) };
     static WEAK_ADVANCE: Cell<bool> = const { Cell::new(false) };
+    static WEAK_TEARDOWN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// On an overrun, skip the oldest item still in the ring too (the accounting before exact lag
@@ -61,4 +62,14 @@ pub(crate) fn weak_publish() -> bool {
 
 pub(crate) fn weak_seqlock() -> bool {
     WEAK_SEQLOCK.with(Cell::get)
+}
+
+/// The last handle's drop re-reads the shared state's count with `Relaxed` instead of `Acquire`,
+/// so it may free the state without the other handles' accesses happening before.
+pub fn set_weak_teardown(on: bool) {
+    WEAK_TEARDOWN.with(|flag| flag.set(on));
+}
+
+pub(crate) fn weak_teardown() -> bool {
+    WEAK_TEARDOWN.with(Cell::get)
 }

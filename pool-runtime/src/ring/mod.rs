@@ -74,6 +74,7 @@
 mod async_wait;
 mod error;
 mod event_count;
+mod handle;
 mod policy;
 mod reader;
 mod sequence;
@@ -96,8 +97,9 @@ pub use reader::{ReadBatch, Reader};
 pub use wait::WaitStrategy;
 pub use writer::{Claim, Writer};
 
-use crate::sync::{Arc, AtomicBool, AtomicU64, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use event_count::EventCount;
+use handle::SharedRef;
 use sequence::{ReaderCursors, Sequence};
 use slots::InPlaceSlots;
 use stamped::StampedSlots;
@@ -141,8 +143,8 @@ impl<T, P: Policy> Drop for Shared<T, P> {
         if !P::GATED || !core::mem::needs_drop::<T>() {
             return;
         }
-        // Acquire / Relaxed (under `&mut self` any ordering would do; the Arc's drop
-        // synchronised us with every other handle already).
+        // Acquire / Relaxed (under `&mut self` any ordering would do; the last handle's drop
+        // synchronised us with every other handle already: `handle.rs`).
         let published = self.published.load_acquire();
         let first_live = self.writer_dropped.load(Ordering::Relaxed);
         for seq in first_live..published {
@@ -161,7 +163,7 @@ impl<T, P: Policy> Drop for Shared<T, P> {
 /// the ring, the writer and every reader are dropped. Handles can move to other threads when
 /// `T: Send + Sync` (readers on several threads share each item).
 pub struct Ring<T, P: Policy = Backpressure> {
-    shared: Arc<Shared<T, P>>,
+    shared: SharedRef<Shared<T, P>>,
 }
 
 fn check_capacity(capacity: usize) -> Result<(), CapacityError> {
@@ -186,7 +188,7 @@ fn new_shared<T, P: Policy>(
     stamped: StampedSlots,
 ) -> Ring<T, P> {
     Ring {
-        shared: Arc::new(Shared {
+        shared: SharedRef::new(Shared {
             published: Sequence::new(0),
             cursors,
             in_place,
@@ -314,7 +316,7 @@ impl<T, P: Policy> Ring<T, P> {
         if self.shared.writer_taken.swap(true, Ordering::AcqRel) {
             return Err(WriterTaken);
         }
-        Ok(Writer::new(Arc::clone(&self.shared)))
+        Ok(Writer::new(self.shared.clone()))
     }
 
     /// A new reader that starts at the writer's current position.

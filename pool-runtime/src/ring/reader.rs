@@ -6,9 +6,9 @@ use bytemuck::Pod;
 
 use super::Shared;
 use super::error::{Overrun, TooManyReaders};
+use super::handle::SharedRef;
 use super::policy::{Backpressure, Overwrite, Policy};
 use super::wait::{WaitStrategy, deadline_after};
-use crate::sync::Arc;
 
 /// One reader of a [`Ring`](super::Ring): sees, in order, every item published after it
 /// subscribed (under [`Overwrite`], minus the ones reported as [`Overrun`]).
@@ -21,7 +21,7 @@ use crate::sync::Arc;
 ///
 /// Dropping a `Backpressure` reader releases it from the writer's gating.
 pub struct Reader<T, P: Policy = Backpressure> {
-    shared: Arc<Shared<T, P>>,
+    shared: SharedRef<Shared<T, P>>,
     /// Backpressure: this reader's entry in the cursor table.
     entry: usize,
     /// The sequence this reader reads next.
@@ -35,7 +35,7 @@ pub struct Reader<T, P: Policy = Backpressure> {
 }
 
 impl<T, P: Policy> Reader<T, P> {
-    pub(super) fn subscribe(shared: &Arc<Shared<T, P>>) -> Result<Self, TooManyReaders> {
+    pub(super) fn subscribe(shared: &SharedRef<Shared<T, P>>) -> Result<Self, TooManyReaders> {
         let (entry, next) = if P::GATED {
             let joined = shared
                 .cursors
@@ -58,7 +58,7 @@ impl<T, P: Policy> Reader<T, P> {
             (0, shared.published.load_acquire())
         };
         Ok(Self {
-            shared: Arc::clone(shared),
+            shared: shared.clone(),
             entry,
             next,
             available: next,

@@ -6,10 +6,11 @@ use bytemuck::Pod;
 
 use super::Shared;
 use super::error::{ClaimError, Full, TooManyReaders};
+use super::handle::SharedRef;
 use super::policy::{Backpressure, Overwrite, Policy};
 use super::reader::Reader;
 use super::wait::{WaitStrategy, deadline_after};
-use crate::sync::{Arc, Ordering};
+use crate::sync::Ordering;
 
 /// The one writer of a [`Ring`](super::Ring). Dropping it ends the stream.
 ///
@@ -18,7 +19,7 @@ use crate::sync::{Arc, Ordering};
 /// ([`push_timeout`](Writer::push_timeout)). Under [`Overwrite`] [`push`](Writer::push) never
 /// waits.
 pub struct Writer<T, P: Policy = Backpressure> {
-    shared: Arc<Shared<T, P>>,
+    shared: SharedRef<Shared<T, P>>,
     /// The sequence the next item gets; equals the shared `published` outside a claim.
     next: u64,
     /// Backpressure: items below this may be stored without re-scanning the readers (the
@@ -39,7 +40,7 @@ const REFILL: u64 = 32;
 const REFILL_CHECKS: u32 = 64;
 
 impl<T, P: Policy> Writer<T, P> {
-    pub(super) fn new(shared: Arc<Shared<T, P>>) -> Self {
+    pub(super) fn new(shared: SharedRef<Shared<T, P>>) -> Self {
         let limit = shared.capacity as u64;
         Self {
             shared,
@@ -455,7 +456,7 @@ impl<T, P: Policy> Drop for CloseOnDrop<'_, T, P> {
     fn drop(&mut self) {
         let shared = &*self.0.shared;
         if P::GATED {
-            // Relaxed: read only by the shared state's drop, after the `Arc` synchronised it
+            // Relaxed: read only by the shared state's drop, after the last handle's drop synchronised it
             // with the writer's drop. `dropped` counts an item whose `Drop` panicked as dropped.
             shared
                 .writer_dropped
