@@ -44,7 +44,7 @@ pub(crate) mod poison;
 pub(crate) mod release;
 pub(crate) mod stash;
 pub(crate) mod state;
-pub(crate) mod thread_slot;
+pub(crate) mod tid;
 
 #[cfg(all(test, loom))]
 mod loom_tests;

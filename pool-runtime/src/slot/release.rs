@@ -34,7 +34,7 @@ use super::stash;
 use super::state::{
     MAX_REFCOUNT, freed, freeing, is_sole_without_weak, refcount, refcount_overflow, retired,
 };
-use super::thread_slot;
+use super::tid;
 use crate::sync::{AtomicU64, Ordering};
 
 #[cfg(loom)]
@@ -143,7 +143,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 /// `arena` is a live `Shared` arena whose slot `index` the caller holds in `F` (not listed).
 #[inline(always)]
 unsafe fn list_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
-    if let Some(number) = thread_slot::assigned() {
+    if let Some(number) = tid::assigned() {
         // SAFETY: live while our slot is `F` (caller's promise).
         let arena_ref = unsafe { arena.as_ref() };
         debug_assert_eq!(arena_ref.kind(), ArenaKind::Shared);

@@ -1,4 +1,4 @@
-//! The per-thread stash cells of a `Pools` arena: one cell per thread number (see `thread_slot`),
+//! The per-thread stash cells of a `Pools` arena: one cell per thread number (see `tid`),
 //! each holding at most one free slot index.
 //!
 //! The last drop of a `Pools` message puts its slot into the dropping thread's cell when that is
@@ -34,7 +34,7 @@ use crossbeam_utils::CachePadded;
 
 use super::asymmetric;
 use super::counted_index::{NIL, count_of as fills_of, index_of, pack};
-use super::thread_slot::THREAD_SLOTS;
+use super::tid::MAX_TIDS;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// Puts the freed slot `index` into `cell`, the caller's own thread's cell, or gives it back as
@@ -102,7 +102,7 @@ struct StashCell {
 
 /// The cells of a `Pools` arena, and the thieves currently looking through them.
 struct Cells {
-    cells: [StashCell; THREAD_SLOTS],
+    cells: [StashCell; MAX_TIDS],
     thieves: CachePadded<AtomicUsize>,
     /// Whether owners take with plain loads and stores (asymmetric barriers available).
     plain_owner_takes: bool,
@@ -110,7 +110,7 @@ struct Cells {
 
 /// The words of every cell, read one after another (see [`Stash::snapshot`] and
 /// [`Thief::snapshot`]).
-pub(crate) type StashSnapshot = [u64; THREAD_SLOTS];
+pub(crate) type StashSnapshot = [u64; MAX_TIDS];
 
 pub(crate) struct Stash {
     /// `Some` for a `Pools` arena, `None` for any other (which never stashes).
@@ -146,7 +146,7 @@ impl Stash {
         unsafe { self.cells.as_deref().unwrap_unchecked() }
     }
 
-    /// The cell of thread number `number` (`< THREAD_SLOTS`), for [`put`], with no check that
+    /// The cell of thread number `number` (`< MAX_TIDS`), for [`put`], with no check that
     /// this is a `Pools` arena's stash: the drop of every message inlines this, so it is kept
     /// small.
     ///
@@ -225,7 +225,7 @@ impl Stash {
 
     /// Reads every cell once, in order.
     pub(crate) fn snapshot(&self) -> StashSnapshot {
-        let mut words = [pack(0, NIL); THREAD_SLOTS];
+        let mut words = [pack(0, NIL); MAX_TIDS];
         for (word, cell) in words.iter_mut().zip(self.cells()) {
             // Relaxed: a take (compare-exchange, Acquire) orders whatever we then use.
             *word = cell.word.load(Ordering::Relaxed);

@@ -5,13 +5,13 @@ use core::ptr::NonNull;
 
 use crate::bytes::PooledBytes;
 use crate::class::SizeClass;
-use crate::config::{Overflow, PoolConfig};
-use crate::error::PoolError;
 use crate::message::{PooledMessage, SlotLayout};
+use crate::pool::config::{Overflow, PoolConfig};
+use crate::pool::error::PoolError;
+use crate::pool::stats::{ClassStats, PoolStats};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
 use crate::slot::orphan;
-use crate::stats::{ClassStats, PoolStats};
 
 /// Size-class pools with a single owner, the LMAX single-writer way: only the owner allocates
 /// (`&mut self`), with no atomic read-modify-write when the slot at hand is free; the messages may
@@ -248,7 +248,7 @@ impl LocalPools {
     /// [`PoolError::CapacityTooLarge`] for a class above [`PoolConfig::max_capacity`] (at most
     /// [`PoolConfig::MAX_CLASS_CAPACITY`]).
     pub fn try_new(config: PoolConfig) -> Result<Self, PoolError> {
-        crate::shared::validate(&config)?;
+        crate::pool::pools::validate(&config)?;
         Ok(LocalPools {
             classes: Default::default(),
             counters: [LocalCounters::default(); SizeClass::COUNT],

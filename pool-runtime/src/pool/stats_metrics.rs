@@ -3,7 +3,7 @@
 
 use metrics::{Unit, counter, describe_counter, describe_gauge, gauge};
 
-use crate::stats::PoolStats;
+use crate::pool::stats::PoolStats;
 
 /// Slots of the class (gauge).
 pub(crate) const CAPACITY: &str = "ringpool_pool_capacity_slots";

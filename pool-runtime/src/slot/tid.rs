@@ -1,8 +1,8 @@
-//! Small per-thread numbers for the `Pools` stashes: each live thread that allocates through a
-//! `Pools` gets a number below [`THREAD_SLOTS`], unique among live threads and given back when the
+//! Small per-thread numbers (tids) for the `Pools` stashes: each live thread that allocates through a
+//! `Pools` gets a number below [`MAX_TIDS`], unique among live threads and given back when the
 //! thread exits, so that it alone fills its stash cell in every `Pools` arena (see `stash`). A
 //! thread that only drops messages never gets one: its frees go to the shared list, where the
-//! allocating threads find them first. Beyond [`THREAD_SLOTS`] concurrently live threads, the
+//! allocating threads find them first. Beyond [`MAX_TIDS`] concurrently live threads, the
 //! extra threads get none and use the shared free list only: slower, never wrong. Such a thread
 //! tries again at its next allocation after any number was given back (one load of a global
 //! counter per allocation while it has none), so a long-lived thread that started while all
@@ -10,7 +10,7 @@
 
 /// How many threads can hold a number at once (one bit each in the registry word). Fewer under
 /// loom, whose models run two or three threads and pay for every atomic cell.
-pub(crate) const THREAD_SLOTS: usize = if cfg!(loom) { 4 } else { 64 };
+pub(crate) const MAX_TIDS: usize = if cfg!(loom) { 4 } else { 64 };
 
 #[cfg(not(loom))]
 pub(crate) use registry::{assigned, current};
@@ -21,7 +21,7 @@ pub(crate) use registry::{assigned, current};
 mod registry {
     use core::cell::Cell;
 
-    use super::THREAD_SLOTS;
+    use super::MAX_TIDS;
     use crate::sync::{AtomicU64, Ordering};
 
     const UNASSIGNED: u8 = u8::MAX;
@@ -52,7 +52,7 @@ mod registry {
             let mut taken = self.taken.load(Ordering::Relaxed);
             loop {
                 let free = (!taken).trailing_zeros() as usize;
-                if free >= THREAD_SLOTS {
+                if free >= MAX_TIDS {
                     return None;
                 }
                 // Acquire: the previous holder's last stash fill (a plain store into its cell,
@@ -143,7 +143,7 @@ mod registry {
     pub(crate) fn assigned() -> Option<usize> {
         // A const local without a destructor: always accessible, a plain thread-local load.
         let number = NUMBER.with(Cell::get);
-        (usize::from(number) < THREAD_SLOTS).then_some(usize::from(number))
+        (usize::from(number) < MAX_TIDS).then_some(usize::from(number))
     }
 
     /// The calling thread's number, assigned on first use; `None` while every number is held by
@@ -153,7 +153,7 @@ mod registry {
     pub(crate) fn current() -> Option<usize> {
         // `try_with`: see `NumberGuard::drop` (for std's const local it compiles to a plain load).
         let number = NUMBER.try_with(Cell::get).unwrap_or(EXITING);
-        if usize::from(number) < THREAD_SLOTS {
+        if usize::from(number) < MAX_TIDS {
             Some(usize::from(number))
         } else if number == UNASSIGNED
             || (number == FULL && FULL_SEEN.with(Cell::get) != REGISTRY.given_back())
@@ -181,7 +181,7 @@ pub(crate) fn current() -> Option<usize> {
         .trim_end_matches(')')
         .parse()
         .ok()?;
-    (number < THREAD_SLOTS).then_some(number)
+    (number < MAX_TIDS).then_some(number)
 }
 
 #[cfg(all(test, not(loom)))]
@@ -192,10 +192,10 @@ mod tests {
     #[test]
     fn a_number_given_back_is_taken_by_a_thread_that_found_none() {
         let registry = Registry::new();
-        let held: Vec<_> = (0..THREAD_SLOTS)
+        let held: Vec<_> = (0..MAX_TIDS)
             .map(|_| registry.try_take().expect("numbers left"))
             .collect();
-        assert_eq!(held, (0..THREAD_SLOTS).collect::<Vec<_>>());
+        assert_eq!(held, (0..MAX_TIDS).collect::<Vec<_>>());
         let seen = registry.given_back();
         assert_eq!(registry.try_take(), None, "all taken");
         assert_eq!(registry.given_back(), seen, "no reason to try again yet");
@@ -221,7 +221,7 @@ mod tests {
         holder.join().unwrap();
         // More threads one after another than there are numbers: each exit gives its number
         // back, or the later ones would find none.
-        for _ in 0..THREAD_SLOTS + 8 {
+        for _ in 0..MAX_TIDS + 8 {
             let got = std::thread::spawn(current).join().unwrap();
             assert!(got.is_some(), "an exited thread's number is reusable");
         }

@@ -6,15 +6,15 @@ use crossbeam_utils::CachePadded;
 
 use crate::bytes::PooledBytes;
 use crate::class::SizeClass;
-use crate::config::{Overflow, PoolConfig};
-use crate::error::PoolError;
 use crate::message::{PooledMessage, SlotLayout};
+use crate::pool::config::{Overflow, PoolConfig};
+use crate::pool::error::PoolError;
+use crate::pool::stats::{ClassStats, PoolStats};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
 use crate::slot::orphan;
 use crate::slot::stash::Stash;
-use crate::slot::thread_slot;
-use crate::stats::{ClassStats, PoolStats};
+use crate::slot::tid;
 use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 /// Size-class pools shared by any number of threads (`Sync`): allocate, clone and drop anywhere,
@@ -257,7 +257,7 @@ impl Pools {
             let arena_ref = unsafe { arena.as_ref() };
             // The slot this thread freed last, if no one took it meanwhile: plain loads and stores
             // (or one compare-exchange without membarrier, see `stash`).
-            if let Some(number) = thread_slot::current()
+            if let Some(number) = tid::current()
                 // SAFETY: a `Pools` arena, and our own thread's number.
                 && let Some(index) = unsafe { arena_ref.stash().take_own(number) }
             {

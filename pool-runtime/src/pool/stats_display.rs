@@ -4,7 +4,7 @@
 use core::fmt;
 
 use crate::class::SizeClass;
-use crate::stats::{ClassStats, PoolStats};
+use crate::pool::stats::{ClassStats, PoolStats};
 
 /// Column labels of the counters, in [`counter_cells`] order.
 const COUNTER_LABELS: [&str; 6] = [

@@ -1,11 +1,11 @@
 //! `Allocator`: one trait for every place a slot can come from.
 
 use crate::bytes::PooledBytes;
-use crate::error::PoolError;
-use crate::local::LocalPools;
 use crate::message::PooledMessage;
+use crate::pool::error::PoolError;
+use crate::pool::local::LocalPools;
+use crate::pool::pools::Pools;
 use crate::ring_ptr::RingPtr;
-use crate::shared::Pools;
 
 /// A source of pool slots. Code that only needs *a* slot (the frame readers,
 /// [`MessageSet::read_from`](crate::MessageSet::read_from), [`MessageBuffer`](crate::MessageBuffer))
@@ -133,11 +133,11 @@ pub struct ThreadPools;
 impl Allocator for ThreadPools {
     #[inline]
     fn allocate<T: PooledMessage>(&mut self, value: T) -> Result<RingPtr<T>, PoolError> {
-        crate::global::allocate_from_pool(value)
+        crate::pool::thread::allocate_from_pool(value)
     }
 
     #[inline]
     fn allocate_bytes(&mut self, len: usize) -> Result<PooledBytes, PoolError> {
-        crate::global::allocate_bytes_from_pool(len)
+        crate::pool::thread::allocate_bytes_from_pool(len)
     }
 }

@@ -4,12 +4,12 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use crate::bytes::PooledBytes;
-use crate::config::PoolConfig;
-use crate::error::{GlobalConfigError, PoolError};
-use crate::local::LocalPools;
 use crate::message::PooledMessage;
+use crate::pool::config::PoolConfig;
+use crate::pool::error::{GlobalConfigError, PoolError};
+use crate::pool::local::LocalPools;
+use crate::pool::stats::PoolStats;
 use crate::ring_ptr::RingPtr;
-use crate::stats::PoolStats;
 
 static GLOBAL_CONFIG: OnceLock<PoolConfig> = OnceLock::new();
 
@@ -49,7 +49,7 @@ std::thread_local! {
 /// pool (which fixes [`PoolConfig::default()`]); [`GlobalConfigError::Invalid`] for a capacity
 /// above [`PoolConfig::max_capacity`].
 pub fn configure_global(config: PoolConfig) -> Result<(), GlobalConfigError> {
-    crate::shared::validate(&config).map_err(GlobalConfigError::Invalid)?;
+    crate::pool::pools::validate(&config).map_err(GlobalConfigError::Invalid)?;
     GLOBAL_CONFIG
         .set(config)
         .map_err(|_| GlobalConfigError::AlreadyFixed)
