@@ -26,6 +26,11 @@ pub(crate) fn runtime_path(explicit: Option<&syn::Path>) -> TokenStream {
     if let Some(path) = explicit {
         return path.to_token_stream();
     }
+    // Inside `pool-runtime` (its unit tests) the facade, a dev-dependency there, is another copy
+    // of the runtime: generated code must name the crate being compiled.
+    if let Ok(FoundCrate::Itself) = crate_name(RUNTIME_PACKAGES[1].0) {
+        return quote!(::pool_runtime);
+    }
     let name = RUNTIME_PACKAGES
         .iter()
         .find_map(|(package, crate_ident)| match crate_name(package) {

@@ -52,7 +52,7 @@ const _: () = assert!(core::mem::align_of::<InlineBytes<1>>() == SLOT_ALIGN);
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{MessageBuffer, PoolConfig, Pools, SizeClass};
+/// use ringpool::{MessageBuffer, PoolConfig, Pools, SizeClass};
 ///
 /// let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::S, 1));
 /// let mut buffer = MessageBuffer::<_, 64>::with_inline_capacity(&pools);
@@ -306,9 +306,9 @@ impl<A: Allocator, const INLINE: usize> MessageBuffer<A, INLINE> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::{MessageBuffer, PoolConfig, Pools, ViewError};
+    /// use ringpool::{MessageBuffer, PoolConfig, Pools, ViewError};
     ///
-    /// #[pool_runtime::message]
+    /// #[ringpool::message]
     /// struct Ping { seq: u64 }
     ///
     /// let pools = Pools::new(PoolConfig::default());

@@ -24,12 +24,12 @@ use crate::slot::release::release_strong;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{LocalPools, PoolConfig, PooledMessage, SizeClass};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{LocalPools, PoolConfig, PooledMessage, SizeClass};
 /// use std::io::Read;
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Quote {
 ///     bid: u32,
@@ -127,10 +127,10 @@ impl PooledBytes {
     /// or 1).
     ///
     /// ```
-    /// # use pool_runtime::bytemuck::{Pod, Zeroable};
-    /// # use pool_runtime::{Pools, PoolConfig, PooledMessage};
+    /// # use ringpool::bytemuck::{Pod, Zeroable};
+    /// # use ringpool::{Pools, PoolConfig, PooledMessage};
     /// # #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-    /// # #[bytemuck(crate = "pool_runtime::bytemuck")]
+    /// # #[bytemuck(crate = "ringpool::bytemuck")]
     /// # #[repr(C)]
     /// # struct Quote { bid: u32, ask: u32 }
     /// let pools = Pools::new(PoolConfig::default());

@@ -21,7 +21,7 @@ pub const SLOT_ALIGN: usize = 64;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::SizeClass;
+/// use ringpool::SizeClass;
 ///
 /// assert_eq!(SizeClass::for_size(84), Some(SizeClass::S));
 /// assert_eq!(SizeClass::S.slot_size(), 256);
@@ -48,7 +48,7 @@ impl SizeClass {
     /// Every class, smallest first.
     ///
     /// ```
-    /// use pool_runtime::SizeClass;
+    /// use ringpool::SizeClass;
     /// let sizes: Vec<usize> = SizeClass::ALL.iter().map(|c| c.slot_size()).collect();
     /// assert_eq!(sizes, [64, 256, 1024, 4096, 16384]);
     /// ```
@@ -66,14 +66,14 @@ impl SizeClass {
     /// The largest message, in bytes, any class holds (`XL`'s slot size).
     ///
     /// ```
-    /// assert_eq!(pool_runtime::SizeClass::MAX_MESSAGE_SIZE, 16384);
+    /// assert_eq!(ringpool::SizeClass::MAX_MESSAGE_SIZE, 16384);
     /// ```
     pub const MAX_MESSAGE_SIZE: usize = SizeClass::XL.slot_size();
 
     /// Payload bytes in one slot of this class: the largest message it holds.
     ///
     /// ```
-    /// assert_eq!(pool_runtime::SizeClass::L.slot_size(), 4096);
+    /// assert_eq!(ringpool::SizeClass::L.slot_size(), 4096);
     /// ```
     pub const fn slot_size(self) -> usize {
         match self {
@@ -90,7 +90,7 @@ impl SizeClass {
     /// Zero bytes map to `XS` (a zero-length byte buffer still needs a slot to be handed out).
     ///
     /// ```
-    /// use pool_runtime::SizeClass;
+    /// use ringpool::SizeClass;
     /// assert_eq!(SizeClass::for_size(64), Some(SizeClass::XS));
     /// assert_eq!(SizeClass::for_size(65), Some(SizeClass::S));
     /// assert_eq!(SizeClass::for_size(16385), None);
@@ -114,7 +114,7 @@ impl SizeClass {
     /// Position of this class in [`SizeClass::ALL`] (0 for `XS` … 4 for `XL`), for per-class tables.
     ///
     /// ```
-    /// assert_eq!(pool_runtime::SizeClass::M.index(), 2);
+    /// assert_eq!(ringpool::SizeClass::M.index(), 2);
     /// ```
     pub const fn index(self) -> usize {
         self as usize
@@ -123,7 +123,7 @@ impl SizeClass {
     /// `log2(slot_size())`: slot sizes are powers of two, so offsets are shifts.
     ///
     /// ```
-    /// use pool_runtime::SizeClass;
+    /// use ringpool::SizeClass;
     /// assert_eq!(1usize << SizeClass::S.slot_shift(), SizeClass::S.slot_size());
     /// ```
     pub const fn slot_shift(self) -> u32 {

@@ -24,11 +24,11 @@ use crate::message_bytes::MessageBytes;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{PooledMessage, SizeClass};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{PooledMessage, SizeClass};
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Tick {
 ///     price: u64,
@@ -40,7 +40,7 @@ use crate::message_bytes::MessageBytes;
 /// assert_eq!(Tick::ALIGN, 8);
 /// assert_eq!(Tick::CLASS, SizeClass::XS);
 /// assert_eq!(Tick::NAME, "Tick");
-/// assert_eq!(Tick::TYPE_ID, pool_runtime::stable_type_id("Tick"));
+/// assert_eq!(Tick::TYPE_ID, ringpool::stable_type_id("Tick"));
 /// ```
 ///
 /// # Safety
@@ -144,7 +144,7 @@ pub(crate) fn bytes_of<T: PooledMessage>(message: &T) -> &[u8] {
 /// [`MessageSet`](crate) reports colliding members at compile time; give one an explicit id.
 ///
 /// ```
-/// use pool_runtime::stable_type_id;
+/// use ringpool::stable_type_id;
 /// const ID: u16 = stable_type_id("SwapEvent");
 /// assert_eq!(ID, stable_type_id("SwapEvent"));
 /// assert_ne!(stable_type_id("SwapEvent"), stable_type_id("BookUpdate"));

@@ -35,11 +35,11 @@ use crate::sync::Ordering;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{LocalPools, PoolConfig, PooledMessage, RingPtr, SizeClass};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{LocalPools, PoolConfig, PooledMessage, RingPtr, SizeClass};
 ///
 /// #[derive(Clone, Copy, Debug, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Tick {
 ///     price: u64,
@@ -119,10 +119,10 @@ impl<T: PooledMessage> RingPtr<T> {
     /// message (one could upgrade concurrently); `None` otherwise.
     ///
     /// ```
-    /// # use pool_runtime::bytemuck::{Pod, Zeroable};
-    /// # use pool_runtime::{LocalPools, PoolConfig, PooledMessage, RingPtr};
+    /// # use ringpool::bytemuck::{Pod, Zeroable};
+    /// # use ringpool::{LocalPools, PoolConfig, PooledMessage, RingPtr};
     /// # #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-    /// # #[bytemuck(crate = "pool_runtime::bytemuck")]
+    /// # #[bytemuck(crate = "ringpool::bytemuck")]
     /// # #[repr(C)]
     /// # struct Tick { price: u64 }
     /// let mut pools = LocalPools::new(PoolConfig::default());
@@ -171,10 +171,10 @@ impl<T: PooledMessage> RingPtr<T> {
     /// (not a later occupant of its slot) is alive.
     ///
     /// ```
-    /// # use pool_runtime::bytemuck::{Pod, Zeroable};
-    /// # use pool_runtime::{LocalPools, PoolConfig, PooledMessage, RingPtr, SizeClass};
+    /// # use ringpool::bytemuck::{Pod, Zeroable};
+    /// # use ringpool::{LocalPools, PoolConfig, PooledMessage, RingPtr, SizeClass};
     /// # #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-    /// # #[bytemuck(crate = "pool_runtime::bytemuck")]
+    /// # #[bytemuck(crate = "ringpool::bytemuck")]
     /// # #[repr(C)]
     /// # struct Tick { price: u64 }
     /// let mut pools = LocalPools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 1));
@@ -310,11 +310,11 @@ impl<T: PooledMessage + PartialEq> PartialEq for RingPtr<T> {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{Pools, PoolConfig, PooledMessage, RingPtr};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{Pools, PoolConfig, PooledMessage, RingPtr};
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Order {
 ///     id: u64,

@@ -23,8 +23,8 @@ impl FrameReader {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::frame::{FrameReader, write_frame_bytes};
-    /// use pool_runtime::{PoolConfig, Pools, SizeClass};
+    /// use ringpool::frame::{FrameReader, write_frame_bytes};
+    /// use ringpool::{PoolConfig, Pools, SizeClass};
     ///
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 1));
@@ -32,7 +32,7 @@ impl FrameReader {
     /// write_frame_bytes(&mut wire, 5, 0, b"async")?;
     /// let frame = FrameReader::new().read_async(&mut wire.as_slice(), &pools).await?;
     /// assert_eq!(frame.payload(), b"async");
-    /// # Ok::<(), pool_runtime::frame::FrameError>(())
+    /// # Ok::<(), ringpool::frame::FrameError>(())
     /// # }).unwrap();
     /// ```
     ///

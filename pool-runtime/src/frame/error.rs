@@ -34,7 +34,7 @@ impl fmt::Display for FrameSection {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::frame::{FrameError, FrameSection};
+/// use ringpool::frame::{FrameError, FrameSection};
 ///
 /// let eof = FrameError::Truncated { section: FrameSection::Header, expected: 8, received: 0 };
 /// assert!(eof.is_end_of_stream());
@@ -112,7 +112,7 @@ impl FrameError {
     /// of the next header arrived). Every other error means a frame was lost or rejected.
     ///
     /// ```
-    /// use pool_runtime::frame::{FrameError, FrameSection};
+    /// use ringpool::frame::{FrameError, FrameSection};
     /// let cut = FrameError::Truncated { section: FrameSection::Header, expected: 8, received: 3 };
     /// assert!(!cut.is_end_of_stream());
     /// ```

@@ -9,7 +9,7 @@ use crate::message::{PooledMessage, SlotLayout};
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::frame::FrameHeader;
+/// use ringpool::frame::FrameHeader;
 ///
 /// let header = FrameHeader::new(0x1234, 0x0001, 84);
 /// let bytes = header.to_bytes();
@@ -33,7 +33,7 @@ impl FrameHeader {
     /// A header with the given fields.
     ///
     /// ```
-    /// let h = pool_runtime::frame::FrameHeader::new(7, 0, 16);
+    /// let h = ringpool::frame::FrameHeader::new(7, 0, 16);
     /// assert_eq!((h.type_id, h.flags, h.payload_len), (7, 0, 16));
     /// ```
     pub const fn new(type_id: u16, flags: u16, payload_len: u32) -> Self {

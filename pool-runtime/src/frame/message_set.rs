@@ -17,17 +17,17 @@ use crate::{Allocator, PoolConfig};
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::frame::write_frame;
-/// use pool_runtime::{MessageSet, PooledMessage, Pools, RingPtr};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::frame::write_frame;
+/// use ringpool::{MessageSet, PooledMessage, Pools, RingPtr};
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Swap { amount: u64 }
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Book { levels: [u32; 32] }
 ///
@@ -44,7 +44,7 @@ use crate::{Allocator, PoolConfig};
 ///     Inbound::Book(book) => assert_eq!(book.levels[31], 1),
 ///     Inbound::Swap(_) => unreachable!("a Book was sent"),
 /// }
-/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// # Ok::<(), ringpool::frame::FrameError>(())
 /// ```
 pub trait MessageSet: Sized {
     /// Pools sized for the members: only the classes they use, capacities from the derive's
@@ -59,11 +59,11 @@ pub trait MessageSet: Sized {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::bytemuck::{Pod, Zeroable};
-    /// use pool_runtime::{MessageSet, PooledMessage, RingPtr, SizeClass};
+    /// use ringpool::bytemuck::{Pod, Zeroable};
+    /// use ringpool::{MessageSet, PooledMessage, RingPtr, SizeClass};
     ///
     /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-    /// #[bytemuck(crate = "pool_runtime::bytemuck")]
+    /// #[bytemuck(crate = "ringpool::bytemuck")]
     /// #[repr(C)]
     /// struct Snapshot { levels: [u64; 625] } // 5000 bytes: class XL
     ///

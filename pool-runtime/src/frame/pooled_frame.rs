@@ -14,12 +14,12 @@ use crate::{PooledBytes, RingPtr};
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::frame::{read_frame, write_frame};
-/// use pool_runtime::{PoolConfig, Pools, PooledMessage, SizeClass};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::frame::{read_frame, write_frame};
+/// use ringpool::{PoolConfig, Pools, PooledMessage, SizeClass};
 ///
 /// #[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// #[pooled(type_id = 1)]
 /// struct Trade { price: u64, qty: u64 }
@@ -32,7 +32,7 @@ use crate::{PooledBytes, RingPtr};
 /// assert_eq!((frame.type_id(), frame.len()), (1, 16));
 /// let trade = frame.decode::<Trade>()?;
 /// assert_eq!(*trade, Trade { price: 101, qty: 3 });
-/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// # Ok::<(), ringpool::frame::FrameError>(())
 /// ```
 #[derive(Debug)]
 pub struct Frame {

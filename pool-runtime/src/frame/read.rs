@@ -30,8 +30,8 @@ use crate::frame::pooled_frame::Frame;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::frame::{FrameError, FrameReader, write_frame_bytes};
-/// use pool_runtime::{PoolConfig, Pools, SizeClass};
+/// use ringpool::frame::{FrameError, FrameReader, write_frame_bytes};
+/// use ringpool::{PoolConfig, Pools, SizeClass};
 ///
 /// let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::S, 2));
 /// let reader = FrameReader::new().with_max_payload(200);

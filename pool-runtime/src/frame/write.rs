@@ -18,12 +18,12 @@ use crate::message::PooledMessage;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::frame::{FrameHeader, write_frame};
-/// use pool_runtime::PooledMessage;
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::frame::{FrameHeader, write_frame};
+/// use ringpool::PooledMessage;
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// #[pooled(type_id = 9)]
 /// struct Ping { seq: u64 }
@@ -33,7 +33,7 @@ use crate::message::PooledMessage;
 /// assert_eq!(wire.len(), FrameHeader::LEN + 8);
 /// assert_eq!(&wire[..FrameHeader::LEN], &[9, 0, 0, 0, 8, 0, 0, 0]);
 /// assert_eq!(&wire[FrameHeader::LEN..], &5u64.to_ne_bytes());
-/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// # Ok::<(), ringpool::frame::FrameError>(())
 /// ```
 ///
 /// # Errors
@@ -56,9 +56,9 @@ where
 ///
 /// ```
 /// let mut wire = Vec::new();
-/// pool_runtime::frame::write_frame_bytes(&mut wire, 3, 0x8000, b"hello")?;
+/// ringpool::frame::write_frame_bytes(&mut wire, 3, 0x8000, b"hello")?;
 /// assert_eq!(wire, [3, 0, 0x00, 0x80, 5, 0, 0, 0, b'h', b'e', b'l', b'l', b'o']);
-/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// # Ok::<(), ringpool::frame::FrameError>(())
 /// ```
 ///
 /// # Errors
@@ -160,7 +160,7 @@ impl<W: Write> Write for CheckedWriter<W> {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::frame::{FrameHeader, FrameWriter};
+/// use ringpool::frame::{FrameHeader, FrameWriter};
 ///
 /// let mut writer = FrameWriter::new(Vec::new());
 /// writer.write_bytes(1, 0, b"ab")?;
@@ -169,7 +169,7 @@ impl<W: Write> Write for CheckedWriter<W> {
 /// assert!(writer.get_ref().is_empty(), "nothing written before the flush");
 /// let wire = writer.into_inner()?;
 /// assert_eq!(wire.len(), 2 * FrameHeader::LEN + 5);
-/// # Ok::<(), pool_runtime::frame::FrameError>(())
+/// # Ok::<(), ringpool::frame::FrameError>(())
 /// ```
 #[derive(Debug)]
 pub struct FrameWriter<W: Write> {

@@ -24,12 +24,12 @@ use crate::ring_ptr::RingPtr;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{Allocator, LocalPools, PoolConfig, PoolError, Pools, PooledMessage, RingPtr,
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{Allocator, LocalPools, PoolConfig, PoolError, Pools, PooledMessage, RingPtr,
 ///     ThreadPools};
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Tick { price: u64 }
 ///
@@ -120,10 +120,10 @@ impl<A: Allocator + ?Sized> Allocator for &mut A {
 /// wanted. Each allocation costs one thread-local lookup on top of [`LocalPools::allocate`].
 ///
 /// ```
-/// use pool_runtime::{Allocator, ThreadPools};
+/// use ringpool::{Allocator, ThreadPools};
 /// let bytes = ThreadPools.allocate_bytes(40)?;
-/// assert_eq!(bytes.class(), Some(pool_runtime::SizeClass::XS));
-/// # Ok::<(), pool_runtime::PoolError>(())
+/// assert_eq!(bytes.class(), Some(ringpool::SizeClass::XS));
+/// # Ok::<(), ringpool::PoolError>(())
 /// ```
 #[cfg(not(loom))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

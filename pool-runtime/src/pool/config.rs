@@ -7,7 +7,7 @@ use crate::class::SizeClass;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{Overflow, PoolConfig, SizeClass};
+/// use ringpool::{Overflow, PoolConfig, SizeClass};
 ///
 /// const CONFIG: PoolConfig = PoolConfig::empty()
 ///     .with_capacity(SizeClass::S, 8)
@@ -58,7 +58,7 @@ pub enum Overflow {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{PoolConfig, SizeClass};
+/// use ringpool::{PoolConfig, SizeClass};
 ///
 /// let config = PoolConfig::default().with_capacity(SizeClass::S, 4096);
 /// assert_eq!(config.capacity(SizeClass::S), 4096);
@@ -80,7 +80,7 @@ impl PoolConfig {
     /// class, for instance, stops at 131 071 slots).
     ///
     /// ```
-    /// use pool_runtime::{PoolConfig, SizeClass};
+    /// use ringpool::{PoolConfig, SizeClass};
     /// # #[cfg(target_pointer_width = "64")]
     /// assert_eq!(PoolConfig::max_capacity(SizeClass::XL), PoolConfig::MAX_CLASS_CAPACITY);
     /// ```
@@ -151,7 +151,7 @@ impl PoolConfig {
     /// their own on top.
     ///
     /// ```
-    /// use pool_runtime::PoolConfig;
+    /// use ringpool::PoolConfig;
     /// assert_eq!(PoolConfig::slots_for_ring(1024, 2), 1027);
     /// ```
     pub const fn slots_for_ring(ring_capacity: usize, readers: usize) -> usize {
@@ -164,7 +164,7 @@ impl PoolConfig {
     /// no slots stay empty).
     ///
     /// ```
-    /// use pool_runtime::{PoolConfig, SizeClass};
+    /// use ringpool::{PoolConfig, SizeClass};
     ///
     /// let config = PoolConfig::empty()
     ///     .with_capacity(SizeClass::XL, 32)
@@ -188,7 +188,7 @@ impl PoolConfig {
     /// Payload bytes this configuration allocates per allocator (metadata not included).
     ///
     /// ```
-    /// assert_eq!(pool_runtime::PoolConfig::default().payload_bytes(), 2304 * 1024);
+    /// assert_eq!(ringpool::PoolConfig::default().payload_bytes(), 2304 * 1024);
     /// ```
     pub const fn payload_bytes(&self) -> usize {
         let mut total = 0;

@@ -9,7 +9,7 @@ use crate::class::SizeClass;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{PoolConfig, PoolError, Pools, SizeClass};
+/// use ringpool::{PoolConfig, PoolError, Pools, SizeClass};
 ///
 /// let pools = Pools::new(PoolConfig::empty());
 /// let err = pools.allocate_bytes(10).unwrap_err();
@@ -72,7 +72,7 @@ impl std::error::Error for PoolError {}
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{GlobalConfigError, PoolConfig};
+/// use ringpool::{GlobalConfigError, PoolConfig};
 ///
 /// let err = GlobalConfigError::AlreadyFixed;
 /// assert!(err.to_string().contains("already"));

@@ -31,11 +31,11 @@ use crate::slot::orphan;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{LocalPools, PoolConfig, PoolError, PooledMessage, SizeClass};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{LocalPools, PoolConfig, PoolError, PooledMessage, SizeClass};
 ///
 /// #[derive(Clone, Copy, Debug, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Tick {
 ///     price: u64,

@@ -59,12 +59,12 @@ use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{PoolConfig, PooledMessage, Pools, RingPtr, SizeClass};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{PoolConfig, PooledMessage, Pools, RingPtr, SizeClass};
 /// use std::sync::Arc;
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct SwapEvent {
 ///     pool: [u8; 20],
@@ -148,7 +148,7 @@ impl Pools {
     /// [`PoolConfig::MAX_CLASS_CAPACITY`]).
     ///
     /// ```
-    /// use pool_runtime::{PoolConfig, PoolError, Pools, SizeClass};
+    /// use ringpool::{PoolConfig, PoolError, Pools, SizeClass};
     /// let too_big = PoolConfig::empty().with_capacity(SizeClass::XS, usize::MAX);
     /// assert!(matches!(Pools::try_new(too_big), Err(PoolError::CapacityTooLarge { .. })));
     /// ```
@@ -191,7 +191,7 @@ impl Pools {
     /// the heap.
     ///
     /// ```
-    /// use pool_runtime::{PoolConfig, Pools, SizeClass};
+    /// use ringpool::{PoolConfig, Pools, SizeClass};
     /// let pools = Pools::new(PoolConfig::default());
     /// let mut bytes = pools.allocate_bytes(100).unwrap();
     /// bytes[..3].copy_from_slice(b"abc");

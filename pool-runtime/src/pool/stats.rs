@@ -7,7 +7,7 @@ use crate::class::SizeClass;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{LocalPools, PoolConfig, SizeClass};
+/// use ringpool::{LocalPools, PoolConfig, SizeClass};
 ///
 /// let mut pools = LocalPools::new(PoolConfig::empty().with_capacity(SizeClass::XS, 4));
 /// let bytes = pools.allocate_bytes(8).unwrap();
@@ -42,7 +42,7 @@ pub struct ClassStats {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{PoolConfig, Pools, SizeClass};
+/// use ringpool::{PoolConfig, Pools, SizeClass};
 ///
 /// let pools = Pools::new(PoolConfig::default());
 /// assert_eq!(pools.stats().class(SizeClass::L).capacity, 128);

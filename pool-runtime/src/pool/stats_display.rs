@@ -86,7 +86,7 @@ impl fmt::Display for ClassStats {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{LocalPools, Overflow, PoolConfig, SizeClass};
+/// use ringpool::{LocalPools, Overflow, PoolConfig, SizeClass};
 ///
 /// let mut pools = LocalPools::new(
 ///     PoolConfig::empty()
@@ -118,7 +118,7 @@ impl fmt::Display for ClassStats {
 /// heap fallbacks  1"
 /// );
 /// # drop(held);
-/// # Ok::<(), pool_runtime::PoolError>(())
+/// # Ok::<(), ringpool::PoolError>(())
 /// ```
 impl fmt::Display for PoolStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

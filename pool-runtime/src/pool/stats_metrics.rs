@@ -33,7 +33,7 @@ impl PoolStats {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::{PoolConfig, Pools};
+    /// use ringpool::{PoolConfig, Pools};
     ///
     /// let pools = Pools::new(PoolConfig::default());
     /// // With an exporter installed (e.g. metrics-exporter-prometheus), the gauges and counters

@@ -33,7 +33,7 @@ std::thread_local! {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::{GlobalConfigError, PoolConfig, SizeClass, configure_global};
+/// use ringpool::{GlobalConfigError, PoolConfig, SizeClass, configure_global};
 ///
 /// // Typically the first thing `main` does.
 /// configure_global(PoolConfig::default().with_capacity(SizeClass::S, 8192)).unwrap();
@@ -58,7 +58,7 @@ pub fn configure_global(config: PoolConfig) -> Result<(), GlobalConfigError> {
 /// The configuration threads build their pools from (fixing the default if none was set).
 ///
 /// ```
-/// assert_eq!(pool_runtime::global_config(), pool_runtime::PoolConfig::default());
+/// assert_eq!(ringpool::global_config(), ringpool::PoolConfig::default());
 /// ```
 pub fn global_config() -> PoolConfig {
     *GLOBAL_CONFIG.get_or_init(PoolConfig::default)
@@ -82,11 +82,11 @@ fn with_thread_pools<R>(f: impl FnOnce(&mut LocalPools) -> R) -> Result<R, PoolE
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::bytemuck::{Pod, Zeroable};
-/// use pool_runtime::{PooledMessage, RingPtr, allocate_from_pool};
+/// use ringpool::bytemuck::{Pod, Zeroable};
+/// use ringpool::{PooledMessage, RingPtr, allocate_from_pool};
 ///
 /// #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
-/// #[bytemuck(crate = "pool_runtime::bytemuck")]
+/// #[bytemuck(crate = "ringpool::bytemuck")]
 /// #[repr(C)]
 /// struct Tick {
 ///     price: u64,
@@ -110,9 +110,9 @@ pub fn allocate_from_pool<T: PooledMessage>(value: T) -> Result<RingPtr<T>, Pool
 /// [`LocalPools::allocate_bytes`] on the calling thread's own pools.
 ///
 /// ```
-/// let mut frame = pool_runtime::allocate_bytes_from_pool(40).unwrap();
+/// let mut frame = ringpool::allocate_bytes_from_pool(40).unwrap();
 /// frame[0] = 1;
-/// assert_eq!(frame.class(), Some(pool_runtime::SizeClass::XS));
+/// assert_eq!(frame.class(), Some(ringpool::SizeClass::XS));
 /// ```
 ///
 /// # Errors
@@ -125,9 +125,9 @@ pub fn allocate_bytes_from_pool(len: usize) -> Result<PooledBytes, PoolError> {
 /// The statistics of the calling thread's own pools (creating them if needed).
 ///
 /// ```
-/// use pool_runtime::{SizeClass, thread_pool_stats};
+/// use ringpool::{SizeClass, thread_pool_stats};
 /// let stats = thread_pool_stats().unwrap();
-/// assert_eq!(stats.class(SizeClass::S).capacity, pool_runtime::global_config().capacity(SizeClass::S));
+/// assert_eq!(stats.class(SizeClass::S).capacity, ringpool::global_config().capacity(SizeClass::S));
 /// ```
 ///
 /// # Errors

@@ -122,7 +122,7 @@ impl<T: Clone> Reader<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::Ring;
+    /// use ringpool::ring::Ring;
     ///
     /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     /// let ring = Ring::<u64>::with_capacity(8)?;

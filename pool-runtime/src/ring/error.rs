@@ -7,7 +7,7 @@ use core::fmt;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::ring::{CapacityError, Ring};
+/// use ringpool::ring::{CapacityError, Ring};
 ///
 /// let err = Ring::<u64>::with_capacity(100).unwrap_err();
 /// assert_eq!(err, CapacityError::NotPowerOfTwo { requested: 100 });
@@ -47,7 +47,7 @@ impl std::error::Error for CapacityError {}
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::ring::{Ring, WriterTaken};
+/// use ringpool::ring::{Ring, WriterTaken};
 ///
 /// let ring = Ring::<u64>::with_capacity(8).unwrap();
 /// let _writer = ring.writer().unwrap();

@@ -19,7 +19,7 @@
 //! # Examples
 //!
 //! ```
-//! use pool_runtime::ring::Ring;
+//! use ringpool::ring::Ring;
 //!
 //! let ring = Ring::<u64>::with_capacity(8)?;
 //! let mut writer = ring.writer()?;
@@ -211,7 +211,7 @@ impl<T> Ring<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::{Full, Ring};
+    /// use ringpool::ring::{Full, Ring};
     ///
     /// let ring = Ring::<String>::with_capacity(2)?;
     /// let mut writer = ring.writer()?;
@@ -240,7 +240,7 @@ impl<T> Ring<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::{Ring, TooManyReaders};
+    /// use ringpool::ring::{Ring, TooManyReaders};
     ///
     /// let ring = Ring::<u32>::with_capacity_and_readers(4, 1)?;
     /// let first = ring.subscribe()?;
@@ -274,7 +274,7 @@ impl<T: bytemuck::Pod> Ring<T, Overwrite> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::{Overrun, Overwrite, Ring};
+    /// use ringpool::ring::{Overrun, Overwrite, Ring};
     ///
     /// let ring = Ring::<u64, Overwrite>::with_capacity(4)?;
     /// let mut writer = ring.writer()?;

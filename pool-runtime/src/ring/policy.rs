@@ -37,7 +37,7 @@ pub struct Backpressure;
 /// bit-wise while the writer may be dropping them. Use [`Backpressure`] for those.
 ///
 /// ```compile_fail
-/// use pool_runtime::ring::{Overwrite, Ring};
+/// use ringpool::ring::{Overwrite, Ring};
 /// // `String` is not `Pod`: an overwriting ring of it does not compile.
 /// let ring = Ring::<String, Overwrite>::with_capacity(8);
 /// ```

@@ -85,7 +85,7 @@ impl<T, P: Policy> Reader<T, P> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::Ring;
+    /// use ringpool::ring::Ring;
     ///
     /// let ring = Ring::<u8>::with_capacity(8)?;
     /// let mut writer = ring.writer()?;
@@ -191,7 +191,7 @@ impl<T> Reader<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::Ring;
+    /// use ringpool::ring::Ring;
     ///
     /// let ring = Ring::<Vec<u8>>::with_capacity(4)?;
     /// let mut writer = ring.writer()?;
@@ -251,7 +251,7 @@ impl<T> Reader<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::Ring;
+    /// use ringpool::ring::Ring;
     ///
     /// let ring = Ring::<String>::with_capacity(8)?;
     /// let mut writer = ring.writer()?;
@@ -336,7 +336,7 @@ impl<T: Pod> Reader<T, Overwrite> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::{Overwrite, Ring};
+    /// use ringpool::ring::{Overwrite, Ring};
     ///
     /// let ring = Ring::<u32, Overwrite>::with_capacity(4)?;
     /// let mut writer = ring.writer()?;

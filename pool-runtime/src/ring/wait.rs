@@ -12,7 +12,7 @@ use super::event_count::EventCount;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::ring::{Ring, WaitStrategy};
+/// use ringpool::ring::{Ring, WaitStrategy};
 ///
 /// let ring = Ring::<u64>::with_capacity(64)?;
 /// let writer = ring.writer()?.with_wait_strategy(WaitStrategy::Yield);

@@ -17,7 +17,7 @@ impl Reader<'_> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(1024)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(1024)?;
     /// let mut reader = ring.reader()?;
     /// let mut writer = ring.writer()?;
     /// writer.write(b"one")?;
@@ -25,7 +25,7 @@ impl Reader<'_> {
     /// let mut window = [0u8; 256];
     /// let payloads: Vec<&[u8]> = reader.read_bulk(&mut window)?.map(|m| m.payload).collect();
     /// assert_eq!(payloads, [&b"one"[..], &b"two"[..]]);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors

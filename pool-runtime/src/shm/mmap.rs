@@ -111,7 +111,7 @@ impl ShmRing<'static> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::shm::ShmRing;
+    /// use ringpool::shm::ShmRing;
     ///
     /// let path = std::env::temp_dir().join(format!("ringpool-doc-create-{}", std::process::id()));
     /// let ring = ShmRing::create(&path, 4096)?;
@@ -119,7 +119,7 @@ impl ShmRing<'static> {
     /// let again = ShmRing::open(&path)?;
     /// assert_eq!(again.capacity(), 4096);
     /// std::fs::remove_file(&path)?;
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -138,14 +138,14 @@ impl ShmRing<'static> {
     ///
     /// ```
     /// use std::os::unix::fs::PermissionsExt;
-    /// use pool_runtime::shm::ShmRing;
+    /// use ringpool::shm::ShmRing;
     ///
     /// let path = std::env::temp_dir().join(format!("ringpool-doc-mode-{}", std::process::id()));
     /// let ring = ShmRing::create_with_mode(&path, 4096, 0o640)?;
     /// assert_eq!(std::fs::metadata(&path)?.permissions().mode() & 0o777, 0o640);
     /// # drop(ring);
     /// std::fs::remove_file(&path)?;
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -207,7 +207,7 @@ impl ShmRing<'static> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::shm::{ShmError, ShmRing};
+    /// use ringpool::shm::{ShmError, ShmRing};
     ///
     /// let path = std::env::temp_dir().join(format!("ringpool-doc-open-{}", std::process::id()));
     /// std::fs::write(&path, vec![0xAB; 4096])?;
@@ -235,7 +235,7 @@ impl ShmRing<'static> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::shm::{ShmError, ShmRing};
+    /// use ringpool::shm::{ShmError, ShmRing};
     ///
     /// let path = std::env::temp_dir().join(format!("ringpool-doc-ro-{}", std::process::id()));
     /// let mut writer = ShmRing::create(&path, 4096)?.writer()?;

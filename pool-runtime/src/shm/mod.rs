@@ -2,7 +2,7 @@
 //! messages, in memory the caller provides, on the heap, or in a file several processes map.
 //!
 //! ```
-//! use pool_runtime::shm::{ShmError, ShmRing};
+//! use ringpool::shm::{ShmError, ShmRing};
 //!
 //! let ring = ShmRing::with_capacity(1 << 12)?;
 //! let mut fast = ring.reader()?;

@@ -24,7 +24,7 @@ const LANDING_ATTEMPTS: u32 = 3;
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::shm::{ShmError, ShmRing};
+/// use ringpool::shm::{ShmError, ShmRing};
 ///
 /// let ring = ShmRing::with_capacity(4096)?;
 /// let mut reader = ring.reader()?;
@@ -73,14 +73,14 @@ impl<'a> ShmRing<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut writer = ring.writer()?;
     /// writer.write(b"before")?;
     /// let mut reader = ring.reader()?;
     /// assert!(reader.receive_next()?.is_none()); // joined after "before"
     /// writer.write(b"after")?;
     /// assert_eq!(reader.receive_next()?.unwrap().to_vec()?, b"after");
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -110,13 +110,13 @@ impl<'a> Reader<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut reader = ring.reader()?;
     /// assert!(reader.receive_next()?.is_none());
     /// ring.writer()?.write(&[9; 3])?;
     /// let message = reader.receive_next()?.unwrap();
     /// assert_eq!((message.seq(), message.len()), (0, 3));
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -146,7 +146,7 @@ impl<'a> Reader<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut reader = ring.reader()?;
     /// let mut writer = ring.writer()?;
     /// for n in 0u8..3 {
@@ -154,7 +154,7 @@ impl<'a> Reader<'a> {
     /// }
     /// let seqs: Vec<u64> = reader.read_batch()?.map(|m| m.map(|m| m.seq())).collect::<Result<_, _>>()?;
     /// assert_eq!(seqs, [0, 1, 2]);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -181,11 +181,11 @@ impl<'a> Reader<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut reader = ring.reader()?;
     /// ring.writer()?.write(&[1; 8])?;
     /// assert_eq!(reader.lag_bytes(), 24); // 16-byte frame header + 8 payload bytes
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     pub fn lag_bytes(&self) -> u64 {
         match self.cursor.state {
@@ -493,14 +493,14 @@ impl Message<'_> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut reader = ring.reader()?;
     /// ring.writer()?.write(b"payload")?;
     /// let message = reader.receive_next()?.unwrap();
     /// let mut buf = [0u8; 7];
     /// assert_eq!(message.read(&mut buf)?, 7);
     /// assert_eq!(&buf, b"payload");
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors

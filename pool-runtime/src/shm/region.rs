@@ -48,7 +48,7 @@ impl Backing<'_> {
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::shm::ShmRing;
+/// use ringpool::shm::ShmRing;
 ///
 /// let ring = ShmRing::with_capacity(4096)?;
 /// let mut writer = ring.writer()?;
@@ -58,7 +58,7 @@ impl Backing<'_> {
 /// let message = reader.receive_next()?.expect("one message is pending");
 /// let len = message.read(&mut buf)?;
 /// assert_eq!(&buf[..len], b"hello");
-/// # Ok::<(), pool_runtime::shm::ShmError>(())
+/// # Ok::<(), ringpool::shm::ShmError>(())
 /// ```
 #[derive(Clone)]
 pub struct ShmRing<'a> {
@@ -115,9 +115,9 @@ impl ShmRing<'static> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(1 << 16)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(1 << 16)?;
     /// assert_eq!(ring.capacity(), 1 << 16);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -152,7 +152,7 @@ impl<'a> ShmRing<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(pool_runtime::shm::ShmRing::required_words(1024), 32 + 128);
+    /// assert_eq!(ringpool::shm::ShmRing::required_words(1024), 32 + 128);
     /// ```
     pub const fn required_words(capacity: usize) -> usize {
         layout::words_for_capacity(capacity)
@@ -167,12 +167,12 @@ impl<'a> ShmRing<'a> {
     ///
     /// ```
     /// use core::sync::atomic::AtomicU64;
-    /// use pool_runtime::shm::ShmRing;
+    /// use ringpool::shm::ShmRing;
     ///
     /// let words: [AtomicU64; 32 + 64] = [const { AtomicU64::new(0) }; 32 + 64];
     /// let ring = ShmRing::format(&words)?;
     /// assert_eq!(ring.capacity(), 512);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -192,7 +192,7 @@ impl<'a> ShmRing<'a> {
     ///
     /// ```
     /// use core::sync::atomic::AtomicU64;
-    /// use pool_runtime::shm::{ShmError, ShmRing};
+    /// use ringpool::shm::{ShmError, ShmRing};
     ///
     /// let words: Vec<AtomicU64> = (0..ShmRing::required_words(256)).map(|_| AtomicU64::new(0)).collect();
     /// assert!(matches!(ShmRing::attach(&words), Err(ShmError::Uninitialized)));
@@ -219,8 +219,8 @@ impl<'a> ShmRing<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(pool_runtime::shm::ShmRing::with_capacity(128)?.capacity(), 128);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// assert_eq!(ringpool::shm::ShmRing::with_capacity(128)?.capacity(), 128);
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     pub fn capacity(&self) -> usize {
         self.capacity as usize
@@ -232,8 +232,8 @@ impl<'a> ShmRing<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(pool_runtime::shm::ShmRing::with_capacity(128)?.max_message_len(), 112);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// assert_eq!(ringpool::shm::ShmRing::with_capacity(128)?.max_message_len(), 112);
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     pub fn max_message_len(&self) -> usize {
         layout::max_payload(self.capacity) as usize
@@ -245,8 +245,8 @@ impl<'a> ShmRing<'a> {
     /// # Examples
     ///
     /// ```
-    /// assert!(!pool_runtime::shm::ShmRing::with_capacity(256)?.is_read_only());
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// assert!(!ringpool::shm::ShmRing::with_capacity(256)?.is_read_only());
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     pub fn is_read_only(&self) -> bool {
         !self.backing.is_writable()
@@ -258,7 +258,7 @@ impl<'a> ShmRing<'a> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::shm::{ShmRing, WriterStatus};
+    /// use ringpool::shm::{ShmRing, WriterStatus};
     ///
     /// let ring = ShmRing::with_capacity(256)?;
     /// assert_eq!(ring.writer_status(), WriterStatus::NeverAttached);
@@ -266,7 +266,7 @@ impl<'a> ShmRing<'a> {
     /// assert_eq!(ring.writer_status(), WriterStatus::Alive { pid: std::process::id() });
     /// drop(writer);
     /// assert_eq!(ring.writer_status(), WriterStatus::Closed { pid: std::process::id() });
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     pub fn writer_status(&self) -> WriterStatus {
         self.view().writer_status()
