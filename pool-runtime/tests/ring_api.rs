@@ -254,7 +254,7 @@ fn claims_publish_in_one_step_and_only_what_was_written() {
         claim.push(i).unwrap();
     }
     assert_eq!(claim.push(99), Err(Full(99)));
-    claim.publish();
+    claim.commit();
     assert_eq!(writer.try_claim(1).err(), Some(ClaimError::Full));
     assert_eq!(
         reader.read_batch().collect::<Vec<_>>(),

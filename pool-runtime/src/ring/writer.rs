@@ -158,7 +158,7 @@ impl<T> Writer<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::Ring;
+    /// use ringpool::ring::Ring;
     /// use std::rc::Rc;
     ///
     /// let ring = Ring::<Rc<u32>>::with_capacity(8)?;
@@ -267,7 +267,7 @@ impl<T> Writer<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::{Full, Ring};
+    /// use ringpool::ring::{Full, Ring};
     ///
     /// let ring = Ring::<u8>::with_capacity(1)?;
     /// let mut writer = ring.writer()?;
@@ -296,7 +296,7 @@ impl<T> Writer<T, Backpressure> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::Ring;
+    /// use ringpool::ring::Ring;
     ///
     /// let ring = Ring::<u32>::with_capacity(4)?;
     /// let mut writer = ring.writer()?;
@@ -333,13 +333,13 @@ impl<T> Writer<T, Backpressure> {
     }
 
     /// Claims `len` slots, waiting until every reader has room for all of them. Fill them with
-    /// [`Claim::push`]; dropping the claim (or [`Claim::publish`]) publishes what was written,
+    /// [`Claim::push`]; [`Claim::commit`] (or dropping the claim) publishes what was written,
     /// in one step.
     ///
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::Ring;
+    /// use ringpool::ring::Ring;
     ///
     /// let ring = Ring::<u32>::with_capacity(8)?;
     /// let mut writer = ring.writer()?;
@@ -348,8 +348,8 @@ impl<T> Writer<T, Backpressure> {
     /// for i in 0..3 {
     ///     claim.push(i)?;
     /// }
-    /// assert_eq!(reader.lag(), 0); // nothing visible before the claim is published
-    /// claim.publish();
+    /// assert_eq!(reader.lag(), 0); // nothing visible before the claim is committed
+    /// claim.commit();
     /// assert_eq!(reader.read_batch().collect::<Vec<_>>(), [0, 1, 2]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -388,7 +388,7 @@ impl<T: Pod> Writer<T, Overwrite> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::{Overwrite, Ring};
+    /// use ringpool::ring::{Overwrite, Ring};
     ///
     /// let ring = Ring::<u64, Overwrite>::with_capacity(2)?;
     /// let mut writer = ring.writer()?;
@@ -410,7 +410,7 @@ impl<T: Pod> Writer<T, Overwrite> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::ring::{Overwrite, Ring};
+    /// use ringpool::ring::{Overwrite, Ring};
     ///
     /// let ring = Ring::<[u8; 4], Overwrite>::with_capacity(4)?;
     /// let mut writer = ring.writer()?;
@@ -418,7 +418,7 @@ impl<T: Pod> Writer<T, Overwrite> {
     /// let mut claim = writer.claim(2)?;
     /// claim.push(*b"ping")?;
     /// claim.push(*b"pong")?;
-    /// drop(claim); // publishes
+    /// claim.commit();
     /// let items: Result<Vec<_>, _> = reader.read_batch().collect();
     /// assert_eq!(items?, [*b"ping", *b"pong"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -478,7 +478,9 @@ impl<T, P: Policy> core::fmt::Debug for Writer<T, P> {
 }
 
 /// Slots claimed by [`Writer::claim`], filled in order and published together when the claim
-/// is dropped or [`publish`](Claim::publish)ed. Only the items pushed are published.
+/// is [`commit`](Claim::commit)ted or dropped. Only the items pushed are published.
+#[must_use = "a claim publishes the items pushed into it when committed or dropped; one dropped \
+              at once publishes nothing"]
 pub struct Claim<'w, T, P: Policy = Backpressure> {
     writer: &'w mut Writer<T, P>,
     len: usize,
@@ -510,7 +512,7 @@ impl<'w, T, P: Policy> Claim<'w, T, P> {
     }
 
     /// Publishes the items pushed so far (the same as dropping the claim).
-    pub fn publish(self) {}
+    pub fn commit(self) {}
 }
 
 impl<T> Claim<'_, T, Backpressure> {

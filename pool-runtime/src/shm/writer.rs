@@ -15,7 +15,7 @@ use crate::sync::{AtomicU64, Ordering, fence};
 /// # Examples
 ///
 /// ```
-/// use pool_runtime::shm::ShmRing;
+/// use ringpool::shm::ShmRing;
 ///
 /// let ring = ShmRing::with_capacity(1024)?;
 /// let mut writer = ring.writer()?;
@@ -24,7 +24,7 @@ use crate::sync::{AtomicU64, Ordering, fence};
 /// let seq = claim.commit();
 /// assert_eq!(seq, 0);
 /// assert_eq!(writer.write(b"again")?, 1);
-/// # Ok::<(), pool_runtime::shm::ShmError>(())
+/// # Ok::<(), ringpool::shm::ShmError>(())
 /// ```
 pub struct Writer<'a> {
     ring: ShmRing<'a>,
@@ -55,7 +55,7 @@ impl<'a> ShmRing<'a> {
     /// # Examples
     ///
     /// ```
-    /// use pool_runtime::shm::{ShmError, ShmRing};
+    /// use ringpool::shm::{ShmError, ShmRing};
     ///
     /// let ring = ShmRing::with_capacity(256)?;
     /// let first = ring.writer()?;
@@ -201,9 +201,9 @@ impl<'a> Writer<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(64)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(64)?;
     /// assert_eq!(ring.writer()?.max_message_len(), 48);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     pub fn max_message_len(&self) -> usize {
         self.ring.max_message_len()
@@ -214,11 +214,11 @@ impl<'a> Writer<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut writer = ring.writer()?;
     /// writer.write(b"x")?;
     /// assert_eq!(writer.next_seq(), 1);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     pub fn next_seq(&self) -> u64 {
         self.next_seq
@@ -233,13 +233,13 @@ impl<'a> Writer<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut writer = ring.writer()?;
     /// let mut claim = writer.claim(3)?;
     /// claim.buffer_mut().copy_from_slice(&[1, 2, 3]);
     /// drop(claim); // commits
     /// assert_eq!(writer.next_seq(), 1);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -264,10 +264,10 @@ impl<'a> Writer<'a> {
     /// # Examples
     ///
     /// ```
-    /// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+    /// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
     /// let mut writer = ring.writer()?;
     /// assert_eq!(writer.write(b"tick")?, 0);
-    /// # Ok::<(), pool_runtime::shm::ShmError>(())
+    /// # Ok::<(), ringpool::shm::ShmError>(())
     /// ```
     ///
     /// # Errors
@@ -376,15 +376,16 @@ impl core::fmt::Debug for Writer<'_> {
 /// # Examples
 ///
 /// ```
-/// let ring = pool_runtime::shm::ShmRing::with_capacity(256)?;
+/// let ring = ringpool::shm::ShmRing::with_capacity(256)?;
 /// let mut writer = ring.writer()?;
 /// let mut claim = writer.claim(4)?;
 /// claim.buffer_mut().copy_from_slice(&7u32.to_le_bytes());
 /// assert_eq!(claim.len(), 4);
 /// assert_eq!(claim.commit(), 0);
-/// # Ok::<(), pool_runtime::shm::ShmError>(())
+/// # Ok::<(), ringpool::shm::ShmError>(())
 /// ```
-#[must_use = "a claim publishes when committed or dropped"]
+#[must_use = "a claim publishes its message when committed or dropped, bytes of earlier \
+              messages where `buffer_mut` was not written"]
 pub struct Claim<'w, 'a> {
     writer: &'w mut Writer<'a>,
     len: usize,
