@@ -39,7 +39,7 @@ fn config(slots: usize) -> PoolConfig {
 /// A weak handle to generation 1 of a slot, and that slot (its address returned too) left free at
 /// generation `u32::MAX`, as after 2³² − 2 more reuses: its next claim would wrap to 0, and the
 /// one after that would be generation 1 again, the weak handle's.
-fn stale_weak_and_worn_slot(pools: &mut impl Allocator) -> (WeakRingPtr<Tick>, *const Tick) {
+fn stale_weak_and_wrapping_slot(pools: &mut impl Allocator) -> (WeakRingPtr<Tick>, *const Tick) {
     let first = pools.alloc(1).unwrap();
     assert_eq!(RingPtr::generation(&first), 1);
     let weak = RingPtr::downgrade(&first);
@@ -48,37 +48,41 @@ fn stale_weak_and_worn_slot(pools: &mut impl Allocator) -> (WeakRingPtr<Tick>, *
     assert_eq!(RingPtr::generation(&second), 2, "the same slot again");
     // SAFETY: the only weak handle into this slot has generation 1, and none refers to `second`.
     unsafe { RingPtr::__set_generation_for_tests(&second, u32::MAX) };
-    let worn = RingPtr::as_ptr(&second);
+    let wrapping = RingPtr::as_ptr(&second);
     drop(second);
-    (weak, worn)
+    (weak, wrapping)
 }
 
 /// Allocates and drops repeatedly (each allocator prefers the slot freed last), checking that the
-/// worn slot stays out of use and the stale weak handle never upgrades.
-fn churn_checking(pools: &mut impl Allocator, weak: &WeakRingPtr<Tick>, worn: *const Tick) {
+/// wrapping slot stays out of use and the stale weak handle never upgrades.
+fn churn_checking(pools: &mut impl Allocator, weak: &WeakRingPtr<Tick>, wrapping: *const Tick) {
     for round in 0..8 {
         let message = pools.alloc(100 + round).unwrap();
         assert_ne!(
             RingPtr::as_ptr(&message),
-            worn,
-            "the worn slot was reused while a weak handle exists"
+            wrapping,
+            "the wrapping slot was reused while a weak handle exists"
         );
         assert!(weak.upgrade().is_none(), "stale weak upgraded after wrap");
     }
 }
 
 fn stale_weak_never_upgrades_after_wrap(mut pools: impl Allocator) {
-    let (weak, worn) = stale_weak_and_worn_slot(&mut pools);
-    churn_checking(&mut pools, &weak, worn);
-    // With no weak handle left, the worn slot is reused, at generation 0.
+    let (weak, wrapping) = stale_weak_and_wrapping_slot(&mut pools);
+    churn_checking(&mut pools, &weak, wrapping);
+    // With no weak handle left, the wrapping slot is reused, at generation 0.
     drop(weak);
     let a = pools.alloc(3).unwrap();
     let b = pools.alloc(4).unwrap();
-    let reused = if RingPtr::as_ptr(&a) == worn { &a } else { &b };
+    let reused = if RingPtr::as_ptr(&a) == wrapping {
+        &a
+    } else {
+        &b
+    };
     assert_eq!(
         RingPtr::as_ptr(reused),
-        worn,
-        "worn slot reused once the weak is gone"
+        wrapping,
+        "wrapping slot reused once the weak is gone"
     );
     assert_eq!(RingPtr::generation(reused), 0);
 }
@@ -93,9 +97,9 @@ fn shared_stale_weak_never_upgrades_after_wrap() {
     stale_weak_never_upgrades_after_wrap(Pools::new(config(2)));
 }
 
-/// With one slot, the worn slot counts as in use while the weak handle lives.
-fn one_worn_slot_is_exhausted_until_weak_dropped(mut pools: impl Allocator) {
-    let (weak, _) = stale_weak_and_worn_slot(&mut pools);
+/// With one slot, the wrapping slot counts as in use while the weak handle lives.
+fn one_wrapping_slot_is_exhausted_until_weak_dropped(mut pools: impl Allocator) {
+    let (weak, _) = stale_weak_and_wrapping_slot(&mut pools);
     assert_eq!(
         pools.alloc(3).unwrap_err(),
         PoolError::Exhausted {
@@ -113,23 +117,23 @@ fn one_worn_slot_is_exhausted_until_weak_dropped(mut pools: impl Allocator) {
 }
 
 #[test]
-fn local_worn_slot_is_skipped_while_weak_handles_exist() {
-    one_worn_slot_is_exhausted_until_weak_dropped(LocalPools::new(config(1)));
+fn local_wrapping_slot_is_skipped_while_weak_handles_exist() {
+    one_wrapping_slot_is_exhausted_until_weak_dropped(LocalPools::new(config(1)));
 }
 
 #[test]
-fn shared_worn_slot_is_skipped_while_weak_handles_exist() {
-    one_worn_slot_is_exhausted_until_weak_dropped(Pools::new(config(1)));
+fn shared_wrapping_slot_is_skipped_while_weak_handles_exist() {
+    one_wrapping_slot_is_exhausted_until_weak_dropped(Pools::new(config(1)));
 }
 
-/// The pops that skip the worn slot do not count as allocations.
+/// The pops that skip the wrapping slot do not count as allocations.
 #[test]
 fn shared_skipped_pops_are_not_counted_as_allocations() {
     let mut pools = Pools::new(config(2));
-    let (weak, worn) = stale_weak_and_worn_slot(&mut pools);
+    let (weak, wrapping) = stale_weak_and_wrapping_slot(&mut pools);
     let before = pools.stats().class(SizeClass::XS).allocations;
     let message = pools.alloc(7).unwrap();
-    assert_ne!(RingPtr::as_ptr(&message), worn);
+    assert_ne!(RingPtr::as_ptr(&message), wrapping);
     assert_eq!(pools.stats().class(SizeClass::XS).allocations, before + 1);
     drop(weak);
 }

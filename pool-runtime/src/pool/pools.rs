@@ -100,7 +100,7 @@ unsafe impl Sync for Pools {}
 /// fills, from which takes follow (the sum, minus `skipped_pops`, is the allocation count).
 #[derive(Default)]
 struct SharedCounters {
-    /// Pops of slots that were put back unclaimed (generation wrap, see `claim_past_worn_slot`).
+    /// Pops of slots that were put back unclaimed (generation wrap, see `claim_past_wrapping_slot`).
     skipped_pops: AtomicU64,
     exhausted: AtomicU64,
     heap_fallbacks: AtomicU64,
@@ -264,7 +264,7 @@ impl Pools {
                 if arena_ref.try_claim_popped(index) {
                     return Ok((arena, index));
                 }
-                self.set_aside_worn_slot(class, arena_ref, index);
+                self.set_aside_wrapping_slot(class, arena_ref, index);
             }
             if let Some(index) = self.claim_from_list(class, arena_ref) {
                 return Ok((arena, index));
@@ -287,7 +287,7 @@ impl Pools {
         if arena.try_claim_popped(index) {
             return Some(index);
         }
-        self.claim_past_worn_slot(class, arena, index)
+        self.claim_past_wrapping_slot(class, arena, index)
     }
 
     /// A never-used slot (its word is zero: free, generation 0), if any is left.
@@ -300,15 +300,15 @@ impl Pools {
     }
 
     /// A slot taken from a stash cell that may not be claimed yet (its generation would wrap while
-    /// weak handles exist): onto the free list, where `claim_past_worn_slot` deals with it.
+    /// weak handles exist): onto the free list, where `claim_past_wrapping_slot` deals with it.
     #[cold]
     #[inline(never)]
-    fn set_aside_worn_slot(&self, class: SizeClass, arena: &Arena, worn: u32) {
+    fn set_aside_wrapping_slot(&self, class: SizeClass, arena: &Arena, wrapping: u32) {
         // Relaxed: a statistic (this take is not an allocation).
         self.counters[class.index()]
             .skipped_pops
             .fetch_add(1, Ordering::Relaxed);
-        arena.free_stack().push(worn);
+        arena.free_stack().push(wrapping);
     }
 
     /// The free list is empty: the free slots, if any, are in other threads' stash cells (or
@@ -348,7 +348,7 @@ impl Pools {
                     if arena.try_claim_popped(index) {
                         return Some(index);
                     }
-                    self.set_aside_worn_slot(class, arena, index);
+                    self.set_aside_wrapping_slot(class, arena, index);
                 }
             }
             if let Some(index) = self.claim_from_list(class, arena) {
@@ -357,13 +357,18 @@ impl Pools {
         }
     }
 
-    /// `worn` was popped but may not be claimed yet (its generation would wrap while weak handles
+    /// `wrapping` was popped but may not be claimed yet (its generation would wrap while weak handles
     /// into the arena exist): pops further until a slot is claimed or the list is empty, then
     /// pushes the skipped slots back (they stay free, and are claimed once no weak handle remains).
     #[cold]
     #[inline(never)]
-    fn claim_past_worn_slot(&self, class: SizeClass, arena: &Arena, worn: u32) -> Option<u32> {
-        let mut skipped = vec![worn];
+    fn claim_past_wrapping_slot(
+        &self,
+        class: SizeClass,
+        arena: &Arena,
+        wrapping: u32,
+    ) -> Option<u32> {
+        let mut skipped = vec![wrapping];
         let claimed = loop {
             match arena.free_stack().pop() {
                 None => break Self::claim_fresh(arena),
