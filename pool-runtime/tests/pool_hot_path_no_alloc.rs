@@ -2,42 +2,14 @@
 //! counting global allocator sees none.
 #![cfg(not(loom))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+mod counting_alloc;
+
+use counting_alloc::{Counting, allocations, set_counting};
 
 use pool_runtime::bytemuck::{Pod, Zeroable};
 use pool_runtime::{
     LocalPools, PoolConfig, PooledMessage, Pools, RingPtr, SizeClass, allocate_from_pool,
 };
-
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -75,12 +47,8 @@ fn hot_paths_do_not_allocate() {
         held.clear();
     };
     run(&mut local); // warm-up: creates this thread's pools for allocate_from_pool
-    COUNTING.store(true, Ordering::SeqCst);
+    set_counting(true);
     run(&mut local);
-    COUNTING.store(false, Ordering::SeqCst);
-    assert_eq!(
-        ALLOCATIONS.load(Ordering::SeqCst),
-        0,
-        "heap allocations on the hot path"
-    );
+    set_counting(false);
+    assert_eq!(allocations(), 0, "heap allocations on the hot path");
 }

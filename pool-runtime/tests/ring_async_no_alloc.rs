@@ -3,41 +3,13 @@
 //! sees no allocation.
 #![cfg(all(feature = "async", not(loom)))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
+mod counting_alloc;
+
+use counting_alloc::{Counting, allocations, set_counting};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures_core::Stream;
 use pool_runtime::ring::Ring;
-
-struct Counting;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to `System` unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -69,14 +41,14 @@ fn async_hand_off_does_not_allocate_per_message() {
         for item in 0..WARM_UP {
             writer.push_async(item).await;
         }
-        COUNTING.store(true, Ordering::Relaxed);
+        set_counting(true);
         for item in WARM_UP..WARM_UP + MEASURED {
             writer.push_async(item).await;
         }
-        COUNTING.store(false, Ordering::Relaxed);
+        set_counting(false);
         drop(writer);
         assert_eq!(consumer.await.unwrap(), WARM_UP + MEASURED);
-        ALLOCATIONS.load(Ordering::Relaxed)
+        allocations()
     });
     assert_eq!(
         allocations, 0,
