@@ -14,7 +14,7 @@ use bytemuck::Pod;
 use futures_core::Stream;
 
 use super::error::Overrun;
-use super::event_count::EventCount;
+use super::event_count::{EventCount, Registration};
 use super::policy::{Backpressure, Overwrite};
 use super::reader::Reader;
 use super::wakers::WakerSlot;
@@ -28,8 +28,9 @@ const ASYNC_SPIN_CHECKS: u32 = 64;
 pub(crate) struct AsyncWaiter {
     /// The waker slot, claimed at the first wait.
     slot: Option<WakerSlot>,
-    /// Whether this waiter is counted in the event count's waiters.
-    counted: bool,
+    /// The registration this waiter is counted in the event count's waiters under, if any (a
+    /// notifier may have taken it since: `EventCount::async_waiter_registered`).
+    counted: Option<Registration>,
 }
 
 impl AsyncWaiter {
@@ -54,9 +55,11 @@ impl AsyncWaiter {
         }
         let slot = *self.slot.get_or_insert_with(|| notify.wakers().claim());
         notify.wakers().register(slot, cx.waker());
-        if !self.counted {
-            notify.add_async_waiter();
-            self.counted = true;
+        let registered = self
+            .counted
+            .is_some_and(|registration| notify.async_waiter_registered(registration));
+        if !registered {
+            self.counted = Some(notify.add_async_waiter());
             notify.waiter_barrier();
         }
         if ready() {
@@ -68,9 +71,8 @@ impl AsyncWaiter {
 
     /// Stops counting this waiter (its condition became true).
     pub(crate) fn done(&mut self, notify: &EventCount) {
-        if self.counted {
-            notify.remove_async_waiter();
-            self.counted = false;
+        if let Some(registration) = self.counted.take() {
+            notify.remove_async_waiter(registration);
         }
     }
 

@@ -3,24 +3,42 @@
 //!
 //! # Protocol
 //!
-//! A waiter whose condition is false *prepares* (adds itself to `waiters` and reads the `epoch`
-//! as its key), runs the *waiter barrier*, re-checks the condition, and only then sleeps — on a
-//! futex over `epoch` on Linux, a mutex and condition variable elsewhere — for as long as `epoch`
-//! still equals its key. A notifier first makes the condition true (the ring's publish or cursor
-//! store), runs the *notifier barrier*, and loads `waiters`. Only if that is non-zero does it
-//! bump `epoch` (`Release`) and wake the sleepers. So while nobody sleeps, a notify is one
-//! load.
+//! `waiters` holds how many waiters are *registered* (low half) and a *generation* (high half).
+//! A waiter whose condition is false registers (adds itself to the count and remembers the
+//! generation it was counted under), runs the *waiter barrier*, reads the `epoch` as its key,
+//! re-checks the condition, checks that it is still registered, and only then sleeps — on a
+//! futex over `epoch` on Linux, a mutex and condition variable elsewhere — for as long as
+//! `epoch` still equals its key. A notifier first makes the condition true (the ring's publish
+//! or cursor store), runs the *notifier barrier*, and loads `waiters`. While the count is zero
+//! that is all a notify costs: one load. Otherwise it *takes* every registration at once
+//! (compare-exchange to the next generation with a zero count), bumps `epoch` (`Release`) and
+//! wakes the sleepers.
+//!
+//! Taking the registrations is what keeps a busy writer cheap: a woken waiter may wait a long
+//! time for a core (the host is loaded, or its core runs the writer), and were it to count
+//! itself out only then, every push in the meantime would pay a futex wake for nobody. With
+//! the registrations taken, the next push is one load again, and the woken waiter registers
+//! afresh if it has to sleep once more. A waiter that finds its condition true (or its
+//! deadline passed) before a notifier took it counts itself out with a compare-exchange that
+//! only succeeds in its own generation.
 //!
 //! Why no wake-up is lost: the two sides form a Dekker pair. The waiter stores `waiters` then
 //! loads the condition; the notifier stores the condition then loads `waiters`. With the
 //! barriers in between, at least one of them sees the other's store:
 //!
 //! - the waiter's re-check sees the new condition and it does not sleep, or
-//! - the notifier sees the waiter and bumps `epoch`. If the waiter read its key after the bump,
-//!   its `Acquire` load of `epoch` synchronises with the bump, so its re-check sees the
-//!   condition. If it read the key before, the futex (or the condition variable, checked under
-//!   its mutex) compares `epoch` with the key atomically with going to sleep: it either finds
-//!   them different and returns, or is asleep before the wake.
+//! - the notifier sees the registration, takes it and bumps `epoch`. If the waiter's check of
+//!   its generation sees the take, it registers again (and the pair starts over). If it does
+//!   not, its key was read before the bump: an `Acquire` load of the key that saw the bump
+//!   would make the take (sequenced before the bump) visible to the later generation check.
+//!   So the futex (or the condition variable, checked under its mutex) finds `epoch` different
+//!   from the key, or the waiter is asleep before the wake.
+//!
+//! A waiter woken without being taken (a signal, a spurious futex return) is still registered
+//! and visible to every later notifier: it re-reads its key and re-checks without a second
+//! barrier. Generations are 32 bits: a waiter would mistake a taken registration for its own
+//! only if 2^32 takes (each one needing a fresh registration and a notify) ran while it was
+//! between two instructions of this loop.
 //!
 //! The barriers are an asymmetric pair where the kernel offers one
 //! ([`asymmetric`](crate::slot::asymmetric): `membarrier(2)` on Linux): the notifier's is a
@@ -38,32 +56,43 @@
 //! deadline.
 //!
 //! Async waiters (feature `async`) take part in the same protocol: an async waiter registers its
-//! waker, counts itself in `waiters` (`Release`, in the upper half, so the notifier can tell
-//! threads to wake from wakers to call), runs the waiter barrier and re-checks before returning
-//! `Pending`. A notifier that sees the count (`Acquire`) therefore sees the waker. A waiter that
-//! is still counted from an earlier poll only re-registers and re-checks: its count is visible
-//! already, and the `AcqRel` read-modify-writes of the waker slot order the re-registration
-//! against a concurrent wake (whichever comes second sees the other's side).
+//! waker, counts itself in (`Release`, in the upper quarter of the count, so the notifier can
+//! tell threads to wake from wakers to call), runs the waiter barrier and re-checks before
+//! returning `Pending`. A notifier that takes the count (`Acquire`) therefore sees the waker. A
+//! waiter still registered from an earlier poll (its generation unchanged) only re-registers its
+//! waker and re-checks: the `AcqRel` read-modify-writes of the waker slot order the
+//! re-registration against a notifier's wake, so either the wake sees the new waker or the
+//! waiter's generation check sees the take (and it counts itself in again).
 
 use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
 use crate::slot::asymmetric;
-use crate::sync::{AtomicU32, Ordering, fence};
+use crate::sync::{AtomicU32, AtomicU64, Ordering, fence};
 
 /// One sleeping thread in `waiters`.
-const THREAD: u32 = 1;
+const THREAD: u64 = 1;
 /// One registered async waiter in `waiters`.
 #[cfg(all(feature = "async", not(loom)))]
-pub(crate) const ASYNC: u32 = 1 << 16;
+const ASYNC: u64 = 1 << 16;
 /// The sleeping threads' part of `waiters`.
-const THREAD_MASK: u32 = (1 << 16) - 1;
+const THREAD_MASK: u64 = (1 << 16) - 1;
+/// Both counts: the low half of `waiters`.
+const COUNT_MASK: u64 = (1 << 32) - 1;
+/// One generation: the high half of `waiters`.
+const GENERATION: u64 = 1 << 32;
 
 #[cfg(loom)]
 std::thread_local! {
     /// loom negative control: waiters skip their barrier before the re-check.
     static SKIP_WAITER_BARRIER: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+#[cfg(loom)]
+std::thread_local! {
+    /// loom negative control: waiters sleep without checking that they are still registered.
+    static SKIP_GENERATION_CHECK: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
 
 #[cfg(loom)]
@@ -90,16 +119,31 @@ pub(crate) fn set_skip_waiter_barrier(on: bool) {
     SKIP_WAITER_BARRIER.with(|skip| skip.set(on));
 }
 
+/// loom negative control: make waiters on this thread sleep even when a notifier took them.
+#[cfg(all(loom, test))]
+pub(crate) fn set_skip_generation_check(on: bool) {
+    SKIP_GENERATION_CHECK.with(|skip| skip.set(on));
+}
+
+/// The generation a waiter was registered under (module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Registration(u64);
+
+fn generation(waiters: u64) -> u64 {
+    waiters >> 32
+}
+
 /// Sleeping waiters of one side of a ring (module docs).
 pub(crate) struct EventCount {
     inner: CachePadded<Inner>,
 }
 
 struct Inner {
-    /// Sleeping threads (low 16 bits) plus registered async waiters (high 16 bits). Read by
-    /// every notify.
-    waiters: AtomicU32,
-    /// Bumped by each notify that finds a waiter; sleepers sleep while it equals their key.
+    /// Registered threads (bits 0..16) and async waiters (bits 16..32), and the generation
+    /// (bits 32..64), which each notify that takes the registrations moves on. Read by every
+    /// notify.
+    waiters: AtomicU64,
+    /// Bumped by each notify that takes a thread; sleepers sleep while it equals their key.
     epoch: AtomicU32,
     /// Whether the asymmetric barrier pair is available (decided once, at construction).
     asymmetric: bool,
@@ -113,7 +157,7 @@ impl EventCount {
     pub(crate) fn new() -> Self {
         Self {
             inner: CachePadded::new(Inner {
-                waiters: AtomicU32::new(0),
+                waiters: AtomicU64::new(0),
                 epoch: AtomicU32::new(0),
                 asymmetric: asymmetric::available(),
                 #[cfg(any(loom, not(target_os = "linux")))]
@@ -124,7 +168,8 @@ impl EventCount {
         }
     }
 
-    /// Wakes every waiter, if there is one. Call after making a waiter's condition true.
+    /// Wakes every registered waiter, if there is one. Call after making a waiter's condition
+    /// true.
     ///
     /// Costs a compiler fence and one `Relaxed` load while nobody waits (a `SeqCst` fence and
     /// the load where `membarrier` is unavailable).
@@ -136,20 +181,41 @@ impl EventCount {
         } else {
             fence(Ordering::SeqCst);
         }
-        // The barriers order it against the waiter (module docs). Acquire: an async waiter
-        // counted itself with Release after registering its waker, so seeing the count means
-        // the wake below sees that waker (a plain load on x86).
-        let waiters = inner.waiters.load(Ordering::Acquire);
-        if waiters != 0 {
+        // The barriers order it against the waiter (module docs). Relaxed: the take below
+        // acquires what the registrations released.
+        let waiters = inner.waiters.load(Ordering::Relaxed);
+        if waiters & COUNT_MASK != 0 {
             self.notify_slow(waiters);
         }
     }
 
     #[cold]
-    fn notify_slow(&self, waiters: u32) {
+    fn notify_slow(&self, mut waiters: u64) {
         let inner = &*self.inner;
-        if waiters & THREAD_MASK != 0 {
-            // Release: a waiter that reads the new epoch as its key sees the condition.
+        // Take every registration: the next generation, nobody counted.
+        let taken = loop {
+            if waiters & COUNT_MASK == 0 {
+                // Another notifier took them after our load; it wakes them, and they re-check
+                // after its wake (or register afresh, ordered against our load by the barriers).
+                return;
+            }
+            let next = (waiters & !COUNT_MASK).wrapping_add(GENERATION);
+            // AcqRel: Acquire sees the wakers async waiters registered before counting
+            // themselves in (Release); Release orders the take before our epoch bump for the
+            // waiter's generation check (module docs).
+            match inner.waiters.compare_exchange_weak(
+                waiters,
+                next,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break waiters,
+                Err(actual) => waiters = actual,
+            }
+        };
+        if taken & THREAD_MASK != 0 {
+            // Release: a waiter that reads the new epoch as its key sees the take and the
+            // condition.
             inner.epoch.fetch_add(1, Ordering::Release);
             #[cfg(all(not(loom), target_os = "linux"))]
             futex::wake_all(&inner.epoch);
@@ -157,7 +223,7 @@ impl EventCount {
             inner.sleep.wake_all();
         }
         #[cfg(all(feature = "async", not(loom)))]
-        if waiters & !THREAD_MASK != 0 {
+        if taken & !THREAD_MASK & COUNT_MASK != 0 {
             inner.wakers.wake_all();
         }
     }
@@ -176,6 +242,40 @@ impl EventCount {
         }
     }
 
+    /// Counts one waiter of kind `unit` in; the caller runs `waiter_barrier` next.
+    fn register(&self, unit: u64) -> Registration {
+        // Release: a notifier that takes the count (Acquire) sees what was done before it (an
+        // async waiter's waker). Ordered before the re-check by `waiter_barrier`.
+        Registration(generation(
+            self.inner.waiters.fetch_add(unit, Ordering::Release),
+        ))
+    }
+
+    /// Whether `registration` still counts (no notifier took it).
+    fn is_registered(&self, registration: Registration) -> bool {
+        // Relaxed: see the module docs for why a take this load misses comes with an epoch
+        // bump the caller's key predates.
+        generation(self.inner.waiters.load(Ordering::Relaxed)) == registration.0
+    }
+
+    /// Counts one waiter of kind `unit` out, unless a notifier already took it.
+    fn deregister(&self, unit: u64, registration: Registration) {
+        let waiters = &self.inner.waiters;
+        // Relaxed: only the count; it is ours to remove while the generation is ours.
+        let mut current = waiters.load(Ordering::Relaxed);
+        while generation(current) == registration.0 {
+            match waiters.compare_exchange_weak(
+                current,
+                current - unit,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
     /// Sleeps until `ready()` is true (returns `true`) or `deadline` passes (returns `ready()`).
     /// Checks `ready` at least once before sleeping.
     pub(crate) fn sleep_until(
@@ -188,22 +288,28 @@ impl EventCount {
             if ready() {
                 return true;
             }
-            // Relaxed: the waiter barrier orders it before the re-check (module docs).
-            inner.waiters.fetch_add(THREAD, Ordering::Relaxed);
-            // Acquire: pairs with the notifier's Release bump (module docs).
-            let key = inner.epoch.load(Ordering::Acquire);
+            let registration = self.register(THREAD);
             self.waiter_barrier();
-            let timed_out = if ready() {
-                // Relaxed: only a count; a notifier seeing it too late wakes nobody in vain.
-                inner.waiters.fetch_sub(THREAD, Ordering::Relaxed);
-                return true;
-            } else {
-                self.sleep(key, deadline)
-            };
-            // Relaxed: as above.
-            inner.waiters.fetch_sub(THREAD, Ordering::Relaxed);
-            if timed_out {
-                return ready();
+            // Registered: sleep until taken (or the deadline), re-checking after each wake.
+            loop {
+                // Acquire: pairs with the notifier's Release bump (module docs).
+                let key = inner.epoch.load(Ordering::Acquire);
+                if ready() {
+                    self.deregister(THREAD, registration);
+                    return true;
+                }
+                #[cfg(loom)]
+                let check = !SKIP_GENERATION_CHECK.with(|skip| skip.get());
+                #[cfg(not(loom))]
+                let check = true;
+                if check && !self.is_registered(registration) {
+                    // A notifier took us: register again before sleeping.
+                    break;
+                }
+                if self.sleep(key, deadline) {
+                    self.deregister(THREAD, registration);
+                    return ready();
+                }
             }
         }
     }
@@ -224,19 +330,24 @@ impl EventCount {
         deadline.is_some_and(|deadline| Instant::now() >= deadline)
     }
 
-    /// Counts an async waiter in, after it registered its waker and before it re-checks.
+    /// Counts an async waiter in, after it registered its waker and before it re-checks (the
+    /// caller runs `waiter_barrier` in between).
     #[cfg(all(feature = "async", not(loom)))]
-    pub(crate) fn add_async_waiter(&self) {
-        // Release: a notifier that sees the count (Acquire) sees the waker registered before
-        // it. Ordered before the re-check by `waiter_barrier`, which the caller runs next.
-        self.inner.waiters.fetch_add(ASYNC, Ordering::Release);
+    pub(crate) fn add_async_waiter(&self) -> Registration {
+        self.register(ASYNC)
     }
 
-    /// Counts an async waiter out (it was woken, or gave up waiting).
+    /// Whether an async waiter's registration still counts (no notifier took it).
     #[cfg(all(feature = "async", not(loom)))]
-    pub(crate) fn remove_async_waiter(&self) {
-        // Relaxed: only a count.
-        self.inner.waiters.fetch_sub(ASYNC, Ordering::Relaxed);
+    pub(crate) fn async_waiter_registered(&self, registration: Registration) -> bool {
+        self.is_registered(registration)
+    }
+
+    /// Counts an async waiter out (its condition became true, or it gave up waiting), unless a
+    /// notifier already took it.
+    #[cfg(all(feature = "async", not(loom)))]
+    pub(crate) fn remove_async_waiter(&self, registration: Registration) {
+        self.deregister(ASYNC, registration);
     }
 
     /// The wakers of async waiters.

@@ -3,7 +3,7 @@
 //! loom reports as a deadlock. Each negative control removes one barrier of the Dekker pair and
 //! must fail.
 
-use super::{EventCount, set_skip_join_notify, set_skip_waiter_barrier};
+use super::{EventCount, set_skip_generation_check, set_skip_join_notify, set_skip_waiter_barrier};
 use crate::slot::asymmetric::SKIP_LIGHT_BARRIER;
 use crate::sync::{Arc, AtomicBool, Ordering, thread};
 
@@ -64,6 +64,46 @@ fn loom_negative_control_waiter_without_barrier_loses_the_wake_up() {
 fn loom_negative_control_notifier_without_barrier_loses_the_wake_up() {
     SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
     publish_vs_sleep(1);
+}
+
+/// Two notifiers each make half of the waiter's condition true. The first notify can take the
+/// waiter's registration while its condition is still false: it must register again before it
+/// sleeps, or the second notify sees nobody and the waiter sleeps forever.
+fn two_halves_vs_sleep() {
+    loom::model(|| {
+        let notify = Arc::new(EventCount::new());
+        let halves = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let notifiers: Vec<_> = (0..2)
+            .map(|half| {
+                let (notify, halves) = (Arc::clone(&notify), Arc::clone(&halves));
+                thread::spawn(move || {
+                    // Release: as the ring's publish.
+                    halves[half].store(true, Ordering::Release);
+                    notify.notify();
+                })
+            })
+            .collect();
+        // Acquire: pairs with the Release stores.
+        let both = || halves.iter().all(|half| half.load(Ordering::Acquire));
+        assert!(notify.sleep_until(both, None));
+        for notifier in notifiers {
+            notifier.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn loom_event_count_taken_waiter_registers_again() {
+    two_halves_vs_sleep();
+}
+
+/// Negative control: a waiter that sleeps without checking that a notifier took its
+/// registration sleeps unregistered, and the second notify passes it by.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_taken_waiter_sleeping_unregistered_loses_the_wake_up() {
+    set_skip_generation_check(true);
+    two_halves_vs_sleep();
 }
 
 /// The ring end to end: a `Block` writer on a one-slot ring and a `Block` reader each wait for
