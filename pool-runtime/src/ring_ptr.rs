@@ -9,7 +9,7 @@ use crate::class::SizeClass;
 use crate::message::PooledMessage;
 use crate::slot::arena::{Arena, ArenaKind};
 use crate::slot::release::{acquire_strong, release_keepalive, release_strong};
-use crate::slot::state::{MAX_REFCOUNT, WEAK_FLAG, generation, refcount, refcount_overflow};
+use crate::slot::state::refcount_overflow;
 use crate::sync::Ordering;
 
 /// A shared, refcounted handle to a `T` in a pool slot: `Arc`'s semantics, no heap allocation.
@@ -104,7 +104,10 @@ impl<T: PooledMessage> RingPtr<T> {
     /// The number of strong handles to this message.
     pub fn ref_count(this: &Self) -> usize {
         // Acquire, like `Arc::strong_count`.
-        refcount(this.arena().state(this.index()).load(Ordering::Acquire)) as usize
+        this.arena()
+            .state(this.index())
+            .load(Ordering::Acquire)
+            .refcount() as usize
     }
 
     /// The slot's generation: how many messages it has held, this one included (1 for a fresh
@@ -112,7 +115,10 @@ impl<T: PooledMessage> RingPtr<T> {
     /// [`WeakRingPtr`]). A reused slot shows a different generation than its previous message.
     pub fn generation(this: &Self) -> u32 {
         // Relaxed: the generation cannot change while we hold a reference.
-        generation(this.arena().state(this.index()).load(Ordering::Relaxed))
+        this.arena()
+            .state(this.index())
+            .load(Ordering::Relaxed)
+            .generation()
     }
 
     /// A mutable reference when this is the only handle and no weak handle was ever made to this
@@ -137,7 +143,7 @@ impl<T: PooledMessage> RingPtr<T> {
         let index = this.index();
         // Acquire: other holders' drops (Release) happen before our writes.
         let state = this.arena().state(index).load(Ordering::Acquire);
-        if state & (WEAK_FLAG | crate::slot::state::REFCOUNT_MASK) != 1 {
+        if !state.is_sole_without_weak() {
             return None;
         }
         this.arena().record_write(index);
@@ -191,13 +197,13 @@ impl<T: PooledMessage> RingPtr<T> {
         let index = this.index();
         // Relaxed: the flag only has to be seen by a later last-drop of this occupancy, which reads
         // this same word after us in its modification order.
-        let state = arena.state(index).fetch_or(WEAK_FLAG, Ordering::Relaxed);
+        let state = arena.state(index).flag_weak(Ordering::Relaxed);
         // Relaxed, as `Arc::downgrade`'s count: our strong reference keeps the arena alive.
         arena.keepalive().fetch_add(1, Ordering::Relaxed);
         WeakRingPtr {
             payload: this.payload,
             arena: this.arena,
-            generation: generation(state),
+            generation: state.generation(),
             _refers: PhantomData,
         }
     }
@@ -208,10 +214,7 @@ impl<T: PooledMessage> RingPtr<T> {
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __saturate_ref_count_for_tests(this: &Self) {
-        let state = this.arena().state(this.index());
-        // Relaxed: a test-only count change with no data attached.
-        let current = refcount(state.load(Ordering::Relaxed));
-        state.fetch_add(MAX_REFCOUNT - current, Ordering::Relaxed);
+        this.arena().state(this.index()).saturate_for_tests();
     }
 }
 
@@ -227,17 +230,9 @@ impl<T: PooledMessage> RingPtr<T> {
     /// handle to this message exists (it would stop upgrading).
     #[doc(hidden)]
     pub unsafe fn __set_generation_for_tests(this: &Self, generation: u32) {
-        let state = this.arena().state(this.index());
-        // Relaxed: a test-only change of the generation bits; the CAS keeps racing refcount
-        // changes (clones, drops of other handles) intact.
-        let mut current = state.load(Ordering::Relaxed);
-        loop {
-            let next = (u64::from(generation) << 32) | (current & 0xFFFF_FFFF);
-            match state.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return,
-                Err(actual) => current = actual,
-            }
-        }
+        this.arena()
+            .state(this.index())
+            .set_generation_for_tests(generation);
     }
 }
 
@@ -354,16 +349,16 @@ impl<T: PooledMessage> WeakRingPtr<T> {
         // Relaxed: the CAS below decides.
         let mut current = state.load(Ordering::Relaxed);
         loop {
-            if generation(current) != self.generation || refcount(current) == 0 {
+            if current.generation() != self.generation || current.refcount() == 0 {
                 return None;
             }
-            if refcount(current) >= MAX_REFCOUNT {
+            if current.is_at_refcount_limit() {
                 refcount_overflow();
             }
             // Success Acquire (as `Weak::upgrade`): the message's write happens before our reads.
             match state.compare_exchange_weak(
                 current,
-                current + 1,
+                current.with_one_more(),
                 Ordering::Acquire,
                 Ordering::Relaxed,
             ) {

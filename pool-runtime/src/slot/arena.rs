@@ -9,9 +9,9 @@ use crossbeam_utils::CachePadded;
 use super::free_stack::FreeStack;
 use super::poison;
 use super::stash::Stash;
-use super::state::{claimed, is_free, is_freeing, refcount, wraps_on_claim};
+use super::state::{SlotState, StateWord};
 use crate::class::{SLOT_ALIGN, SizeClass};
-use crate::sync::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 /// Who allocates from an arena, which decides what the last drop of a slot does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,9 +95,9 @@ pub(crate) struct Arena {
     /// `capacity` state words (see `state`), in the region after the payload; zero is "free,
     /// generation 0", so untouched words need no initialisation.
     #[cfg(not(loom))]
-    states: NonNull<AtomicU64>,
+    states: NonNull<StateWord>,
     #[cfg(loom)]
-    states: Box<[AtomicU64]>,
+    states: Box<[StateWord]>,
     slot_shift: u32,
     capacity: u32,
     class: SizeClass,
@@ -158,11 +158,11 @@ impl Arena {
         poison::poison(payload.as_ptr(), payload_bytes);
         let capacity32 = capacity as u32;
         // SAFETY: the state words and links follow the payload inside the region, 8- and
-        // 4-aligned (the payload's size is a multiple of 64); zeroed memory is a valid `AtomicU64`
+        // 4-aligned (the payload's size is a multiple of 64); zeroed memory is a valid `StateWord`
         // / `AtomicU32` (0), and nothing else points there.
         #[cfg_attr(loom, allow(unused_variables))]
         let (states, links) = unsafe {
-            let states = payload.add(payload_bytes).cast::<AtomicU64>();
+            let states = payload.add(payload_bytes).cast::<StateWord>();
             (states, states.add(capacity).cast::<AtomicU32>())
         };
         let arena = Box::new(Arena {
@@ -170,7 +170,7 @@ impl Arena {
             #[cfg(not(loom))]
             states,
             #[cfg(loom)]
-            states: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
+            states: (0..capacity).map(|_| StateWord::new()).collect(),
             slot_shift: class.slot_shift(),
             capacity: capacity32,
             class,
@@ -255,7 +255,7 @@ impl Arena {
 
     /// The state word of slot `index`.
     #[inline(always)]
-    pub(crate) fn state(&self, index: u32) -> &AtomicU64 {
+    pub(crate) fn state(&self, index: u32) -> &StateWord {
         self.record_arena_access();
         debug_assert!(index < self.capacity);
         #[cfg(not(loom))]
@@ -358,7 +358,7 @@ impl Arena {
     pub(crate) fn count_in_use(&self) -> usize {
         // Relaxed: a statistic, exact only when nothing runs concurrently.
         (0..self.used())
-            .filter(|&i| refcount(self.state(i).load(Ordering::Relaxed)) != 0)
+            .filter(|&i| self.state(i).load(Ordering::Relaxed).refcount() != 0)
             .count()
     }
 
@@ -372,13 +372,13 @@ impl Arena {
         // Acquire: pairs with the Release that freed the slot, so every access of its previous
         // holders happens before the new value is written.
         let current = state.load(Ordering::Acquire);
-        if !is_free(current) || (wraps_on_claim(current) && self.weak_handles_may_exist()) {
+        if !current.is_free() || (current.wraps_on_claim() && self.weak_handles_may_exist()) {
             return false;
         }
         // Relaxed store: while the slot is free nothing but the owner writes this word (a stale
         // weak handle's upgrade only compares, and fails on refcount 0 / the old generation). The
         // new holder's handle reaches other threads through their own synchronisation.
-        state.store(claimed(current), Ordering::Relaxed);
+        state.store(current.claimed(), Ordering::Relaxed);
         self.unpoison_slot(index);
         true
     }
@@ -393,14 +393,14 @@ impl Arena {
         // Relaxed: the pop's Acquire already ordered the freeing drop's listing before us; no one
         // else writes a free slot's word (see `try_claim_by_owner`).
         let mut current = state.load(Ordering::Relaxed);
-        if is_freeing(current) {
+        if current.is_freeing() {
             current = self.wait_until_freed(index);
         }
-        debug_assert!(is_free(current), "popped a busy slot");
-        if wraps_on_claim(current) && self.weak_handles_may_exist() {
+        debug_assert!(current.is_free(), "popped a busy slot");
+        if current.wraps_on_claim() && self.weak_handles_may_exist() {
             return false;
         }
-        state.store(claimed(current), Ordering::Relaxed);
+        state.store(current.claimed(), Ordering::Relaxed);
         self.unpoison_slot(index);
         true
     }
@@ -409,13 +409,13 @@ impl Arena {
     /// next store, see `release`): waits for that store.
     #[cold]
     #[inline(never)]
-    fn wait_until_freed(&self, index: u32) -> u64 {
+    fn wait_until_freed(&self, index: u32) -> SlotState {
         #[cfg(not(loom))]
         let backoff = crossbeam_utils::Backoff::new();
         loop {
             // Acquire: the drop's clearing store (Release) happens before our claim.
             let current = self.state(index).load(Ordering::Acquire);
-            if !is_freeing(current) {
+            if !current.is_freeing() {
                 return current;
             }
             #[cfg(loom)]

@@ -25,8 +25,8 @@ use core::ptr::NonNull;
 
 use super::arena::Arena;
 use super::asymmetric;
-use super::state::{is_freeing, owes_keepalive};
-use crate::sync::{AtomicU64, AtomicUsize, Ordering};
+use super::state::{SlotState, StateWord};
+use crate::sync::{AtomicUsize, Ordering};
 
 /// Added to the keepalive while the allocator counts the shares: more than any count of slots and
 /// weak handles, so the count cannot reach 0 before step 4.
@@ -48,7 +48,7 @@ pub(crate) unsafe fn abandon(arena: NonNull<Arena>) {
     asymmetric::heavy_or_fence(arena_ref.plain_barrier());
     let mut owed = 0;
     for index in 0..arena_ref.used() {
-        if owes_keepalive(settled_word(arena_ref.state(index))) {
+        if settled_word(arena_ref.state(index)).owes_keepalive() {
             owed += 1;
         }
     }
@@ -57,14 +57,14 @@ pub(crate) unsafe fn abandon(arena: NonNull<Arena>) {
 }
 
 /// The slot's word once no drop is between its free and its look at `orphaned`.
-fn settled_word(state: &AtomicU64) -> u64 {
+fn settled_word(state: &StateWord) -> SlotState {
     #[cfg(not(loom))]
     let backoff = crossbeam_utils::Backoff::new();
     loop {
         // Acquire: a drop's free (or retire) store is Release, so its accesses to the arena happen
         // before whatever frees the arena after this read.
         let word = state.load(Ordering::Acquire);
-        if !is_freeing(word) {
+        if !word.is_freeing() {
             return word;
         }
         #[cfg(loom)]

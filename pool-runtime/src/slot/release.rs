@@ -21,7 +21,7 @@
 //! `SeqCst` fence.
 //!
 //! After the store that ends step 3 (free, or the keepalive decrement) the arena may be freed by
-//! another thread at once, so that store is the drop's last access, made through a `&AtomicU64` /
+//! another thread at once, so that store is the drop's last access, made through a `&StateWord` /
 //! `&AtomicUsize` (see the module docs of `slot`).
 
 use core::ptr::NonNull;
@@ -31,11 +31,9 @@ use super::asymmetric;
 use super::orphan;
 use super::poison;
 use super::stash;
-use super::state::{
-    MAX_REFCOUNT, freed, freeing, is_sole_without_weak, refcount, refcount_overflow, retired,
-};
+use super::state::{SlotState, StateWord, refcount_overflow};
 use super::tid;
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::Ordering;
 
 #[cfg(loom)]
 std::thread_local! {
@@ -63,8 +61,8 @@ fn free_store_ordering() -> Ordering {
 pub(crate) fn acquire_strong(arena: &Arena, index: u32) {
     // Relaxed, as `Arc::clone`: holding a reference already orders everything we need; the new
     // reference reaches another thread through that thread's own synchronisation.
-    let previous = arena.state(index).fetch_add(1, Ordering::Relaxed);
-    if refcount(previous) >= MAX_REFCOUNT {
+    let previous = arena.state(index).add_reference(Ordering::Relaxed);
+    if previous.is_at_refcount_limit() {
         refcount_overflow();
     }
 }
@@ -94,12 +92,12 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
     // slot is reused.
     let current = state.load(Ordering::Acquire);
-    let freeing_word = if is_sole_without_weak(current) {
+    let freeing_word = if current.is_sole_without_weak() {
         // Sole holder and no weak handle this occupancy: no other thread can write this word
         // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
         // slot), so a plain store suffices.
         poison::poison(slot.0, slot.1);
-        let word = freeing(current);
+        let word = current.freeing();
         state.store(word, Ordering::Relaxed);
         word
     } else {
@@ -132,7 +130,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         return;
     }
     // Release: our reads of the payload (and the listing) happen before the slot's next claim.
-    state.store(freed(freeing_word), free_store_ordering());
+    state.store(freeing_word.freed(), free_store_ordering());
 }
 
 /// Step 2 for a `Pools` slot: into the dropping thread's stash cell if it has one and it is empty,
@@ -177,13 +175,13 @@ unsafe fn push_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
 /// touches the arena again.
 #[cold]
 #[inline(never)]
-unsafe fn retire(arena: NonNull<Arena>, state: &AtomicU64, word: u64) {
+unsafe fn retire(arena: NonNull<Arena>, state: &StateWord, word: SlotState) {
     // SAFETY: live while our slot is `F`; only used to reach the keepalive counter before the
     // store below (after it, only the `&AtomicUsize` and the raw pointer are used).
     let keepalive = unsafe { arena.as_ref() }.keepalive();
     // Release: the allocator's drop, which waits while the slot is `F`, then counts this slot as
     // owing a keepalive share; our accesses happen before its Acquire load.
-    state.store(retired(word), Ordering::Release);
+    state.store(word.retired(), Ordering::Release);
     // SAFETY: the allocator counted this slot's share (it saw it held, or retired), and it is ours.
     unsafe { orphan::release_share(arena, keepalive) };
 }
@@ -193,11 +191,15 @@ unsafe fn retire(arena: NonNull<Arena>, state: &AtomicU64, word: u64) {
 /// slot is then `F`), `None` otherwise (the arena may then be gone at once: nothing after the
 /// compare-exchange touches it).
 #[inline(always)]
-fn release_shared_reference(state: &AtomicU64, slot: (*const u8, usize)) -> Option<u64> {
+fn release_shared_reference(state: &StateWord, slot: (*const u8, usize)) -> Option<SlotState> {
     let mut current = state.load(Ordering::Relaxed);
     loop {
-        let last = refcount(current) == 1;
-        let next = if last { freeing(current) } else { current - 1 };
+        let last = current.refcount() == 1;
+        let next = if last {
+            current.freeing()
+        } else {
+            current.with_one_less()
+        };
         // AcqRel on success. Release: our reads of the payload happen before the slot's reuse.
         // Acquire (when we turn out to be the last): every other holder's Release decrement
         // happens before whatever we do next. Upgrades fail on the `F` word (refcount 0).
@@ -227,8 +229,8 @@ unsafe fn release_heap_strong(arena: NonNull<Arena>, index: u32) {
     // SAFETY: the strong side's keepalive share, given up last below, keeps the arena alive.
     let arena_ref = unsafe { arena.as_ref() };
     // AcqRel: as in `release_shared_reference`.
-    let previous = arena_ref.state(index).fetch_sub(1, Ordering::AcqRel);
-    if refcount(previous) != 1 {
+    let previous = arena_ref.state(index).remove_reference(Ordering::AcqRel);
+    if previous.refcount() != 1 {
         return;
     }
     let (addr, len) = arena_ref.slot_region(index);
