@@ -1,16 +1,12 @@
 //! `PooledBytes`: a unique, pool-backed byte buffer that can become a typed message in place.
 
 use core::fmt;
-use core::mem::ManuallyDrop;
 use core::ops::{Deref, DerefMut};
-use core::ptr::NonNull;
 
 use crate::class::SizeClass;
-use crate::message::{PooledMessage, SlotLayout};
-use crate::message_bytes::MessageBytes;
+use crate::message::PooledMessage;
 use crate::ring_ptr::RingPtr;
-use crate::slot::arena::Arena;
-use crate::slot::release::release_strong;
+use crate::slot::handle::SlotHandle;
 
 /// The unique owner of `len` bytes in a pool slot of `SizeClass::for_size(len)`, or on the heap
 /// (above 16 KiB, or when the class was full and its policy is
@@ -49,39 +45,18 @@ pub struct PooledBytes {
 }
 
 enum Repr {
-    /// A claimed slot (refcount 1, no weak handle) of a pooled or heap arena.
-    Slot {
-        data: NonNull<u8>,
-        arena: NonNull<Arena>,
-        len: usize,
-    },
+    /// A claimed slot of a pooled or heap arena, never cloned or downgraded.
+    Slot(SlotHandle<[u8]>),
     /// More than any class holds.
     Large(Box<[u8]>),
 }
 
-// SAFETY: unique ownership of plain bytes; the slot's bookkeeping is atomic (as `RingPtr`).
-unsafe impl Send for PooledBytes {}
-// SAFETY: `&PooledBytes` only gives `&[u8]`.
-unsafe impl Sync for PooledBytes {}
-
 impl PooledBytes {
-    /// Wraps a slot claimed for the caller.
-    ///
-    /// # Safety
-    ///
-    /// Slot `index` of the live `arena` is claimed (refcount 1, no weak handle) and handed over,
-    /// and `len <= ` its slot size.
-    pub(crate) unsafe fn from_claimed(arena: NonNull<Arena>, index: u32, len: usize) -> Self {
-        // SAFETY: the claimed slot keeps the arena alive.
-        let arena_ref = unsafe { arena.as_ref() };
-        debug_assert!(len <= arena_ref.class().slot_size());
-        arena_ref.record_write(index);
+    /// Wraps the bytes of a slot claimed for the caller.
+    #[inline]
+    pub(crate) fn from_slot(slot: SlotHandle<[u8]>) -> Self {
         PooledBytes {
-            repr: Repr::Slot {
-                data: arena_ref.slot(index),
-                arena,
-                len,
-            },
+            repr: Repr::Slot(slot),
         }
     }
 
@@ -95,7 +70,7 @@ impl PooledBytes {
     /// The number of bytes.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Slot { len, .. } => *len,
+            Repr::Slot(slot) => slot.bytes().len(),
             Repr::Large(bytes) => bytes.len(),
         }
     }
@@ -109,11 +84,7 @@ impl PooledBytes {
     /// 16 KiB, or an [`Overflow::Heap`](crate::Overflow::Heap) fallback).
     pub fn class(&self) -> Option<SizeClass> {
         match &self.repr {
-            Repr::Slot { arena, .. } => {
-                // SAFETY: our claimed slot keeps the arena alive.
-                let arena = unsafe { arena.as_ref() };
-                (arena.kind() != crate::slot::arena::ArenaKind::Heap).then(|| arena.class())
-            }
+            Repr::Slot(slot) => (!slot.is_heap_backed()).then(|| slot.class()),
             Repr::Large(_) => None,
         }
     }
@@ -141,20 +112,12 @@ impl PooledBytes {
     /// assert_eq!(back.len(), 7);
     /// ```
     pub fn into_message<T: PooledMessage>(self) -> Result<RingPtr<T>, PooledBytes> {
-        // A constant `true` for all but validated messages, so their check folds away.
-        let valid = <T::Bytes as MessageBytes<T>>::ANY_BYTES_VALID
-            || <T::Bytes as MessageBytes<T>>::is_valid(&self);
         match self.repr {
-            Repr::Slot { data, arena, len } if len == SlotLayout::<T>::SIZE && valid => {
-                let _ = ManuallyDrop::new(self);
-                // SAFETY: `len == size_of::<T>()` (computed by `SlotLayout`, not taken from the
-                // derive), and the slot's class holds `len` bytes, so it holds a `T`; slots are
-                // 64-byte aligned and `SlotLayout` checked `align_of::<T>() <= 64`; the bytes
-                // are initialised and a valid `T` (any bytes are, or the sealed `MessageBytes`
-                // proof's check just said so); our claimed reference passes to the handle.
-                Ok(unsafe { RingPtr::from_claimed(data.cast::<T>(), arena) })
-            }
-            _ => Err(self),
+            Repr::Slot(slot) => slot
+                .into_message::<T>()
+                .map(RingPtr::from_slot)
+                .map_err(PooledBytes::from_slot),
+            Repr::Large(_) => Err(self),
         }
     }
 }
@@ -164,10 +127,7 @@ impl Deref for PooledBytes {
 
     fn deref(&self) -> &[u8] {
         match &self.repr {
-            // SAFETY: `len` initialised bytes of a slot we own exclusively.
-            Repr::Slot { data, len, .. } => unsafe {
-                core::slice::from_raw_parts(data.as_ptr(), *len)
-            },
+            Repr::Slot(slot) => slot.bytes(),
             Repr::Large(bytes) => bytes,
         }
     }
@@ -176,22 +136,8 @@ impl Deref for PooledBytes {
 impl DerefMut for PooledBytes {
     fn deref_mut(&mut self) -> &mut [u8] {
         match &mut self.repr {
-            // SAFETY: as in `deref`, and `&mut self` makes the access unique.
-            Repr::Slot { data, len, .. } => unsafe {
-                core::slice::from_raw_parts_mut(data.as_ptr(), *len)
-            },
+            Repr::Slot(slot) => slot.bytes_mut(),
             Repr::Large(bytes) => bytes,
-        }
-    }
-}
-
-impl Drop for PooledBytes {
-    fn drop(&mut self) {
-        if let Repr::Slot { data, arena, .. } = self.repr {
-            // SAFETY: the claimed slot keeps the arena alive until released just below.
-            let index = unsafe { arena.as_ref() }.index_of(data.as_ptr());
-            // SAFETY: we hold the slot's only reference and give it up.
-            unsafe { release_strong(arena, index) };
         }
     }
 }

@@ -1,16 +1,11 @@
 //! `RingPtr<T>`: a refcounted handle to a message in a pool slot, and its weak counterpart.
 
 use core::fmt;
-use core::marker::PhantomData;
 use core::ops::Deref;
-use core::ptr::NonNull;
 
 use crate::class::SizeClass;
 use crate::message::PooledMessage;
-use crate::slot::arena::{Arena, ArenaKind};
-use crate::slot::release::{acquire_strong, release_keepalive, release_strong};
-use crate::slot::state::refcount_overflow;
-use crate::sync::Ordering;
+use crate::slot::handle::{SlotHandle, WeakSlotHandle};
 
 /// A shared, refcounted handle to a `T` in a pool slot: `Arc`'s semantics, no heap allocation.
 ///
@@ -26,7 +21,7 @@ use crate::sync::Ordering;
 /// The drop of the only handle of a message that never had a weak handle frees the slot with one
 /// plain store (no atomic read-modify-write): nothing else can touch the slot's state then.
 /// Other drops, and clones, are one atomic read-modify-write each, like `Arc`; a count above
-/// 2²⁹ aborts the process.
+/// 2²⁷ aborts the process.
 ///
 /// Two words: the payload pointer and the slot's arena; `Option<RingPtr<T>>` is the same size.
 /// (Eight bytes would need arenas aligned to a fixed power of two, from which the arena is found by
@@ -57,68 +52,32 @@ use crate::sync::Ordering;
 /// assert_eq!(size_of::<Option<RingPtr<Tick>>>(), 16);
 /// ```
 pub struct RingPtr<T: PooledMessage> {
-    payload: NonNull<T>,
-    arena: NonNull<Arena>,
-    _owns: PhantomData<T>,
+    slot: SlotHandle<T>,
 }
 
-// SAFETY: `T: PooledMessage` is `Send + Sync`; the slot's bookkeeping is atomic, and the arena is
-// kept alive by the slot being allocated, whichever thread drops last.
-unsafe impl<T: PooledMessage> Send for RingPtr<T> {}
-// SAFETY: `&RingPtr<T>` gives `&T` (`T: Sync`) and atomic refcount updates only.
-unsafe impl<T: PooledMessage> Sync for RingPtr<T> {}
-
 impl<T: PooledMessage> RingPtr<T> {
-    /// Wraps a claimed slot holding an initialised `T`.
-    ///
-    /// # Safety
-    ///
-    /// `payload` is the start of slot `arena.index_of(payload)` of the live `arena`, holding an
-    /// initialised `T`, claimed (refcount 1) and that reference is handed to the new handle.
+    /// Wraps a strong slot handle.
     #[inline(always)]
-    pub(crate) unsafe fn from_claimed(payload: NonNull<T>, arena: NonNull<Arena>) -> Self {
-        RingPtr {
-            payload,
-            arena,
-            _owns: PhantomData,
-        }
+    pub(crate) fn from_slot(slot: SlotHandle<T>) -> Self {
+        RingPtr { slot }
     }
 
     /// Tests only: the id of the arena this message lives in (see `slot::arena::destroyed`).
     #[cfg(test)]
     pub(crate) fn arena_id(this: &Self) -> u64 {
-        this.arena().id()
-    }
-
-    #[inline(always)]
-    fn arena(&self) -> &Arena {
-        // SAFETY: our strong reference keeps the slot allocated, hence its arena alive.
-        unsafe { self.arena.as_ref() }
-    }
-
-    #[inline(always)]
-    fn index(&self) -> u32 {
-        self.arena().index_of(self.payload.as_ptr().cast())
+        this.slot.arena_id()
     }
 
     /// The number of strong handles to this message.
     pub fn ref_count(this: &Self) -> usize {
-        // Acquire, like `Arc::strong_count`.
-        this.arena()
-            .state(this.index())
-            .load(Ordering::Acquire)
-            .refcount() as usize
+        this.slot.ref_count()
     }
 
     /// The slot's generation: how many messages it has held, this one included (1 for a fresh
     /// slot's first message, wrapping at 2³² only while no weak handle into the class exists, see
     /// [`WeakRingPtr`]). A reused slot shows a different generation than its previous message.
     pub fn generation(this: &Self) -> u32 {
-        // Relaxed: the generation cannot change while we hold a reference.
-        this.arena()
-            .state(this.index())
-            .load(Ordering::Relaxed)
-            .generation()
+        this.slot.generation()
     }
 
     /// A mutable reference when this is the only handle and no weak handle was ever made to this
@@ -140,37 +99,28 @@ impl<T: PooledMessage> RingPtr<T> {
     /// assert_eq!(tick.price, 2);
     /// ```
     pub fn get_mut(this: &mut Self) -> Option<&mut T> {
-        let index = this.index();
-        // Acquire: other holders' drops (Release) happen before our writes.
-        let state = this.arena().state(index).load(Ordering::Acquire);
-        if !state.is_sole_without_weak() {
-            return None;
-        }
-        this.arena().record_write(index);
-        // SAFETY: we hold the only strong handle (`&mut`), and no weak handle exists that could
-        // make another; the slot holds an initialised `T`.
-        Some(unsafe { this.payload.as_mut() })
+        this.slot.get_mut()
     }
 
     /// Whether both handles point to the same message.
     pub fn ptr_eq(this: &Self, other: &Self) -> bool {
-        this.payload == other.payload
+        core::ptr::eq(this.slot.as_ptr(), other.slot.as_ptr())
     }
 
     /// A raw pointer to the message, valid while a handle to it exists.
     pub fn as_ptr(this: &Self) -> *const T {
-        this.payload.as_ptr()
+        this.slot.as_ptr()
     }
 
     /// The size class of the slot (`T::CLASS`).
     pub fn class(this: &Self) -> SizeClass {
-        this.arena().class()
+        this.slot.class()
     }
 
     /// Whether the message lives in its own heap block ([`Overflow::Heap`](crate::Overflow::Heap))
     /// rather than a pool slot.
     pub fn is_heap_backed(this: &Self) -> bool {
-        this.arena().kind() == ArenaKind::Heap
+        this.slot.is_heap_backed()
     }
 
     /// A weak handle: does not keep the message alive, and upgrades only while this very message
@@ -193,18 +143,8 @@ impl<T: PooledMessage> RingPtr<T> {
     /// # drop(second);
     /// ```
     pub fn downgrade(this: &Self) -> WeakRingPtr<T> {
-        let arena = this.arena();
-        let index = this.index();
-        // Relaxed: the flag only has to be seen by a later last-drop of this occupancy, which reads
-        // this same word after us in its modification order.
-        let state = arena.state(index).flag_weak(Ordering::Relaxed);
-        // Relaxed, as `Arc::downgrade`'s count: our strong reference keeps the arena alive.
-        arena.keepalive().fetch_add(1, Ordering::Relaxed);
         WeakRingPtr {
-            payload: this.payload,
-            arena: this.arena,
-            generation: state.generation(),
-            _refers: PhantomData,
+            slot: this.slot.downgrade(),
         }
     }
 
@@ -214,7 +154,7 @@ impl<T: PooledMessage> RingPtr<T> {
     #[cfg(feature = "test-hooks")]
     #[doc(hidden)]
     pub fn __saturate_ref_count_for_tests(this: &Self) {
-        this.arena().state(this.index()).saturate_for_tests();
+        this.slot.saturate_ref_count_for_tests();
     }
 }
 
@@ -230,9 +170,8 @@ impl<T: PooledMessage> RingPtr<T> {
     /// handle to this message exists (it would stop upgrading).
     #[doc(hidden)]
     pub unsafe fn __set_generation_for_tests(this: &Self, generation: u32) {
-        this.arena()
-            .state(this.index())
-            .set_generation_for_tests(generation);
+        // SAFETY: forwarded from our caller.
+        unsafe { this.slot.set_generation_for_tests(generation) };
     }
 }
 
@@ -241,32 +180,16 @@ impl<T: PooledMessage> Deref for RingPtr<T> {
 
     #[inline(always)]
     fn deref(&self) -> &T {
-        #[cfg(loom)]
-        self.arena().record_read(self.index());
-        // SAFETY: the slot holds an initialised `T` (written before the handle was made), and no
-        // one writes it while a strong handle exists (`get_mut` needs the only one).
-        unsafe { self.payload.as_ref() }
+        self.slot.get()
     }
 }
 
 impl<T: PooledMessage> Clone for RingPtr<T> {
     #[inline(always)]
     fn clone(&self) -> Self {
-        acquire_strong(self.arena(), self.index());
         RingPtr {
-            payload: self.payload,
-            arena: self.arena,
-            _owns: PhantomData,
+            slot: self.slot.clone(),
         }
-    }
-}
-
-impl<T: PooledMessage> Drop for RingPtr<T> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        let index = self.index();
-        // SAFETY: this handle's strong reference is given up here and never used again.
-        unsafe { release_strong(self.arena, index) };
     }
 }
 
@@ -275,7 +198,7 @@ impl<T: PooledMessage + fmt::Debug> fmt::Debug for RingPtr<T> {
         f.debug_struct("RingPtr")
             .field("value", &**self)
             .field("class", &RingPtr::class(self))
-            .field("slot", &self.index())
+            .field("slot", &self.slot.index())
             .field("generation", &RingPtr::generation(self))
             .field("ref_count", &RingPtr::ref_count(self))
             .field("heap", &RingPtr::is_heap_backed(self))
@@ -323,85 +246,34 @@ impl<T: PooledMessage + PartialEq> PartialEq for RingPtr<T> {
 /// assert!(watcher.upgrade().is_none());
 /// ```
 pub struct WeakRingPtr<T: PooledMessage> {
-    payload: NonNull<T>,
-    arena: NonNull<Arena>,
-    generation: u32,
-    _refers: PhantomData<T>,
+    slot: WeakSlotHandle<T>,
 }
 
-// SAFETY: as `RingPtr`: `T` is `Send + Sync` and the shared state is atomic.
-unsafe impl<T: PooledMessage> Send for WeakRingPtr<T> {}
-// SAFETY: as `RingPtr`.
-unsafe impl<T: PooledMessage> Sync for WeakRingPtr<T> {}
-
 impl<T: PooledMessage> WeakRingPtr<T> {
-    #[inline(always)]
-    fn arena(&self) -> &Arena {
-        // SAFETY: our keepalive reference keeps the arena allocated.
-        unsafe { self.arena.as_ref() }
-    }
-
     /// A strong handle to the message if it is still alive.
     pub fn upgrade(&self) -> Option<RingPtr<T>> {
-        let state = self
-            .arena()
-            .state(self.arena().index_of(self.payload.as_ptr().cast()));
-        // Relaxed: the CAS below decides.
-        let mut current = state.load(Ordering::Relaxed);
-        loop {
-            if current.generation() != self.generation || current.refcount() == 0 {
-                return None;
-            }
-            if current.is_at_refcount_limit() {
-                refcount_overflow();
-            }
-            // Success Acquire (as `Weak::upgrade`): the message's write happens before our reads.
-            match state.compare_exchange_weak(
-                current,
-                current.with_one_more(),
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => {
-                    // SAFETY: we just added a strong reference to this same occupancy.
-                    return Some(unsafe { RingPtr::from_claimed(self.payload, self.arena) });
-                }
-                Err(actual) => current = actual,
-            }
-        }
+        self.slot.upgrade().map(RingPtr::from_slot)
     }
 
     /// The generation of the message this handle refers to.
     pub fn generation(&self) -> u32 {
-        self.generation
+        self.slot.generation()
     }
 }
 
 impl<T: PooledMessage> Clone for WeakRingPtr<T> {
     fn clone(&self) -> Self {
-        // Relaxed: our own keepalive reference keeps the arena alive.
-        self.arena().keepalive().fetch_add(1, Ordering::Relaxed);
         WeakRingPtr {
-            payload: self.payload,
-            arena: self.arena,
-            generation: self.generation,
-            _refers: PhantomData,
+            slot: self.slot.clone(),
         }
-    }
-}
-
-impl<T: PooledMessage> Drop for WeakRingPtr<T> {
-    fn drop(&mut self) {
-        // SAFETY: this handle's keepalive reference is given up and the arena not touched again.
-        unsafe { release_keepalive(self.arena) };
     }
 }
 
 impl<T: PooledMessage> fmt::Debug for WeakRingPtr<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakRingPtr")
-            .field("class", &self.arena().class())
-            .field("generation", &self.generation)
+            .field("class", &self.slot.class())
+            .field("generation", &self.slot.generation())
             .finish_non_exhaustive()
     }
 }

@@ -11,7 +11,8 @@ use crate::pool::error::PoolError;
 use crate::pool::stats::{ClassStats, PoolStats};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
-use crate::slot::orphan;
+use crate::slot::handle::SlotHandle;
+use crate::slot::orphan::AllocatorShare;
 
 /// Size-class pools with a single owner, the LMAX single-writer way: only the owner allocates
 /// (`&mut self`), with no atomic read-modify-write when the slot at hand is free; the messages may
@@ -76,7 +77,7 @@ struct LocalCounters {
 
 /// One class: its arena and the owner's view of which slots to try.
 struct LocalClass {
-    arena: NonNull<Arena>,
+    arena: AllocatorShare,
     /// Slots to try next, oldest allocation first.
     candidates: CandidateRing,
     /// Slots found busy; back into `candidates` when it runs dry. Every index is in exactly one of
@@ -159,8 +160,7 @@ impl CandidateRing {
 impl LocalClass {
     #[inline(always)]
     fn arena(&self) -> &Arena {
-        // SAFETY: the owner's keepalive keeps the arena alive until `LocalPools::drop`.
-        unsafe { self.arena.as_ref() }
+        &self.arena
     }
 
     /// The fast path: the oldest candidates, parking busy ones.
@@ -186,11 +186,8 @@ impl LocalClass {
     #[cold]
     #[inline(never)]
     fn create(class: SizeClass, capacity: usize) -> LocalClass {
-        let arena = Arena::create(class, capacity, ArenaKind::Local);
-        // SAFETY: just created; ours.
-        let first = unsafe { arena.as_ref() }
-            .take_fresh()
-            .expect("a new arena has a fresh slot");
+        let arena = AllocatorShare::create(class, capacity, ArenaKind::Local);
+        let first = arena.take_fresh().expect("a new arena has a fresh slot");
         let mut candidates = CandidateRing::with_capacity(capacity);
         candidates.refill(core::iter::once(first));
         LocalClass {
@@ -271,12 +268,9 @@ impl LocalPools {
     #[inline(always)]
     pub fn allocate<T: PooledMessage>(&mut self, value: T) -> Result<RingPtr<T>, PoolError> {
         let (arena, index) = self.claim(SlotLayout::<T>::CHECKED_CLASS)?;
-        // SAFETY: `claim` returns a live arena of that class and a slot it claimed for us alone;
-        // `SlotLayout` computed the class from `size_of::<T>()` and checked `align_of::<T>() <= 64`,
-        // so the slot holds a `T` at 64-byte alignment.
-        let payload = unsafe { arena.as_ref().write_value(index, value) };
-        // SAFETY: the slot is claimed (refcount 1) and now holds an initialised `T`.
-        Ok(unsafe { RingPtr::from_claimed(payload, arena) })
+        // SAFETY: `claim` returns a live arena of that class and a slot claimed for us alone.
+        let slot = unsafe { SlotHandle::write_claimed(arena, index, value) };
+        Ok(RingPtr::from_slot(slot))
     }
 
     /// A unique buffer of `len` bytes in a slot of `SizeClass::for_size(len)` (see [`PooledBytes`]).
@@ -291,7 +285,8 @@ impl LocalPools {
             Some(class) => {
                 let (arena, index) = self.claim(class)?;
                 // SAFETY: a slot just claimed for us of a class that holds `len` bytes.
-                Ok(unsafe { PooledBytes::from_claimed(arena, index, len) })
+                let slot = unsafe { SlotHandle::claimed_bytes(arena, index, len) };
+                Ok(PooledBytes::from_slot(slot))
             }
         }
     }
@@ -302,7 +297,7 @@ impl LocalPools {
             && let Some(index) = local.claim_from_candidates()
         {
             self.counters[class.index()].allocations += 1;
-            return Ok((local.arena, index));
+            return Ok((local.arena.as_ptr(), index));
         }
         self.claim_slow(class)
     }
@@ -323,7 +318,7 @@ impl LocalPools {
                 .or_else(|| local.claim_after_rescan(counters))
         {
             counters.allocations += 1;
-            return Ok((local.arena, index));
+            return Ok((local.arena.as_ptr(), index));
         }
         counters.exhausted += 1;
         counters.high_water = counters.high_water.max(capacity);
@@ -356,16 +351,6 @@ impl LocalPools {
             };
         }
         stats
-    }
-}
-
-impl Drop for LocalPools {
-    fn drop(&mut self) {
-        for local in self.classes.iter_mut().filter_map(Option::take) {
-            // SAFETY: our arena; `&mut self`: no allocation is under way, and we never touch it
-            // again.
-            unsafe { orphan::abandon(local.arena) };
-        }
     }
 }
 

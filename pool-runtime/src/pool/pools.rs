@@ -12,7 +12,8 @@ use crate::pool::error::PoolError;
 use crate::pool::stats::{ClassStats, PoolStats};
 use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
-use crate::slot::orphan;
+use crate::slot::handle::SlotHandle;
+use crate::slot::orphan::AllocatorShare;
 use crate::slot::stash::Stash;
 use crate::slot::tid;
 use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
@@ -175,12 +176,9 @@ impl Pools {
     #[inline(always)]
     pub fn allocate<T: PooledMessage>(&self, value: T) -> Result<RingPtr<T>, PoolError> {
         let (arena, index) = self.claim(SlotLayout::<T>::CHECKED_CLASS)?;
-        // SAFETY: `claim` returns a live arena of that class and a slot claimed for us alone;
-        // `SlotLayout` computed the class from `size_of::<T>()` and checked `align_of::<T>() <= 64`,
-        // so the slot holds a `T` at 64-byte alignment.
-        let payload = unsafe { arena.as_ref().write_value(index, value) };
-        // SAFETY: the slot is claimed (refcount 1) and now holds an initialised `T`.
-        Ok(unsafe { RingPtr::from_claimed(payload, arena) })
+        // SAFETY: `claim` returns a live arena of that class and a slot claimed for us alone.
+        let slot = unsafe { SlotHandle::write_claimed(arena, index, value) };
+        Ok(RingPtr::from_slot(slot))
     }
 
     /// A unique buffer of `len` bytes in a slot of `SizeClass::for_size(len)` (see [`PooledBytes`]).
@@ -203,7 +201,8 @@ impl Pools {
             Some(class) => {
                 let (arena, index) = self.claim(class)?;
                 // SAFETY: a slot just claimed for us of a class that holds `len` bytes.
-                Ok(unsafe { PooledBytes::from_claimed(arena, index, len) })
+                let slot = unsafe { SlotHandle::claimed_bytes(arena, index, len) };
+                Ok(PooledBytes::from_slot(slot))
             }
         }
     }
@@ -447,9 +446,9 @@ impl Drop for Pools {
             // Relaxed: `&mut self`, so every store to it happened before (a plain read would do;
             // loom's atomics have no `get_mut`).
             if let Some(arena) = NonNull::new(arena.load(Ordering::Relaxed)) {
-                // SAFETY: our arena; `&mut self`: no allocation is under way, and we never touch
-                // it again.
-                unsafe { orphan::abandon(arena) };
+                // SAFETY: our share of our arena; `&mut self`: no allocation is under way, and we
+                // never touch it again.
+                drop(unsafe { AllocatorShare::from_raw(arena) });
             }
         }
     }

@@ -39,6 +39,7 @@ pub(crate) mod arena;
 pub(crate) mod asymmetric;
 pub(crate) mod counted_index;
 pub(crate) mod free_stack;
+pub(crate) mod handle;
 pub(crate) mod orphan;
 pub(crate) mod poison;
 pub(crate) mod release;

@@ -2,8 +2,9 @@
 //! with no lock, whether the allocator goes first or its messages do.
 //!
 //! While the allocator (`Pools`, `LocalPools`, a thread's `allocate_from_pool` pools) lives, the
-//! keepalive is 1 plus one per weak handle, and slot drops never touch it. When the allocator is
-//! dropped, [`abandon`] turns every slot whose last drop is still to come into one share:
+//! keepalive is 1 (its [`AllocatorShare`]) plus one per weak handle, and slot drops never touch
+//! it. When the allocator is dropped, the drop of its share ([`abandon`]) turns every slot whose
+//! last drop is still to come into one share:
 //!
 //! 1. add a bias larger than any number of shares (so no drop can take the count to 0 early);
 //! 2. set `orphaned` (Release), then the heavy side of the handshake with the drops (see
@@ -21,9 +22,10 @@
 //! sees `orphaned`). Each of these is one scan of the slots the allocator ever handed out, once,
 //! at its drop; a slot drop after that is a flag load, one store and one `fetch_sub`.
 
+use core::ops::Deref;
 use core::ptr::NonNull;
 
-use super::arena::Arena;
+use super::arena::{Arena, ArenaKind};
 use super::asymmetric;
 use super::state::{SlotState, StateWord};
 use crate::sync::{AtomicUsize, Ordering};
@@ -32,13 +34,70 @@ use crate::sync::{AtomicUsize, Ordering};
 /// weak handles, so the count cannot reach 0 before step 4.
 const BIAS: usize = 1 << (usize::BITS - 2);
 
-/// Called by an allocator's drop for each of its arenas (see the module docs).
+/// An allocator's share of one of its arenas (the 1 in its keepalive): gives `&Arena` while it
+/// lives, and its drop abandons the arena (see the module docs). The only way an allocator lets go
+/// of an arena.
+///
+/// Neither `Send` nor `Sync`: the allocator that holds it decides (a `LocalPools` is `Send` and
+/// claims slots with plain stores, which only its owner may do).
+pub(crate) struct AllocatorShare {
+    arena: NonNull<Arena>,
+}
+
+impl AllocatorShare {
+    /// A new arena of `capacity` slots (see [`Arena::create`]) for a `LocalPools` or `Pools`.
+    pub(crate) fn create(class: crate::SizeClass, capacity: usize, kind: ArenaKind) -> Self {
+        assert_ne!(kind, ArenaKind::Heap, "heap arenas have no allocator");
+        AllocatorShare {
+            arena: Arena::create(class, capacity, kind),
+        }
+    }
+
+    /// Takes back the share of an allocator that kept it as a pointer (a `Pools` keeps its arenas
+    /// in atomic pointers).
+    ///
+    /// # Safety
+    ///
+    /// `arena` is a live `Local` or `Shared` arena whose allocator's share the caller holds and
+    /// hands over; the caller claims no slot of it afterwards.
+    pub(crate) unsafe fn from_raw(arena: NonNull<Arena>) -> Self {
+        AllocatorShare { arena }
+    }
+
+    /// The arena, for the handles of slots claimed from it (each of which keeps it alive).
+    #[inline(always)]
+    pub(crate) fn as_ptr(&self) -> NonNull<Arena> {
+        self.arena
+    }
+}
+
+impl Deref for AllocatorShare {
+    type Target = Arena;
+
+    #[inline(always)]
+    fn deref(&self) -> &Arena {
+        // SAFETY: our share keeps the arena alive until our drop.
+        unsafe { self.arena.as_ref() }
+    }
+}
+
+impl Drop for AllocatorShare {
+    fn drop(&mut self) {
+        // SAFETY: a live `Local` or `Shared` arena (see `create` and `from_raw`); the allocator is
+        // being dropped with its share (no `&Arena` borrowed from us is left, no claim is under
+        // way), and no one uses this share again.
+        unsafe { abandon(self.arena) };
+    }
+}
+
+/// Turns the allocator's share of `arena` into the shares of the slots still to be dropped (see
+/// the module docs).
 ///
 /// # Safety
 ///
 /// `arena` is a live `Local` or `Shared` arena of the calling allocator, which never allocates
 /// from it or touches it again, and no allocation from it is under way.
-pub(crate) unsafe fn abandon(arena: NonNull<Arena>) {
+unsafe fn abandon(arena: NonNull<Arena>) {
     // SAFETY: the allocator's share (given up last, below) keeps it alive.
     let arena_ref = unsafe { arena.as_ref() };
     let keepalive = arena_ref.keepalive();

@@ -31,7 +31,7 @@ use super::asymmetric;
 use super::orphan;
 use super::poison;
 use super::stash;
-use super::state::{SlotState, StateWord, refcount_overflow};
+use super::state::{SlotState, StateWord};
 use super::tid;
 use crate::sync::Ordering;
 
@@ -54,17 +54,6 @@ fn free_store_ordering() -> Ordering {
         return Ordering::Relaxed;
     }
     Ordering::Release
-}
-
-/// Adds one strong reference to a slot the caller holds one of.
-#[inline(always)]
-pub(crate) fn acquire_strong(arena: &Arena, index: u32) {
-    // Relaxed, as `Arc::clone`: holding a reference already orders everything we need; the new
-    // reference reaches another thread through that thread's own synchronisation.
-    let previous = arena.state(index).add_reference(Ordering::Relaxed);
-    if previous.is_at_refcount_limit() {
-        refcount_overflow();
-    }
 }
 
 /// Drops one strong reference to slot `index` of `arena`; the last one frees the slot (see the
