@@ -65,18 +65,10 @@ fn free_store_ordering() -> Ordering {
 /// it never uses the slot's payload or this reference again.
 #[inline(always)]
 pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
-    // SAFETY: our strong reference keeps the arena alive until step 1; a last drop's `F` slot keeps
-    // it alive until step 3. This local reference is not used past either point.
+    // SAFETY: our strong reference keeps the arena alive until step 1. This local reference is
+    // not used past it.
     let arena_ref = unsafe { arena.as_ref() };
     arena_ref.record_read(index);
-    let kind = arena_ref.kind();
-    if kind == ArenaKind::Heap {
-        // SAFETY: forwarded from our caller.
-        return unsafe { release_heap_strong(arena, index) };
-    }
-    let plain_barrier = arena_ref.plain_barrier();
-    let orphaned = arena_ref.orphaned();
-    let slot = arena_ref.slot_region(index);
     let state = arena_ref.state(index);
     // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
     // slot is reused.
@@ -85,12 +77,11 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         // Sole holder and no weak handle this occupancy: no other thread can write this word
         // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
         // slot), so a plain store suffices.
-        poison::poison(slot.0, slot.1);
         let word = current.freeing();
         state.store(word, Ordering::Relaxed);
         word
     } else {
-        match release_shared_reference(state, slot) {
+        match release_shared_reference(state, current) {
             Some(word) => word,
             None => {
                 // Not the last: another holder frees the slot, and the arena may be gone already.
@@ -102,6 +93,31 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
             }
         }
     };
+    // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
+    unsafe { free_slot(arena, index, freeing_word) };
+}
+
+/// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word`.
+///
+/// # Safety
+///
+/// The caller's last drop left the slot `F` (`freeing_word`) and never touches the arena again.
+#[inline(always)]
+unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState) {
+    // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
+    // past it.
+    let arena_ref = unsafe { arena.as_ref() };
+    // Not claimable while `F`: poisoning now comes before the claim that unpoisons.
+    let (addr, len) = arena_ref.slot_region(index);
+    poison::poison(addr, len);
+    let kind = arena_ref.kind();
+    if kind == ArenaKind::Heap {
+        // SAFETY: forwarded.
+        return unsafe { release_heap_slot(arena) };
+    }
+    let orphaned = arena_ref.orphaned();
+    let plain_barrier = arena_ref.plain_barrier();
+    let state = arena_ref.state(index);
     // Step 2. The slot is ours in `F` until step 3: the arena lives. Relaxed: a hint; once the
     // allocator is gone no one allocates, so a slot we are about to retire needs no listing (a
     // stale `false` only lists it in vain).
@@ -176,12 +192,11 @@ unsafe fn retire(arena: NonNull<Arena>, state: &StateWord, word: SlotState) {
 }
 
 /// The drop of a reference that may not be the only one, or whose occupancy has weak handles: a
-/// compare-exchange on the slot's `state` word. Returns the word it left if it was the last (the
-/// slot is then `F`), `None` otherwise (the arena may then be gone at once: nothing after the
-/// compare-exchange touches it).
+/// compare-exchange on the slot's `state` word, whose value was just loaded as `current`. Returns
+/// the word it left if it was the last (the slot is then `F`), `None` otherwise (the arena may
+/// then be gone at once: nothing after the compare-exchange touches it).
 #[inline(always)]
-fn release_shared_reference(state: &StateWord, slot: (*const u8, usize)) -> Option<SlotState> {
-    let mut current = state.load(Ordering::Relaxed);
+fn release_shared_reference(state: &StateWord, mut current: SlotState) -> Option<SlotState> {
     loop {
         let last = current.refcount() == 1;
         let next = if last {
@@ -193,38 +208,23 @@ fn release_shared_reference(state: &StateWord, slot: (*const u8, usize)) -> Opti
         // Acquire (when we turn out to be the last): every other holder's Release decrement
         // happens before whatever we do next. Upgrades fail on the `F` word (refcount 0).
         match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
-            Ok(_) => {
-                if !last {
-                    return None;
-                }
-                // Not claimable while `F`: poisoning now comes before the claim that unpoisons.
-                poison::poison(slot.0, slot.1);
-                return Some(next);
-            }
+            Ok(_) => return last.then_some(next),
             Err(actual) => current = actual,
         }
     }
 }
 
-/// The strong drop of a heap message (`Overflow::Heap`): frees the slot's word (so weak handles
-/// fail to upgrade), and the last one gives up the strong side's keepalive share.
+/// The last drop of a heap message (`Overflow::Heap`), its slot left `F` (refcount 0, so weak
+/// handles fail to upgrade): gives up the strong side's keepalive share.
 ///
 /// # Safety
 ///
-/// As [`release_strong`], on a `Heap` arena.
+/// As [`free_slot`], on a `Heap` arena.
 #[cold]
 #[inline(never)]
-unsafe fn release_heap_strong(arena: NonNull<Arena>, index: u32) {
+unsafe fn release_heap_slot(arena: NonNull<Arena>) {
     // SAFETY: the strong side's keepalive share, given up last below, keeps the arena alive.
-    let arena_ref = unsafe { arena.as_ref() };
-    // AcqRel: as in `release_shared_reference`.
-    let previous = arena_ref.state(index).remove_reference(Ordering::AcqRel);
-    if previous.refcount() != 1 {
-        return;
-    }
-    let (addr, len) = arena_ref.slot_region(index);
-    poison::poison(addr, len);
-    let keepalive = arena_ref.keepalive();
+    let keepalive = unsafe { arena.as_ref() }.keepalive();
     // SAFETY: the strong side's share is ours to give up now; not touched afterwards.
     unsafe { orphan::release_share(arena, keepalive) };
 }

@@ -199,12 +199,6 @@ impl StateWord {
         SlotState(self.0.fetch_add(1, order))
     }
 
-    /// Removes one reference; returns the word before.
-    #[inline(always)]
-    pub(crate) fn remove_reference(&self, order: Ordering) -> SlotState {
-        SlotState(self.0.fetch_sub(1, order))
-    }
-
     /// Sets `W`; returns the word before.
     #[inline(always)]
     pub(crate) fn flag_weak(&self, order: Ordering) -> SlotState {
