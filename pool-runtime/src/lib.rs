@@ -25,10 +25,10 @@ mod message_bytes;
 // The pools a slot comes from (front-ends, config, stats, errors).
 mod pool;
 
-// The slots themselves: arenas, state words, free lists, stashes.
+// The slots themselves: arenas, state words, the slot handles, free lists, stashes.
 mod slot;
 
-// The handles over a slot: typed (`RingPtr`, `WeakRingPtr`)...
+// Safe wrappers over the slot handles: typed (`RingPtr`, `WeakRingPtr`)...
 mod ring_ptr;
 // ...and raw bytes (`PooledBytes`).
 mod bytes;

@@ -13,15 +13,12 @@ use crate::slot::handle::{SlotHandle, WeakSlotHandle};
 /// its allocator, which may be gone by then (the slot's memory lives until its last handle is
 /// dropped). Handles may be cloned, sent and dropped on any thread.
 ///
-/// The slot's generation changes with every new occupant: it is bumped when the slot is claimed
-/// again rather than by the last drop, which lets a drop that is not the sole holder be a single
-/// `fetch_sub` (see [`WeakRingPtr`] for why that keeps upgrades exact). The observable rule is the
-/// same: a reused slot never shows its previous message's generation.
+/// Each new occupant of a slot gets a new [generation](RingPtr::generation), which a
+/// [`WeakRingPtr`] checks before it upgrades.
 ///
-/// The drop of the only handle of a message that never had a weak handle frees the slot with one
-/// plain store (no atomic read-modify-write): nothing else can touch the slot's state then.
-/// Other drops, and clones, are one atomic read-modify-write each, like `Arc`; a count above
-/// 2²⁷ aborts the process.
+/// Cost: a clone is one atomic increment, like `Arc`'s; a drop that is not the last is one load
+/// and one compare-exchange. The last drop of a message that never had a weak handle frees its
+/// slot with plain stores (no atomic read-modify-write). A count above 2²⁷ aborts the process.
 ///
 /// Two words: the payload pointer and the slot's arena; `Option<RingPtr<T>>` is the same size.
 /// (Eight bytes would need arenas aligned to a fixed power of two, from which the arena is found by
@@ -215,15 +212,12 @@ impl<T: PooledMessage + PartialEq> PartialEq for RingPtr<T> {
 /// A non-owning handle to a message: [`upgrade`](WeakRingPtr::upgrade) gives a [`RingPtr`] while
 /// the message is alive, and `None` once it was dropped, even if its slot now holds another one.
 ///
-/// The slot's generation and refcount are one atomic word, so the check and the increment are a
-/// single compare-exchange. A weak handle keeps its arena's memory (not the message) alive.
+/// Cost: an upgrade is one compare-exchange (generation check and increment at once). A weak
+/// handle keeps its class's memory (not the message) alive.
 ///
-/// Generations are 32 bits. So that a weak handle held across 2³² reuses of its slot can never
-/// upgrade into a later occupant (which would be undefined behaviour: that occupant's holder may
-/// rely on there being no weak handle, as [`RingPtr::get_mut`] does), a slot whose generation
-/// would wrap is not reused while any weak handle into its pool's class exists: the allocator
-/// skips it (it counts as in use), and reuses it, at generation 0, once those weak handles are
-/// dropped. Only slots reused 2³² times are affected.
+/// A slot reused 2³² times, whose 32-bit generation would wrap, is not reused while any weak
+/// handle into its pool's class exists (it counts as in use), so a weak handle never upgrades
+/// into a later occupant.
 ///
 /// # Examples
 ///

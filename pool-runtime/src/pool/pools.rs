@@ -21,25 +21,16 @@ use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 /// Size-class pools shared by any number of threads (`Sync`): allocate, clone and drop anywhere,
 /// with no lock on any path.
 ///
-/// Each class's free slots sit in two places: a per-thread *stash cell* (one slot each: the last
-/// one the thread freed) and a lock-free stack for the rest (a tagged Treiber stack: one
-/// compare-exchange to pop, one to push). A message's last drop stashes its slot in the dropping
-/// thread's cell when that is empty (a load and a plain store), and an allocation first takes
-/// from its own thread's cell. On Linux that take is a plain load and store too, made safe against
-/// other threads taking from the same cell by an asymmetric handshake: the owner only stops the
-/// compiler from reordering, and a thread that takes from *another* thread's cell (only when the
-/// stack is empty) pays for both with `membarrier(2)`. So a thread that allocates and frees does
-/// so with no atomic read-modify-write at all. Where `membarrier` is unavailable (or
-/// `RINGPOOL_NO_MEMBARRIER` is set) the owner takes with one compare-exchange instead.
+/// Each class keeps its free slots in a lock-free stack (one compare-exchange to pop, one to push)
+/// and in per-thread *stash cells*, each holding the slot its thread freed last. A thread that
+/// allocates and frees one message at a time uses only its own cell: a load and a plain store
+/// each way on Linux (one compare-exchange to take where `membarrier(2)` is unavailable or
+/// `RINGPOOL_NO_MEMBARRIER` is set). The protocol is documented in pool-runtime's `slot::stash`.
 ///
-/// Capacity is exact all the same: a stashed slot is not a cached one, since any thread may take
-/// it. When the stack is empty, `allocate` takes from any thread's cell, and reports the class
-/// exhausted only after finding the stack empty while two reads of every cell, one before and one
-/// after, show them all empty and unfilled (a cell whose owner is taking its slot that very moment
-/// counts as empty: that slot is being allocated). So while fewer than `capacity` messages of a
-/// class are alive or being allocated, `allocate` succeeds, whichever threads freed them. (One
-/// exception: a slot reused 2³² times is held back while weak handles into its class exist, see
-/// [`WeakRingPtr`](crate::WeakRingPtr).) Taking from another thread's cell costs a system call
+/// Capacity is exact: while fewer than `capacity` messages of a class are alive or being
+/// allocated, `allocate` succeeds, whichever threads freed them (a slot reused 2³² times is held
+/// back while weak handles into its class exist, see [`WeakRingPtr`](crate::WeakRingPtr)). When
+/// the stack is empty, `allocate` takes from other threads' cells, which costs a system call
 /// (microseconds), so a class sized with headroom keeps allocation on the fast paths.
 ///
 /// Stash cells belong to thread numbers, not threads: the first 64 concurrently live threads that
@@ -310,12 +301,10 @@ impl Pools {
         arena.free_stack().push(wrapping);
     }
 
-    /// The free list is empty: the free slots, if any, are in other threads' stash cells (or
-    /// being freed right now). Takes one from a cell, or reports the class exhausted only once a
-    /// pass found the list empty while every cell stayed empty and unfilled from a read before
-    /// that pass to a read after it: at the moment the list was found empty no slot was listed
-    /// anywhere, so every slot was in use, being freed, or being taken by its cell's owner (whose
-    /// allocation then gets it).
+    /// The free list is empty, so any free slot is in a stash cell: takes one, or returns `None`
+    /// once the list was found empty between two reads showing every cell empty and unfilled.
+    /// At that moment no slot was listed anywhere, so each was in use, being freed, or being taken
+    /// by its cell's owner (whose allocation gets it).
     #[cold]
     #[inline(never)]
     fn claim_when_list_empty(&self, class: SizeClass, arena: &Arena) -> Option<u32> {

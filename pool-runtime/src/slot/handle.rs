@@ -6,9 +6,6 @@
 //! payload and byte access, and generation reads. `RingPtr`, `WeakRingPtr` and `PooledBytes` are
 //! safe wrappers over them. The refcount and generation protocol they follow is in `state`.
 //!
-//! A strong handle is `{ payload pointer, arena pointer }`; the slot index is computed from the
-//! two (`Arena::index_of`), so a `RingPtr` stays two words wide.
-//!
 //! Invariants of a `SlotHandle<T>`: it holds one strong reference, counted in the state word of
 //! slot `arena.index_of(payload)` of the live `arena`, and `payload` is the start of that slot,
 //! holding an initialised `T`. A `SlotHandle<[u8]>` (the bytes of a `PooledBytes`) is moreover

@@ -1,5 +1,7 @@
-//! Slot memory: the per-slot state word, the per-class arena, the shared free list with its
-//! per-thread stash cells, and who frees an arena (`orphan`).
+//! Slot memory and the only code that dereferences it: the per-slot state word (`state`), the
+//! per-class arena (`arena`), the slot handles behind `RingPtr`, `WeakRingPtr` and `PooledBytes`
+//! (`handle`), the drops that free slots (`release`), the shared free list with its per-thread
+//! stash cells (`free_stack`, `stash`), and who frees an arena (`orphan`).
 //!
 //! # Memory layout
 //!
@@ -18,7 +20,7 @@
 //! +--------------------------+
 //! ```
 //!
-//! A `RingPtr` is `{ payload pointer, arena pointer }`; the slot index is
+//! A `SlotHandle` (so a `RingPtr`) is `{ payload pointer, arena pointer }`; the slot index is
 //! `(payload - base) >> shift`. Metadata is 8 bytes per slot (12 with the `Pools` free list):
 //! 3.1 % (4.7 %) of an `S` slot, 12.5 % (18.75 %) of an `XS` one. Slots are handed out in index
 //! order (`fresh`) before any is reused from the free slots, so pages of slots never used are

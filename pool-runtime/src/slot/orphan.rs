@@ -7,13 +7,18 @@
 //! last drop is still to come into one share:
 //!
 //! 1. add a bias larger than any number of shares (so no drop can take the count to 0 early);
-//! 2. set `orphaned` (Release), then the heavy side of the handshake with the drops (see
-//!    `release`);
+//! 2. set `orphaned` (Release), then the heavy side of the handshake with the drops (below);
 //! 3. read every slot ever handed out once: held, or retired by a drop that saw `orphaned`, owes
 //!    a share; free owes none; *freeing* (`F`: a drop between its free and its look at
 //!    `orphaned`) is waited for, a few instructions, and then read again;
 //! 4. give up the bias and its own 1, minus the shares counted: the last of these decrements
 //!    (this one, a slot's last drop in `release`, or a weak handle's drop) frees the arena.
+//!
+//! The handshake with the drops is Dekker's: a last drop (`release`) stores `F`, runs its barrier,
+//! then loads `orphaned`; the allocator stores `orphaned`, runs its barrier, then loads every slot
+//! word (step 3). One of the two sees the other's store. The drop's barrier is a compiler fence
+//! where the process has asymmetric barriers (`asymmetric`: the allocator pays with
+//! `membarrier`), else a `SeqCst` fence on both sides.
 //!
 //! Step 3 counts exactly the drops that will give up a share: by the handshake, a drop that
 //! stores its free before the allocator's read of its word sees `orphaned` set only if the

@@ -8,21 +8,17 @@
 //! 2. A `Pools` slot is listed: into the dropping thread's stash cell, or onto the free list. An
 //!    allocation that takes it before step 3 waits for step 3 (a few instructions). Skipped when
 //!    `orphaned` already reads set: no one allocates any more.
-//! 3. Barrier (see below), then a look at the arena's `orphaned` flag. Clear: the drop stores the
-//!    word free (`F` cleared, Release: our payload reads happen before the next claim). Set: the
-//!    allocator is gone; the drop retires the slot (`R`) and gives up its share of the arena's
-//!    keepalive, freeing the arena if that share was the last (`orphan`).
+//! 3. The drop's half of the orphan handshake (a barrier, then a look at the arena's `orphaned`
+//!    flag, see `orphan`). Clear: the drop stores the word free (`F` cleared, Release: our payload
+//!    reads happen before the next claim). Set: the allocator is gone; the drop retires the slot
+//!    (`R`) and gives up its share of the arena's keepalive, freeing the arena if that share was
+//!    the last.
 //!
-//! Step 3's barrier and the allocator's drop form a Dekker handshake: the drop stores `F` then
-//! loads `orphaned`; the allocator's drop stores `orphaned` then loads every slot word. One of the
-//! two sees the other's store, so either the drop retires its slot or the allocator sees it freeing
-//! (and waits for step 3) or free. The drop's side is a compiler fence where the process has
-//! asymmetric barriers (`asymmetric`: the allocator's drop pays with `membarrier`), else a
-//! `SeqCst` fence.
-//!
-//! After the store that ends step 3 (free, or the keepalive decrement) the arena may be freed by
-//! another thread at once, so that store is the drop's last access, made through a `&StateWord` /
-//! `&AtomicUsize` (see the module docs of `slot`).
+//! A heap message's last drop (`Overflow::Heap`) takes step 1, then gives up the strong side's
+//! keepalive share of its one-slot arena. A drop that is not the last touches nothing after its
+//! decrement: the arena may be freed by then. After the store that ends step 3 (free, or the
+//! keepalive decrement) the same holds, so that store is the drop's last access, made through a
+//! `&StateWord` / `&AtomicUsize` (see the module docs of `slot`).
 
 use core::ptr::NonNull;
 
@@ -56,8 +52,9 @@ fn free_store_ordering() -> Ordering {
     Ordering::Release
 }
 
-/// Drops one strong reference to slot `index` of `arena`; the last one frees the slot (see the
-/// module docs for the steps).
+/// Drops one strong reference to slot `index` of `arena`, and the last one frees the slot in the
+/// steps of the module docs. A drop that is not the last is one load and one compare-exchange,
+/// and the sole holder of a message without weak handles frees it with plain stores.
 ///
 /// # Safety
 ///

@@ -21,9 +21,9 @@
 //!   occupant's generation; `upgrade` succeeds only on a word
 //!   with that generation *and* a non-zero refcount, checked and incremented by one
 //!   compare-exchange. Once the occupant's last handle is gone the refcount is 0 (upgrade fails),
-//!   and once the slot is reused the generation differs (upgrade fails). Bumping at claim rather
-//!   than at the last drop lets a drop that is not the sole holder use a plain `fetch_sub`: the
-//!   last one leaves a free word behind whatever races it.
+//!   and once the slot is reused the generation differs (upgrade fails). The generation is bumped
+//!   by the claim (which stores the whole word anyway), so a drop changes only the refcount and
+//!   flags.
 //!
 //! Wrapping: a weak handle that outlived 2³² reuses of its slot would see its own generation again
 //! and upgrade into an unrelated message (whose holder may rely on having no weak handle: that is
