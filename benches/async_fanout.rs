@@ -1,7 +1,9 @@
 //! `async_fanout_1_to_{1,4}`: one async writer task fans pooled messages out to 1 or 4 async
 //! reader tasks on a two-worker tokio runtime; time per message, until every reader has every
 //! message. ringpool: a `Ring<RingPtr<Tick>>` (`push_async`, `next_async`, a slot from `Pools`
-//! per message). tokio: `tokio::sync::broadcast` of `Arc<Tick>` (an `Arc::new` per message).
+//! per message); ringpool_batch: the same ring read with `read_batch_async`, each message
+//! borrowed in place (no refcount traffic, one wait and one commit per batch). tokio:
+//! `tokio::sync::broadcast` of `Arc<Tick>` (an `Arc::new` per message).
 //!
 //! Both are lossless here: tokio's sender never waits and would lap slow receivers, so its
 //! task yields while the channel holds a full ring's worth (`Sender::len`), the nearest it has
@@ -33,11 +35,21 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// How a ringpool reader task takes its messages.
+#[derive(Clone, Copy)]
+enum Read {
+    /// `next_async`: a clone (refcount increment) per message.
+    Stream,
+    /// `read_batch_async`: everything published, borrowed in place.
+    Batch,
+}
+
 fn ringpool_fanout(
     runtime: &tokio::runtime::Runtime,
     pools: &Arc<Pools>,
     readers: usize,
     messages: u64,
+    read: Read,
 ) -> Duration {
     runtime.block_on(async {
         let ring = Ring::<RingPtr<Tick>>::with_capacity(CAPACITY).expect("capacity");
@@ -47,9 +59,21 @@ fn ringpool_fanout(
                 let mut reader = ring.subscribe().expect("reader");
                 tokio::spawn(async move {
                     let mut received = 0u64;
-                    while let Some(tick) = reader.next_async().await {
-                        black_box(tick.sequence);
-                        received += 1;
+                    match read {
+                        Read::Stream => {
+                            while let Some(tick) = reader.next_async().await {
+                                black_box(tick.sequence);
+                                received += 1;
+                            }
+                        }
+                        Read::Batch => {
+                            while let Some(mut batch) = reader.read_batch_async().await {
+                                while let Some(tick) = batch.next_ref() {
+                                    black_box(tick.sequence);
+                                    received += 1;
+                                }
+                            }
+                        }
                     }
                     received
                 })
@@ -131,7 +155,14 @@ fn bench_fanout(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("async_fanout_1_to_{readers}"));
         group.throughput(Throughput::Elements(1));
         group.bench_function("ringpool", |b| {
-            b.iter_custom(|iters| ringpool_fanout(&runtime, &pools, readers, iters.max(1)))
+            b.iter_custom(|iters| {
+                ringpool_fanout(&runtime, &pools, readers, iters.max(1), Read::Stream)
+            })
+        });
+        group.bench_function("ringpool_batch", |b| {
+            b.iter_custom(|iters| {
+                ringpool_fanout(&runtime, &pools, readers, iters.max(1), Read::Batch)
+            })
         });
         group.bench_function("tokio_broadcast", |b| {
             b.iter_custom(|iters| tokio_fanout(&runtime, readers, iters.max(1)))

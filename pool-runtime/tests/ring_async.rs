@@ -5,7 +5,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -84,26 +84,28 @@ fn four_readers_on_a_multi_thread_runtime() {
     });
 }
 
-/// A minimal executor for the cross-thread tests: its waker sets a flag of the test's own (so
-/// ThreadSanitizer sees every synchronisation, unlike a runtime's std mutexes), and it polls
-/// again only after a wake-up. A lost wake-up hangs it.
-fn block_on_flag<F: std::future::Future>(future: F) -> F::Output {
-    use std::sync::atomic::AtomicBool;
+/// A minimal executor for the cross-thread tests: its waker sets `woken`, a flag of the test's
+/// own (so ThreadSanitizer sees every synchronisation, unlike a runtime's std mutexes; one per
+/// test, since tests run in parallel), and it polls again only after a wake-up. A lost wake-up
+/// hangs it.
+fn block_on_flag<F: std::future::Future>(woken: &'static AtomicBool, future: F) -> F::Output {
     use std::task::{RawWaker, RawWakerVTable, Waker};
 
-    static WOKEN: AtomicBool = AtomicBool::new(false);
-    fn clone(_: *const ()) -> RawWaker {
-        RawWaker::new(std::ptr::null(), &VTABLE)
+    fn clone(flag: *const ()) -> RawWaker {
+        RawWaker::new(flag, &VTABLE)
     }
-    fn wake(_: *const ()) {
+    fn wake(flag: *const ()) {
+        // SAFETY: every waker of this vtable is made from a `&'static AtomicBool`.
+        let flag = unsafe { &*flag.cast::<AtomicBool>() };
         // Release: pairs with the executor's Acquire swap.
-        WOKEN.store(true, Ordering::Release);
+        flag.store(true, Ordering::Release);
     }
     fn drop_waker(_: *const ()) {}
     static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop_waker);
 
-    // SAFETY: the vtable's functions ignore the data pointer and are thread-safe.
-    let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
+    let flag = (woken as *const AtomicBool).cast::<()>();
+    // SAFETY: the vtable's functions only read the flag, which lives forever, through atomics.
+    let waker = unsafe { Waker::from_raw(RawWaker::new(flag, &VTABLE)) };
     let mut cx = Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
     loop {
@@ -111,7 +113,7 @@ fn block_on_flag<F: std::future::Future>(future: F) -> F::Output {
             return output;
         }
         // Acquire: pairs with the waker's Release.
-        while !WOKEN.swap(false, Ordering::Acquire) {
+        while !woken.swap(false, Ordering::Acquire) {
             std::thread::yield_now();
         }
     }
@@ -130,7 +132,8 @@ fn tasks_and_threads_wake_each_other() {
             writer.push(item);
         }
     });
-    let items = block_on_flag(collect(reader));
+    static WOKEN: AtomicBool = AtomicBool::new(false);
+    let items = block_on_flag(&WOKEN, collect(reader));
     producer.join().unwrap();
     assert!(items.into_iter().eq(0..2_000));
 
@@ -138,7 +141,7 @@ fn tasks_and_threads_wake_each_other() {
     let mut writer = ring.writer().unwrap();
     let reader = ring.subscribe().unwrap();
     let consumer = std::thread::spawn(move || reader.collect::<Vec<_>>());
-    block_on_flag(async move {
+    block_on_flag(&WOKEN, async move {
         for item in 0..2_000 {
             writer.push_async(item).await;
         }
@@ -268,5 +271,104 @@ fn readers_dropped_while_waiting_leave_the_ring_working() {
         writer.push_async(1).await;
         drop(writer);
         assert_eq!(consumer.await.unwrap(), [1]);
+    });
+}
+
+/// Reads every item with `read_batch_async`, borrowing each in place, and returns them.
+async fn collect_batches(mut reader: Reader<u64>) -> Vec<u64> {
+    let mut items = Vec::new();
+    while let Some(mut batch) = reader.read_batch_async().await {
+        assert!(
+            !batch.is_empty(),
+            "an awaited batch holds at least one item"
+        );
+        while let Some(item) = batch.next_ref() {
+            items.push(*item);
+        }
+    }
+    items
+}
+
+#[test]
+fn batch_readers_and_a_writer_share_one_current_thread_runtime() {
+    current_thread().block_on(async {
+        let ring = Ring::<u64>::with_capacity(4).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let readers: Vec<_> = (0..2)
+            .map(|_| tokio::spawn(collect_batches(ring.subscribe().unwrap())))
+            .collect();
+        for item in 0..1_000 {
+            writer.push_async(item).await;
+        }
+        drop(writer);
+        for reader in readers {
+            assert!(reader.await.unwrap().into_iter().eq(0..1_000));
+        }
+    });
+}
+
+#[test]
+#[cfg_attr(
+    ringpool_tsan,
+    ignore = "tokio's multi-thread runtime is not TSan-clean"
+)]
+fn four_batch_readers_on_a_multi_thread_runtime() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ring = Ring::<u64>::with_capacity(8).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let readers: Vec<_> = (0..4)
+            .map(|_| tokio::spawn(collect_batches(ring.subscribe().unwrap())))
+            .collect();
+        tokio::spawn(async move {
+            for item in 0..20_000 {
+                writer.push_async(item).await;
+            }
+        })
+        .await
+        .unwrap();
+        for reader in readers {
+            assert!(reader.await.unwrap().into_iter().eq(0..20_000));
+        }
+    });
+}
+
+/// A batch-reading task woken by a writer thread that blocks on the full ring until the task
+/// commits a batch.
+#[test]
+fn a_batch_reader_task_and_a_writer_thread_wake_each_other() {
+    let ring = Ring::<u64>::with_capacity(2).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let reader = ring.subscribe().unwrap();
+    let producer = std::thread::spawn(move || {
+        for item in 0..2_000 {
+            writer.push(item);
+        }
+    });
+    static WOKEN: AtomicBool = AtomicBool::new(false);
+    let items = block_on_flag(&WOKEN, collect_batches(reader));
+    producer.join().unwrap();
+    assert!(items.into_iter().eq(0..2_000));
+}
+
+#[test]
+fn an_overwrite_batch_reports_what_it_missed_in_place() {
+    current_thread().block_on(async {
+        let ring = Ring::<u64, Overwrite>::with_capacity(4).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let mut reader = ring.subscribe().unwrap();
+        for item in 0..10 {
+            writer.push(item);
+        }
+        let batch: Vec<_> = reader.read_batch_async().await.unwrap().collect();
+        assert_eq!(
+            batch,
+            [Err(Overrun { missed: 6 }), Ok(6), Ok(7), Ok(8), Ok(9)]
+        );
+        drop(writer);
+        assert!(reader.read_batch_async().await.is_none());
     });
 }

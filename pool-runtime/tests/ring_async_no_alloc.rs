@@ -1,6 +1,6 @@
-//! The async ring path allocates nothing per message: after warm-up, a writer task and a reader
-//! task on one current-thread runtime hand over 10 000 items while a counting global allocator
-//! sees no allocation.
+//! The async ring path allocates nothing per message: after warm-up, a writer task and two reader
+//! tasks (one streaming, one reading batches) on one current-thread runtime hand over 10 000
+//! items while a counting global allocator sees no allocation.
 #![cfg(all(feature = "async", not(loom)))]
 
 mod counting_alloc;
@@ -38,6 +38,18 @@ fn async_hand_off_does_not_allocate_per_message() {
             }
             expected
         });
+        // A second reader takes whole batches in place (`read_batch_async`).
+        let mut batch_reader = ring.subscribe().unwrap();
+        let batch_consumer = tokio::spawn(async move {
+            let mut expected = 0;
+            while let Some(mut batch) = batch_reader.read_batch_async().await {
+                while let Some(item) = batch.next_ref() {
+                    assert_eq!(*item, expected);
+                    expected += 1;
+                }
+            }
+            expected
+        });
         for item in 0..WARM_UP {
             writer.push_async(item).await;
         }
@@ -48,6 +60,7 @@ fn async_hand_off_does_not_allocate_per_message() {
         set_counting(false);
         drop(writer);
         assert_eq!(consumer.await.unwrap(), WARM_UP + MEASURED);
+        assert_eq!(batch_consumer.await.unwrap(), WARM_UP + MEASURED);
         allocations()
     });
     assert_eq!(

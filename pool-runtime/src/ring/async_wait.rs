@@ -1,5 +1,5 @@
-//! Async waiting (feature `async`): [`Reader`] as a [`Stream`] and [`Writer::push_async`], for
-//! any executor.
+//! Async waiting (feature `async`): [`Reader`] as a [`Stream`], [`Reader::read_batch_async`] and
+//! [`Writer::push_async`], for any executor.
 //!
 //! An async waiter takes part in its side's event-count protocol (see `event_count.rs`): it
 //! registers its task's waker in its own slot, counts itself in, and re-checks before returning
@@ -16,7 +16,7 @@ use futures_core::Stream;
 use super::error::Overrun;
 use super::event_count::{EventCount, Registration};
 use super::policy::{Backpressure, Overwrite};
-use super::reader::Reader;
+use super::reader::{ReadBatch, Reader};
 use super::wakers::WakerSlot;
 use super::writer::Writer;
 
@@ -154,7 +154,62 @@ impl<T: Clone> Reader<T, Backpressure> {
     }
 }
 
+impl<T> Reader<T, Backpressure> {
+    /// Everything published so far as one batch, waiting without blocking the thread until
+    /// there is at least one item; `None` once the writer is gone and every item was read. The
+    /// async twin of [`read_batch`](Reader::read_batch) (which returns an empty batch instead
+    /// of waiting): one wait and one position commit per batch instead of per item, and items
+    /// borrowed in place ([`ReadBatch::next_ref`]) instead of cloned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ringpool::ring::Ring;
+    ///
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let ring = Ring::<String>::with_capacity(8)?;
+    /// let mut writer = ring.writer()?;
+    /// let mut reader = ring.subscribe()?;
+    /// let total = runtime.block_on(async move {
+    ///     let bytes = tokio::spawn(async move {
+    ///         let mut bytes = 0;
+    ///         while let Some(mut batch) = reader.read_batch_async().await {
+    ///             while let Some(text) = batch.next_ref() {
+    ///                 bytes += text.len(); // borrowed in place, no clone
+    ///             }
+    ///         }
+    ///         bytes
+    ///     });
+    ///     for word in ["async", "batch"] {
+    ///         writer.push_async(word.to_string()).await;
+    ///     }
+    ///     drop(writer); // ends the stream
+    ///     bytes.await
+    /// })?;
+    /// assert_eq!(total, 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn read_batch_async(&mut self) -> Option<ReadBatch<'_, T, Backpressure>> {
+        if core::future::poll_fn(|cx| self.poll_item(cx)).await {
+            Some(self.read_batch())
+        } else {
+            None
+        }
+    }
+}
+
 impl<T: Pod> Reader<T, Overwrite> {
+    /// Everything published so far as one batch of `Result<T, Overrun>`, waiting without
+    /// blocking the thread until there is at least one item; `None` once the writer is gone and
+    /// every item was read. The async twin of [`read_batch`](Reader::read_batch).
+    pub async fn read_batch_async(&mut self) -> Option<ReadBatch<'_, T, Overwrite>> {
+        if core::future::poll_fn(|cx| self.poll_item(cx)).await {
+            Some(self.read_batch())
+        } else {
+            None
+        }
+    }
+
     /// The next item or overrun, waiting without blocking the thread; `None` once the writer
     /// is gone and every item was read. The async twin of [`Iterator::next`].
     pub async fn next_async(&mut self) -> Option<Result<T, Overrun>> {
