@@ -454,3 +454,58 @@ mod fallback {
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::{COUNT_MASK, EventCount};
+
+    /// The pipeline regression: a woken sleeper that has not run yet must not keep every later
+    /// notify on the slow path. The notify that wakes it takes its registration, synchronously.
+    #[test]
+    fn a_notify_that_wakes_a_sleeper_leaves_no_registration_behind() {
+        let notify = EventCount::new();
+        let ready = AtomicBool::new(false);
+        let registrations = || notify.inner.waiters.load(Ordering::Relaxed) & COUNT_MASK;
+        // Joined explicitly: ThreadSanitizer misreports the implicit join of a scope.
+        std::thread::scope(|scope| {
+            let sleeper = scope.spawn(|| {
+                notify.sleep_until(|| ready.load(Ordering::Acquire), None);
+            });
+            while registrations() == 0 {
+                std::thread::yield_now();
+            }
+            ready.store(true, Ordering::Release);
+            notify.notify();
+            assert_eq!(
+                registrations(),
+                0,
+                "the wake took the sleeper's registration"
+            );
+            sleeper.join().unwrap();
+        });
+        assert_eq!(
+            registrations(),
+            0,
+            "the woken sleeper did not count itself in again"
+        );
+    }
+
+    /// A waiter whose condition came true before any notify counts itself out (its own
+    /// generation), so the next notify is one load.
+    #[test]
+    fn a_cancelled_wait_counts_itself_out() {
+        let notify = EventCount::new();
+        let mut checks = 0;
+        // False at the first check, true at the re-check after registering.
+        assert!(notify.sleep_until(
+            || {
+                checks += 1;
+                checks > 1
+            },
+            None
+        ));
+        assert_eq!(notify.inner.waiters.load(Ordering::Relaxed) & COUNT_MASK, 0);
+    }
+}
