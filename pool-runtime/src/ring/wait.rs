@@ -33,8 +33,8 @@ pub enum WaitStrategy {
     /// yield can hand the core away for a whole scheduler slice (milliseconds).
     Yield,
     /// Spins a few checks (about a microsecond), then sleeps in the kernel until the other side
-    /// wakes it (a futex on Linux): no CPU while asleep, and a wake-up costs the other side one
-    /// system call. The default.
+    /// wakes it (a futex on Linux): no CPU while asleep, and ending a sleep costs the other side
+    /// one system call (once per sleep, not per item). The default.
     #[default]
     Block,
 }
