@@ -29,7 +29,7 @@ use super::poison;
 use super::stash;
 use super::state::{SlotState, StateWord};
 use super::tid;
-use crate::sync::Ordering;
+use crate::sync::{AtomicBool, Ordering};
 
 #[cfg(loom)]
 std::thread_local! {
@@ -76,6 +76,14 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         // slot), so a plain store suffices.
         let word = current.freeing();
         state.store(word, Ordering::Relaxed);
+        if arena_ref.kind() == ArenaKind::Local {
+            // A `LocalPools` slot has no step 2: step 3 inline, for the allocate/drop loop.
+            let (addr, len) = arena_ref.slot_region(index);
+            poison::poison(addr, len);
+            let (orphaned, plain_barrier) = (arena_ref.orphaned(), arena_ref.plain_barrier());
+            // SAFETY: we left the slot `F`; nothing below uses `arena_ref`.
+            return unsafe { settle(arena, state, orphaned, plain_barrier, word) };
+        }
         word
     } else {
         match release_shared_reference(state, current) {
@@ -94,12 +102,14 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     unsafe { free_slot(arena, index, freeing_word) };
 }
 
-/// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word`.
+/// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word`. Out of
+/// line, so that a drop that is not the last stays small enough to inline (a load and a
+/// compare-exchange).
 ///
 /// # Safety
 ///
 /// The caller's last drop left the slot `F` (`freeing_word`) and never touches the arena again.
-#[inline(always)]
+#[inline(never)]
 unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState) {
     // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
     // past it.
@@ -122,17 +132,36 @@ unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState) 
         // SAFETY: a `Shared` arena whose slot `index` we hold in `F`, not listed yet.
         unsafe { list_freed_shared_slot(arena, index) };
     }
-    // Step 3 (see the module docs).
+    // SAFETY: our slot is `F`; nothing below uses `arena_ref`.
+    unsafe { settle(arena, state, orphaned, plain_barrier, freeing_word) };
+}
+
+/// Step 3 (see the module docs): the drop's half of the orphan handshake, then the store that
+/// frees the slot, or its retirement. Takes the arena's atomics (not a `&Arena`): after the last
+/// store the arena may be freed by another thread.
+///
+/// # Safety
+///
+/// `state` and `orphaned` belong to `arena`, whose slot the caller left `F` as `word` (listed
+/// already if it is a `Pools` slot); the caller never touches the arena again.
+#[inline(always)]
+unsafe fn settle(
+    arena: NonNull<Arena>,
+    state: &StateWord,
+    orphaned: &AtomicBool,
+    plain_barrier: bool,
+    word: SlotState,
+) {
     asymmetric::light_or_fence(plain_barrier);
     // Acquire: if set, the allocator's keepalive bias (added before its Release store) happens
     // before our decrement in `retire`.
     if orphaned.load(Ordering::Acquire) {
         // SAFETY: our slot is `F`, so the arena lives; `retire` is our last access.
-        unsafe { retire(arena, state, freeing_word) };
+        unsafe { retire(arena, state, word) };
         return;
     }
     // Release: our reads of the payload (and the listing) happen before the slot's next claim.
-    state.store(freeing_word.freed(), free_store_ordering());
+    state.store(word.freed(), free_store_ordering());
 }
 
 /// Step 2 for a `Pools` slot: into the dropping thread's stash cell if it has one and it is empty,
