@@ -1,6 +1,7 @@
-//! `Pools` keeps each thread's last freed slot in a per-thread stash cell. These tests show that a
-//! stashed slot is never out of reach: capacity stays exact when every free slot sits in the cell
-//! of another live thread, of an exited one, or when more threads are alive than there are cells.
+//! `Pools` keeps each thread's freed slots in a per-thread magazine. These tests show that a
+//! cached slot is never out of reach: capacity stays exact when every free slot sits in the
+//! magazine of another live thread, of an idle or exited one, or when more threads are alive than
+//! there are magazines.
 #![cfg(not(loom))]
 
 mod common;
@@ -106,6 +107,47 @@ fn a_slot_stashed_by_an_exited_thread_is_reused() {
         .unwrap();
         assert_full_capacity_reachable(&pools, 2);
     }
+}
+
+/// Slots cached in the magazines of an idle live thread and of an exited one (each freed 20
+/// messages, more than one chunk of never-used slots) are all allocatable from a third thread, and
+/// each allocation is counted once.
+#[test]
+fn slots_in_idle_and_exited_threads_magazines_are_still_allocatable() {
+    const EACH: u64 = 20;
+    let capacity = 2 * EACH as usize;
+    let pools = pools(capacity);
+    let fill = |pools: &Pools, base: u64| {
+        let held: Vec<_> = (0..EACH)
+            .map(|i| pools.allocate(Order { id: base + i }).unwrap())
+            .collect();
+        drop(held);
+    };
+    let (idle_tx, idle_rx) = std::sync::mpsc::channel();
+    let (wake_tx, wake_rx) = std::sync::mpsc::channel::<()>();
+    let idle = {
+        let pools = Arc::clone(&pools);
+        std::thread::spawn(move || {
+            fill(&pools, 0);
+            idle_tx.send(()).unwrap();
+            wake_rx.recv().unwrap();
+        })
+    };
+    idle_rx.recv().unwrap();
+    {
+        let pools = Arc::clone(&pools);
+        std::thread::spawn(move || fill(&pools, 100))
+            .join()
+            .unwrap();
+    }
+    assert_full_capacity_reachable(&pools, capacity);
+    wake_tx.send(()).unwrap();
+    idle.join().unwrap();
+    assert_eq!(
+        pools.stats().class(SizeClass::XS).allocations,
+        (2 * EACH) + capacity as u64,
+        "every allocation counted once, from a magazine, a steal, the list or a fresh chunk"
+    );
 }
 
 /// A message whose every word derives from one stamp, so two threads writing the same slot at

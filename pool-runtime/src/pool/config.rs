@@ -39,7 +39,7 @@ pub enum Overflow {
 /// links for a [`Pools`](crate::Pools)). That is address space: the kernel commits a page when a
 /// slot or state word on it is first touched, and slots are handed out in order before any is
 /// reused, so resident memory follows the class's peak number of live messages, not `n`. On top,
-/// a `Pools` class has 4 KiB of per-thread stash cells, and a
+/// a `Pools` class has 8 KiB of per-thread magazines, and a
 /// [`LocalPools`](crate::LocalPools) class reserves 8 bytes per slot for its candidate lists
 /// (written only as slots are used). A class never allocated from costs nothing.
 ///

@@ -1,7 +1,7 @@
 //! The pool front-ends: where a message's slot comes from, and what the pools report.
 //!
 //! - `pools.rs`: [`Pools`](crate::Pools), size-class pools any thread allocates from (free stack
-//!   plus per-thread stash cells).
+//!   plus per-thread magazines).
 //! - `local.rs`: [`LocalPools`](crate::LocalPools), single-writer pools (one owner allocates;
 //!   anyone clones and drops).
 //! - `thread.rs`: [`allocate_from_pool`](crate::allocate_from_pool), the calling thread's own

@@ -14,7 +14,7 @@ use crate::ring_ptr::RingPtr;
 use crate::slot::arena::{Arena, ArenaKind};
 use crate::slot::handle::SlotHandle;
 use crate::slot::orphan::AllocatorShare;
-use crate::slot::stash::Stash;
+use crate::slot::stash;
 use crate::slot::tid;
 use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
@@ -22,26 +22,28 @@ use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 /// with no lock on any path.
 ///
 /// Each class keeps its free slots in a lock-free stack (one compare-exchange to pop, one to push)
-/// and in per-thread *stash cells*, each holding the slot its thread freed last. A thread that
-/// allocates and frees one message at a time uses only its own cell: a load and a plain store
-/// each way on Linux (one compare-exchange to take where `membarrier(2)` is unavailable or
+/// and in per-thread *magazines* of up to 28 slots each (the slots the thread freed, or took
+/// never-used in a chunk of 16). A thread that allocates and frees up to 28 messages at a time
+/// uses only its own magazine: plain loads and stores on its own cache lines, no atomic
+/// read-modify-write (a `SeqCst` fence each way where `membarrier(2)` is unavailable or
 /// `RINGPOOL_NO_MEMBARRIER` is set). The protocol is documented in pool-runtime's `slot::stash`.
 ///
 /// Capacity is exact: while fewer than `capacity` messages of a class are alive or being
-/// allocated, `allocate` succeeds, whichever threads freed them (a slot reused 2³² times is held
-/// back while weak handles into its class exist, see [`WeakRingPtr`](crate::WeakRingPtr)). When
-/// the stack is empty, `allocate` takes from other threads' cells, which costs a system call
-/// (microseconds), so a class sized with headroom keeps allocation on the fast paths.
+/// allocated, `allocate` succeeds, whichever threads freed them, idle or exited ones included (a
+/// slot reused 2³² times is held back while weak handles into its class exist, see
+/// [`WeakRingPtr`](crate::WeakRingPtr)). When the stack is empty and every slot was handed out,
+/// `allocate` steals other threads' magazines, which costs a system call (microseconds), so a
+/// class sized with headroom (28 slots per allocating thread) keeps allocation on the fast paths.
 ///
-/// Stash cells belong to thread numbers, not threads: the first 64 concurrently live threads that
-/// allocate from any `Pools` get one (given back when the thread exits); a thread beyond them, or
-/// one that only drops messages, frees onto the stack. Each class costs 64 cells of 64 bytes
-/// (4 KiB) for them.
+/// Magazines belong to thread numbers, not threads: the first 64 concurrently live threads that
+/// allocate from any `Pools` get one (given back when the thread exits, with its magazines, which
+/// the next holder of the number uses); a thread beyond them, or one that only drops messages,
+/// frees onto the stack. Each class costs 64 magazines of 128 bytes (8 KiB) for them.
 ///
 /// Memory: a class's arena is created at its first allocation, as a reservation of address space
 /// whose pages are committed as slots are first used (slots are handed out in order before any is
-/// reused), so a class costs what its peak number of live messages touched, plus its 4 KiB of
-/// stash cells.
+/// reused), so a class costs what its peak number of live messages touched, plus its 8 KiB of
+/// magazines.
 ///
 /// Dropping the `Pools` (or the [`LocalPools`](crate::LocalPools)) while messages or weak
 /// handles are alive is safe: the class's memory stays allocated until the last one is dropped,
@@ -88,12 +90,15 @@ unsafe impl Sync for Pools {}
 
 /// Relaxed statistics of one `Pools` class.
 ///
-/// Allocations are not counted here: the free list's tag counts pops and the stash cells count
-/// fills, from which takes follow (the sum, minus `skipped_pops`, is the allocation count).
+/// Most allocations are not counted here: the free list's tag counts pops, the magazines count
+/// pushes (from which owners' pops follow), the fresh counter counts never-used slots; the sum,
+/// plus `steals`, minus `skipped_pops`, is the allocation count.
 #[derive(Default)]
 struct SharedCounters {
     /// Pops of slots that were put back unclaimed (generation wrap, see `claim_past_wrapping_slot`).
     skipped_pops: AtomicU64,
+    /// Allocations of a slot stolen from a magazine (see `claim_when_list_empty`).
+    steals: AtomicU64,
     exhausted: AtomicU64,
     heap_fallbacks: AtomicU64,
     high_water: AtomicUsize,
@@ -245,11 +250,11 @@ impl Pools {
         if let Some(arena) = self.arena_or_create(class) {
             // SAFETY: our arenas live until `Pools::drop`.
             let arena_ref = unsafe { arena.as_ref() };
-            // The slot this thread freed last, if no one took it meanwhile: plain loads and stores
-            // (or one compare-exchange without membarrier, see `stash`).
+            // The slot this thread freed last, from its own magazine: plain loads and stores on
+            // its own cache line (see `stash`).
             if let Some(number) = tid::current()
                 // SAFETY: a `Pools` arena, and our own thread's number.
-                && let Some(index) = unsafe { arena_ref.stash().take_own(number) }
+                && let Some(index) = unsafe { arena_ref.stash().pop_own(number) }
             {
                 if arena_ref.try_claim_popped(index) {
                     return Ok((arena, index));
@@ -280,16 +285,33 @@ impl Pools {
         self.claim_past_wrapping_slot(class, arena, index)
     }
 
-    /// A never-used slot (its word is zero: free, generation 0), if any is left.
+    /// A never-used slot (its word is zero: free, generation 0), if any is left. A thread with a
+    /// magazine takes a chunk and keeps the rest there, so that neighbouring slots (whose state
+    /// words share cache lines) belong to one thread (see `stash`).
     #[inline(never)]
     fn claim_fresh(arena: &Arena) -> Option<u32> {
-        let index = arena.take_fresh()?;
+        if arena.fresh_exhausted() {
+            return None;
+        }
+        let chunk = tid::assigned().and_then(|number| {
+            // SAFETY: a `Pools` arena (only they have a free list to be empty), our own thread's
+            // number, and `take_fresh_chunk` hands out slots listed nowhere.
+            unsafe {
+                arena.stash().take_fresh_chunk(number, |max| {
+                    arena.take_fresh_chunk(max, stash::FRESH_CHUNK)
+                })
+            }
+        });
+        let index = match chunk {
+            Some(index) => index,
+            None => arena.take_fresh()?,
+        };
         let claimed = arena.try_claim_popped(index);
         debug_assert!(claimed, "a fresh slot is free at generation 0");
         Some(index)
     }
 
-    /// A slot taken from a stash cell that may not be claimed yet (its generation would wrap while
+    /// A slot taken from a magazine that may not be claimed yet (its generation would wrap while
     /// weak handles exist): onto the free list, where `claim_past_wrapping_slot` deals with it.
     #[cold]
     #[inline(never)]
@@ -301,47 +323,74 @@ impl Pools {
         arena.free_stack().push(wrapping);
     }
 
-    /// The free list is empty, so any free slot is in a stash cell: takes one, or returns `None`
-    /// once the list was found empty between two reads showing every cell empty and unfilled.
-    /// At that moment no slot was listed anywhere, so each was in use, being freed, or being taken
-    /// by its cell's owner (whose allocation gets it).
+    /// The free list is empty and every slot was handed out: the free slots, if any, are in
+    /// threads' magazines (or being freed right now). Steals a magazine, or reports the class
+    /// exhausted only once the list and the fresh slots were found empty between two equal reads
+    /// of the steals under way (none in flight) while no magazine held a slot: at that moment no
+    /// slot was listed or cached anywhere, nor in transit between the two (see `stash`), so every
+    /// slot was in use, being freed, or being taken by an owner (whose allocation then gets it).
     #[cold]
     #[inline(never)]
     fn claim_when_list_empty(&self, class: SizeClass, arena: &Arena) -> Option<u32> {
-        // No cell holds a slot: decided without registering as a thief (which costs a barrier on
-        // every thread of the process, see `stash`).
-        let before = arena.stash().snapshot();
-        if Stash::all_empty(&before) {
+        let stash = arena.stash();
+        // No magazine holds a slot: decided without registering as a thief (which costs a barrier
+        // on every thread of the process, see `stash`). The magazines read before the list, then
+        // again after it, each owner idle and nothing pushed in between.
+        for _ in 0..stash::unregistered_checks() {
+            let steals = stash.steals();
+            let before = stash.snapshot();
+            if before.holds_slots() || !steals.none_in_flight() {
+                break;
+            }
             if let Some(index) = self.claim_from_list(class, arena) {
                 return Some(index);
             }
-            if arena.stash().snapshot() == before {
+            let after = stash.snapshot();
+            if after == before && after.settled_empty() && stash.steals() == steals {
                 return None;
             }
-        }
-        let thief = arena.stash().thief();
-        loop {
-            let before = thief.snapshot();
-            if Stash::all_empty(&before) {
-                if let Some(index) = self.claim_from_list(class, arena) {
-                    return Some(index);
-                }
-                if thief.snapshot() == before {
-                    return None;
-                }
-                continue;
+            if after.holds_slots() {
+                break;
             }
-            for (number, &word) in before.iter().enumerate() {
-                if let Some(index) = thief.take_if_unchanged(number, word) {
-                    if arena.try_claim_popped(index) {
-                        return Some(index);
+        }
+        let thief = stash.thief();
+        #[cfg(not(loom))]
+        let backoff = crossbeam_utils::Backoff::new();
+        loop {
+            // While we are registered no owner fills its magazine, so one pass over them suffices.
+            let steals = stash.steals();
+            for number in 0..tid::MAX_TIDS {
+                if let Some(stolen) = thief.steal(number) {
+                    let mut slots = stolen.slots();
+                    let top = slots.next().expect("a steal takes at least one slot");
+                    for index in slots {
+                        arena.free_stack().push(index);
                     }
-                    self.set_aside_wrapping_slot(class, arena, index);
+                    let claimed = arena.try_claim_popped(top);
+                    if !claimed {
+                        self.set_aside_wrapping_slot(class, arena, top);
+                    }
+                    thief.steal_done();
+                    if claimed {
+                        // Relaxed: a statistic.
+                        self.counters[class.index()]
+                            .steals
+                            .fetch_add(1, Ordering::Relaxed);
+                        return Some(top);
+                    }
                 }
             }
             if let Some(index) = self.claim_from_list(class, arena) {
                 return Some(index);
             }
+            if steals.none_in_flight() && stash.steals() == steals {
+                return None;
+            }
+            // Another thief's steal is listing its slots: look again.
+            #[cfg(loom)]
+            crate::sync::thread::yield_now();
+            #[cfg(not(loom))]
+            backoff.snooze();
         }
     }
 
@@ -406,9 +455,11 @@ impl Pools {
                 .map_or(0, |a| {
                     a.free_stack()
                         .pops()
-                        .wrapping_add(a.stash().takes())
+                        .wrapping_add(a.stash().pops())
                         .wrapping_add(u64::from(a.used()))
+                        .wrapping_sub(a.stash().fresh_kept())
                 })
+                .wrapping_add(counters.steals.load(Ordering::Relaxed))
                 .wrapping_sub(counters.skipped_pops.load(Ordering::Relaxed))
                 & ((1 << 40) - 1);
             // Relaxed: statistics.

@@ -260,7 +260,7 @@ impl Arena {
         debug_assert!(index < self.capacity);
         #[cfg(not(loom))]
         // SAFETY: every index handed around is `< capacity`: it comes from `index_of` on a payload
-        // pointer inside this arena, from the free list, a stash cell or `take_fresh`. The words
+        // pointer inside this arena, from the free list, a magazine or `take_fresh`. The words
         // live in `region` as long as the arena.
         return unsafe { self.states.add(index as usize).as_ref() };
         #[cfg(loom)]
@@ -315,7 +315,7 @@ impl Arena {
         &self.free_stack
     }
 
-    /// The per-thread stash cells (`Pools` arenas only; see `stash`).
+    /// The per-thread magazines (`Pools` arenas only; see `stash`).
     #[inline(always)]
     pub(crate) fn stash(&self) -> &Stash {
         self.record_arena_access();
@@ -330,14 +330,22 @@ impl Arena {
         self.fresh.load(Ordering::Acquire)
     }
 
+    /// Whether every slot was handed out (one load: no taker's dance needed to find out).
+    #[inline]
+    pub(crate) fn fresh_exhausted(&self) -> bool {
+        // Acquire: as in `take_fresh`.
+        self.used() >= self.capacity
+    }
+
     /// Hands out the next never-used slot (not yet claimed), or `None` once all were. Any number of
     /// threads may call this on a `Pools` arena.
     #[inline]
     pub(crate) fn take_fresh(&self) -> Option<u32> {
         self.record_arena_access();
         // Relaxed: a fresh slot's word and payload are zero from the mapping; nothing to order.
-        // The compare-exchange hands each index out once.
-        let mut fresh = self.fresh.load(Ordering::Relaxed);
+        // The compare-exchange hands each index out once. Acquire for the load: a `Pools`
+        // allocation that finds the counter exhausted sees the chunk its last taker kept (`stash`).
+        let mut fresh = self.fresh.load(Ordering::Acquire);
         loop {
             if fresh >= self.capacity {
                 return None;
@@ -346,9 +354,38 @@ impl Arena {
                 fresh,
                 fresh + 1,
                 Ordering::Relaxed,
-                Ordering::Relaxed,
+                Ordering::Acquire,
             ) {
                 Ok(_) => return Some(fresh),
+                Err(actual) => fresh = actual,
+            }
+        }
+    }
+
+    /// Hands out up to `max` (at least 1) never-used slots at once, ending at the next multiple of
+    /// `chunk` (so every caller's chunks stay aligned): the first index and how many, or `None`
+    /// once all were handed out. For a `Pools` owner filling its magazine (see `stash`).
+    #[inline]
+    pub(crate) fn take_fresh_chunk(&self, max: u32, chunk: u32) -> Option<(u32, u32)> {
+        self.record_arena_access();
+        // Acquire (load and failure): a checker that reads the counter exhausted sees the taker's
+        // earlier stores (see `stash`); Release on success: publishes the taker's *busy* mark.
+        let mut fresh = self.fresh.load(Ordering::Acquire);
+        loop {
+            if fresh >= self.capacity {
+                return None;
+            }
+            let taken = max
+                .min(self.capacity - fresh)
+                .min(chunk - fresh % chunk)
+                .max(1);
+            match self.fresh.compare_exchange_weak(
+                fresh,
+                fresh + taken,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some((fresh, taken)),
                 Err(actual) => fresh = actual,
             }
         }
@@ -383,7 +420,7 @@ impl Arena {
         true
     }
 
-    /// Claims slot `index` just popped from the free list or taken from a stash cell (the taker
+    /// Claims slot `index` just popped from the free list or a magazine (the taker
     /// owns it exclusively). Returns `false`, leaving the slot free, when claiming would wrap its
     /// generation while a weak handle into the arena exists (see `state`); the caller must list
     /// it again.

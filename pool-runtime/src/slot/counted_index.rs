@@ -1,5 +1,5 @@
 //! A slot index and a counter in one `u64`: `count:40 | index:24`, `NIL` for "no slot". The
-//! free list's head (counter: pops, its ABA tag) and the stash cells (counter: fills) both use it,
+//! free list's head (counter: pops, its ABA tag) and the magazines (counter: pushes) both use it,
 //! so that a word read twice with the same value proves nothing was listed in between.
 
 const INDEX_BITS: u32 = 24;

@@ -49,13 +49,20 @@ fn allocate_shared_retrying(pools: &Pools, value: u64) -> RingPtr<Msg> {
 /// Runs `f` under loom (preemption bound 2 unless `LOOM_MAX_PREEMPTIONS` says otherwise) and
 /// returns how many executions it explored.
 fn model(f: impl Fn() + Sync + Send + 'static) -> usize {
+    model_bounded(2, f)
+}
+
+/// [`model`] with a preemption bound of `bound` unless `LOOM_MAX_PREEMPTIONS` says otherwise, and
+/// room for long executions (a thread retrying an allocation while the class is full).
+fn model_bounded(bound: usize, f: impl Fn() + Sync + Send + 'static) -> usize {
     use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     let executions = std::sync::Arc::new(AtomicUsize::new(0));
     let counter = std::sync::Arc::clone(&executions);
     let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
+    if builder.preemption_bound.is_none() || bound < 2 {
+        builder.preemption_bound = Some(bound);
     }
+    builder.max_branches = builder.max_branches.max(20_000);
     builder.check(move || {
         counter.fetch_add(1, Relaxed);
         f();
@@ -168,10 +175,12 @@ fn loom_shared_allocate_clone_drop_two_threads() {
     });
 }
 
-/// Three threads share a two-slot class: allocate (waiting while full), read, clone, drop.
+/// Three threads share a two-slot class: allocate (waiting while full), read, clone, drop. Bound
+/// 1: each retry of the waiting thread registers as a thief and reads every magazine, which at
+/// bound 2 takes the model past CI's budget (bound 1: ~2.5 × 10⁵ executions, about a minute).
 #[test]
 fn loom_shared_three_threads_two_slots() {
-    model(|| {
+    model_bounded(1, || {
         let pools = Arc::new(Pools::new(
             PoolConfig::empty().with_capacity(SizeClass::XS, 2),
         ));
@@ -401,15 +410,16 @@ fn loom_shared_stashed_slot_stays_reachable() {
     });
 }
 
-/// Negative control: a `Pools` slot stashed with a Relaxed fill *and* freed with a Relaxed store
-/// (and no barrier, as on the real fast path) does not order the dropping thread's read before the
-/// next owner's write; the model must report it. (Either Release alone orders it: the fill
-/// publishes to a taker of the cell, the free to a taker that waits for the slot's `F` to clear.)
+/// Negative control: a `Pools` slot pushed onto the dropping thread's magazine with a Relaxed
+/// *busy* clear, freed with a Relaxed store, and without the owner's barrier (which loom models as
+/// a `SeqCst` fence, itself enough to order the push) does not order the dropping thread's push
+/// before the thief's steal; the model must report it. The `Pools` is kept out of the unwinding
+/// (`ManuallyDrop`): freeing its arena while the model is already failing would abort the test.
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_relaxed_stash_fill_is_caught() {
     model(|| {
-        let pools = Arc::new(Pools::new(one_slot()));
+        let pools = core::mem::ManuallyDrop::new(Arc::new(Pools::new(one_slot())));
         let first = pools.allocate(Msg { value: 1 }).unwrap();
         let dropper = thread::spawn(move || {
             WEAKEN_STASH_FILL.with(|w| w.set(true));
@@ -425,6 +435,7 @@ fn loom_negative_control_relaxed_stash_fill_is_caught() {
         assert_eq!(p.value, 2);
         drop(p);
         dropper.join().unwrap();
+        drop(core::mem::ManuallyDrop::into_inner(pools));
     });
 }
 
@@ -476,6 +487,95 @@ fn loom_shared_owner_plain_take_races_thief() {
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_owner_take_without_barrier_is_caught() {
     owner_and_thief_race_for_one_slot(true);
+}
+
+/// Magazines: the owner allocates (a fresh chunk of both slots: one claimed, one kept in its
+/// magazine) and frees into its magazine, then allocates (a plain pop) and frees again, while
+/// another thread allocates once, stealing the owner's magazine if it finds the list empty and
+/// every slot handed out. At most two messages are ever alive, so with exact capacity every
+/// allocation succeeds, each with its own slot; afterwards both slots are allocatable again.
+fn owner_pops_and_pushes_while_thief_steals(owner_skips_barrier: bool) {
+    model(move || {
+        let pools = Arc::new(Pools::new(
+            PoolConfig::empty().with_capacity(SizeClass::XS, 2),
+        ));
+        let owner_pools = Arc::clone(&pools);
+        let owner = thread::spawn(move || {
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(owner_skips_barrier));
+            for value in [1, 2] {
+                let mine = owner_pools
+                    .allocate(Msg { value })
+                    .expect("at most two messages alive");
+                assert_eq!(mine.value, value);
+            }
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
+        });
+        let thief_pools = Arc::clone(&pools);
+        let thief = thread::spawn(move || {
+            let theirs = thief_pools
+                .allocate(Msg { value: 3 })
+                .expect("at most two messages alive");
+            assert_eq!(theirs.value, 3);
+            theirs
+        });
+        owner.join().unwrap();
+        let theirs = thief.join().unwrap();
+        drop(theirs);
+        let a = pools.allocate(Msg { value: 4 }).expect("both slots free");
+        let b = pools.allocate(Msg { value: 5 }).expect("both slots free");
+        assert!(!RingPtr::ptr_eq(&a, &b));
+    });
+}
+
+#[test]
+fn loom_shared_magazine_owner_races_thief() {
+    owner_pops_and_pushes_while_thief_steals(false);
+}
+
+/// Negative control: without the owner's barrier the handshake fails: the owner pops the slot the
+/// thief stole (loom reports the two payload writes as concurrent).
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_magazine_owner_without_barrier_is_caught() {
+    owner_pops_and_pushes_while_thief_steals(true);
+}
+
+/// Exhaustion decided without registering as a thief: one thread allocates (a fresh chunk of both
+/// slots: one claimed, one kept in its magazine, in transit in between) while another allocates
+/// and must not find the class exhausted, since at most two messages are alive: the check sees the
+/// chunk's taker busy, or the kept slot in its magazine. `blind`: the check ignores the owners'
+/// *busy* marks (negative control: it reports the class exhausted while the kept slot is in
+/// transit).
+fn unregistered_check_sees_a_fresh_chunk_in_transit(blind: bool) {
+    use super::stash::UNREGISTERED_CHECK;
+    model(move || {
+        let pools = Arc::new(Pools::new(
+            PoolConfig::empty().with_capacity(SizeClass::XS, 2),
+        ));
+        let other = Arc::clone(&pools);
+        let taker = thread::spawn(move || {
+            other
+                .allocate(Msg { value: 1 })
+                .expect("a slot was free: at most two messages alive")
+        });
+        UNREGISTERED_CHECK.with(|c| c.set(if blind { 2 } else { 1 }));
+        let mine = pools.allocate(Msg { value: 2 });
+        UNREGISTERED_CHECK.with(|c| c.set(0));
+        let theirs = taker.join().unwrap();
+        let mine = mine.expect("a slot was free: at most two messages alive");
+        assert!(!RingPtr::ptr_eq(&mine, &theirs));
+    });
+}
+
+#[test]
+fn loom_shared_unregistered_exhaustion_check_sees_chunk_in_transit() {
+    unregistered_check_sees_a_fresh_chunk_in_transit(false);
+}
+
+#[test]
+#[should_panic(expected = "a slot was free")]
+fn loom_negative_control_exhaustion_check_blind_to_busy_owners_is_caught() {
+    unregistered_check_sees_a_fresh_chunk_in_transit(true);
 }
 
 /// The ABA schedule on a free list of three: one thread pops while another pops two and pushes

@@ -1,7 +1,7 @@
 //! Slot memory and the only code that dereferences it: the per-slot state word (`state`), the
 //! per-class arena (`arena`), the slot handles behind `RingPtr`, `WeakRingPtr` and `PooledBytes`
 //! (`handle`), the drops that free slots (`release`), the shared free list with its per-thread
-//! stash cells (`free_stack`, `stash`), and who frees an arena (`orphan`).
+//! magazines (`free_stack`, `stash`), and who frees an arena (`orphan`).
 //!
 //! # Memory layout
 //!
@@ -15,8 +15,8 @@
 //! | (read-mostly line)       |   | links: 4 B/slot (Pools free list only)     |
 //! +--------------------------+   +--------------------------------------------+
 //! | keepalive (own line)     |
-//! | fresh (own line)         |   stash: Box<[64-byte cell; 64]>
-//! | free-list head (own ln)  |   (Pools only: one slot per thread number)
+//! | fresh (own line)         |   stash: Box<[128-byte magazine; 64]>
+//! | free-list head (own ln)  |   (Pools only: up to 28 slots per thread number)
 //! +--------------------------+
 //! ```
 //!

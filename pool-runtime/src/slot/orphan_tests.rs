@@ -76,6 +76,34 @@ fn orphaned_pools_messages_and_a_weak_handle_free_the_arena_last() {
     assert!(destroyed::contains(id), "freed by the last weak drop");
 }
 
+/// `Pools` dropped while slots sit in the magazines of a live thread and of an exited one (both
+/// freed more than a chunk of messages into them), with messages still out: the arena (magazines
+/// included) is freed by the last message's drop, on a thread that keeps caching.
+#[test]
+fn pools_dropped_with_full_magazines_free_the_arena_at_the_last_drop() {
+    let shared = std::sync::Arc::new(Pools::new(xs(64)));
+    let cycle = |shared: &Pools| {
+        let held: Vec<_> = (0..24)
+            .map(|price| shared.allocate(Tick { price }).unwrap())
+            .collect();
+        drop(held);
+    };
+    cycle(&shared);
+    let other = std::sync::Arc::clone(&shared);
+    std::thread::spawn(move || cycle(&other)).join().unwrap();
+    let mut outstanding: Vec<_> = (0..8)
+        .map(|price| shared.allocate(Tick { price }).unwrap())
+        .collect();
+    let id = RingPtr::arena_id(&outstanding[0]);
+    drop(std::sync::Arc::into_inner(shared).expect("the only handle"));
+    assert!(!destroyed::contains(id), "kept by its messages");
+    let last = outstanding.pop().unwrap();
+    drop(outstanding);
+    assert!(!destroyed::contains(id), "one message left");
+    drop(last);
+    assert!(destroyed::contains(id), "freed by the last drop");
+}
+
 /// The common case: an `allocate_from_pool` producer thread exits with its messages in flight.
 #[test]
 fn messages_of_an_exited_thread_free_its_pools_at_their_last_drop() {

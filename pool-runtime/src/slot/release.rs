@@ -5,7 +5,7 @@
 //! 1. It leaves the slot *freeing* (`F`, see `state`): a plain store for a sole holder without
 //!    weak handles, else the compare-exchange that takes the refcount to 0. From here until step 3
 //!    the slot keeps its arena alive (see `orphan`), so the drop may still use the arena.
-//! 2. A `Pools` slot is listed: into the dropping thread's stash cell, or onto the free list. An
+//! 2. A `Pools` slot is listed: onto the dropping thread's magazine, or onto the free list. An
 //!    allocation that takes it before step 3 waits for step 3 (a few instructions). Skipped when
 //!    `orphaned` already reads set: no one allocates any more.
 //! 3. The drop's half of the orphan handshake (a barrier, then a look at the arena's `orphaned`
@@ -26,7 +26,6 @@ use super::arena::{Arena, ArenaKind};
 use super::asymmetric;
 use super::orphan;
 use super::poison;
-use super::stash;
 use super::state::{SlotState, StateWord};
 use super::tid;
 use crate::sync::{AtomicBool, Ordering};
@@ -164,8 +163,8 @@ unsafe fn settle(
     state.store(word.freed(), free_store_ordering());
 }
 
-/// Step 2 for a `Pools` slot: into the dropping thread's stash cell if it has one and it is empty,
-/// else onto the free list.
+/// Step 2 for a `Pools` slot: onto the dropping thread's magazine if it has one with room (and no
+/// thief is looking, see `stash`), else onto the free list.
 ///
 /// # Safety
 ///
@@ -176,9 +175,9 @@ unsafe fn list_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
         // SAFETY: live while our slot is `F` (caller's promise).
         let arena_ref = unsafe { arena.as_ref() };
         debug_assert_eq!(arena_ref.kind(), ArenaKind::Shared);
-        // SAFETY: a `Shared` arena (caller's promise).
-        let cell = unsafe { arena_ref.stash().cell(number) };
-        if stash::put(cell, index).is_ok() {
+        // SAFETY: a `Shared` arena (caller's promise), our own thread's number, and the slot is
+        // ours, listed nowhere.
+        if unsafe { arena_ref.stash().push_own(number, index) } {
             return;
         }
     }

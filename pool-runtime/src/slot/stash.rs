@@ -1,70 +1,100 @@
-//! The per-thread stash cells of a `Pools` arena: one cell per thread number (see `tid`),
-//! each holding at most one free slot index.
+//! The per-thread magazines of a `Pools` arena: one per thread number (see `tid`), each a short
+//! stack of up to [`MAGAZINE`] free slot indices on its owner's own cache lines.
 //!
-//! The last drop of a `Pools` message puts its slot into the dropping thread's cell when that is
-//! empty (a load and a plain store: only the cell's thread fills it), else onto the shared free
-//! list. An allocation first takes from its own thread's cell. Any thread may take from any cell,
-//! so a stashed slot is never out of reach: when the free list is empty, an allocation looks
-//! through every cell before it reports the class exhausted (see `Pools::claim_when_list_empty`),
-//! which keeps capacity exact.
+//! The last drop of a `Pools` message pushes its slot onto the dropping thread's magazine while
+//! that has room, else onto the shared free list. An allocation first pops its own magazine. A
+//! thread's allocations that find the list empty take never-used slots a chunk at a time
+//! ([`FRESH_CHUNK`], chunk boundaries aligned) and keep the rest in their magazine, so the state
+//! words of neighbouring slots (8 to a cache line) belong to one thread. So a thread that
+//! allocates and frees up to [`MAGAZINE`] messages at a time touches no line another thread
+//! writes, and makes no atomic read-modify-write.
 //!
-//! # Taking from one's own cell without a read-modify-write
+//! Any thread may *steal* any magazine (all of it), so a slot in a magazine is never out of reach:
+//! when the free list is empty and every slot was handed out, an allocation steals before it
+//! reports the class exhausted (see `Pools::claim_when_list_empty`), which keeps capacity exact.
+//! A thief claims one slot of what it stole and pushes the rest on the free list.
 //!
-//! Where the process can use asymmetric barriers (see `asymmetric`), the owner takes its own
-//! slot with plain loads and stores, in a Dekker handshake with would-be thieves:
+//! # The handshake between owners and thieves
 //!
-//! - owner: mark its cell *taking*; light barrier; if no thief is registered on the stash, load
-//!   the cell and store it emptied; clear *taking*. If a thief is registered, it clears *taking*
-//!   and takes with a compare-exchange instead.
-//! - thief: register (a counter on the stash); heavy barrier; then for each cell: skip it while
-//!   its owner is *taking* (that slot is being allocated by its owner right now), else take with a
-//!   compare-exchange; unregister.
+//! An owner pushes and pops with plain loads and stores, in a Dekker handshake with thieves:
 //!
-//! The barriers guarantee the owner sees the thief's registration or the thief sees the owner's
-//! *taking* mark, so a plain take never races a compare-exchange on the same cell. Without
-//! asymmetric barriers the owner always takes with a compare-exchange: one read-modify-write per
-//! message instead of the free list's two.
+//! - owner: mark its magazine *busy*; light barrier; if no thief is registered on the stash, push
+//!   or pop (or fill from a fresh chunk) with plain loads and stores; clear *busy* (Release). If a
+//!   thief is registered, it clears *busy* and leaves its magazine alone: the allocation goes to
+//!   the free list, the free onto it.
+//! - thief: register (a counter on the stash); heavy barrier; then for each magazine: wait while
+//!   its owner is *busy* (a few instructions: an operation begun before the registration), read it
+//!   (Acquire of the *busy* clear: sees the owner's stores), and steal it with a compare-exchange
+//!   of its word (against other thieves); unregister (Release).
 //!
-//! A cell's word is a 40-bit fill count above a 24-bit slot index (`NIL` when empty). Fills bump
-//! the count, takes keep it, so two reads of a cell that return the same word prove it was not
-//! filled in between (a 2⁴⁰-fill wrap between two reads of one scan is out of reach). The fill
-//! counts also give the number of takes for the statistics: fills − full cells.
+//! The barriers guarantee that the owner sees the registration or the thief sees the *busy* mark,
+//! so while a thief is registered no owner touches its magazine: the slot array is plain memory
+//! written only by its owner, read by thieves. The light barrier is a compiler fence where the
+//! process has asymmetric barriers (`asymmetric`: thieves pay with `membarrier`), else a `SeqCst`
+//! fence on both sides.
+//!
+//! A magazine's word is a 40-bit push count above its 24-bit length. Pushes bump the count, pops
+//! and steals keep it, so two reads of a magazine that return the same word prove nothing was
+//! pushed in between. The counts also give the statistics (see [`Stash::pops`]).
+//!
+//! # Deciding that the class is exhausted
+//!
+//! Slots in transit (out of a magazine, not yet on the list) would make "every magazine empty and
+//! the list empty" a false proof of exhaustion, so both kinds of transit are visible:
+//!
+//! - a fresh chunk is taken by an owner inside its *busy* window, with a Release compare-exchange
+//!   on the arena's fresh counter; a checker that reads the counter exhausted (Acquire) and then
+//!   reads the magazine idle sees the chunk in it (Acquire of the *busy* clear);
+//! - a steal bumps the stash's `steals` word before its compare-exchange (started) and after the
+//!   rest is listed (done): a checker that read a magazine emptied by a steal sees it started.
+//!
+//! `Pools::claim_when_list_empty` decides exhaustion only when two reads of `steals` around its
+//! look at the magazines, the list and the fresh counter are equal with no steal in flight.
+
+use core::mem::size_of;
 
 use crossbeam_utils::CachePadded;
 
 use super::asymmetric;
-use super::counted_index::{NIL, count_of as fills_of, index_of, pack};
+use super::counted_index::{count_of as pushes_of, index_of as len_of, pack};
 use super::tid::MAX_TIDS;
-use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, UnsafeCell};
 
-/// Puts the freed slot `index` into `cell`, the caller's own thread's cell, or gives it back as
-/// `Err` when the cell is full (the caller then pushes it on the free list).
-///
-/// Takes the cell, not the arena (the caller keeps the arena alive by holding its slot in `F`,
-/// see `release`).
-#[inline(always)]
-pub(crate) fn put(cell: &AtomicU64, index: u32) -> Result<(), u32> {
-    // Relaxed: only this cell's thread turns it from empty to full, so an empty cell stays empty
-    // until our store below. A full one may be emptied meanwhile by a taker; we then push on the
-    // free list instead, which is as good.
-    let word = cell.load(Ordering::Relaxed);
-    if index_of(word) != NIL {
-        return Err(index);
-    }
-    // Release: the slot's freeing (its state word, the last holder's payload reads) happens before
-    // the Acquire take that hands it to the next allocation.
-    cell.store(pack(fills_of(word) + 1, index), fill_ordering());
-    Ok(())
+/// The most free slots one thread keeps in one class's magazine (fills two cache lines).
+pub(crate) const MAGAZINE: usize = if cfg!(loom) { 2 } else { 28 };
+
+/// How many never-used slots an owner takes at once: two cache lines of state words (16 × 8
+/// bytes). Every chunk ends at a multiple of it, so chunks stay line-aligned.
+pub(crate) const FRESH_CHUNK: u32 = if cfg!(loom) { 2 } else { 16 };
+
+#[cfg(loom)]
+std::thread_local! {
+    /// loom negative control: the owner clears its *busy* mark with a Relaxed store.
+    pub(crate) static WEAKEN_STASH_FILL: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
 
 #[cfg(loom)]
 std::thread_local! {
-    /// loom negative control: fill stash cells with a Relaxed instead of a Release store.
-    pub(crate) static WEAKEN_STASH_FILL: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    /// loom: how this thread runs the exhaustion check that does not register as a thief
+    /// ([`unregistered_checks`]): 0 not at all (the default: its failed allocations, retried,
+    /// multiply a model's executions a hundredfold), 1 as in production, 2 blind to the owners'
+    /// *busy* marks (negative control).
+    pub(crate) static UNREGISTERED_CHECK: core::cell::Cell<u8> = const { core::cell::Cell::new(0) };
+}
+
+/// How many times `Pools::claim_when_list_empty` tries to decide exhaustion without registering
+/// as a thief before it registers.
+#[inline]
+pub(crate) fn unregistered_checks() -> usize {
+    #[cfg(loom)]
+    if UNREGISTERED_CHECK.with(|c| c.get()) == 0 {
+        return 0;
+    }
+    if cfg!(loom) { 1 } else { 4 }
 }
 
 #[inline(always)]
-fn fill_ordering() -> Ordering {
+fn busy_clear_ordering() -> Ordering {
     #[cfg(loom)]
     if WEAKEN_STASH_FILL.with(|w| w.get()) {
         return Ordering::Relaxed;
@@ -72,224 +102,425 @@ fn fill_ordering() -> Ordering {
     Ordering::Release
 }
 
-/// Takes the slot in `cell` if the cell still holds the word `word` (with a slot in it).
-#[inline(always)]
-fn take_from(cell: &AtomicU64, word: u64) -> Option<u32> {
-    let index = index_of(word);
-    if index == NIL {
-        return None;
-    }
-    // Acquire on success: the fill's Release, so the slot's freeing happens before our claim.
-    // Keeps the fill count: only fills bump it.
-    cell.compare_exchange(
-        word,
-        pack(fills_of(word), NIL),
-        Ordering::Acquire,
-        Ordering::Relaxed,
-    )
-    .ok()
-    .map(|_| index)
-}
-
-/// One thread number's cell, alone on its 64-byte cache line (its owner writes it on every
-/// allocation and free; 64 rather than `CachePadded`'s 128 keeps a class's cells at 4 KiB).
-#[repr(align(64))]
-struct StashCell {
+/// One thread number's magazine, alone on its two cache lines (its owner writes it on every
+/// allocation and free; 128 bytes also keeps the adjacent-line prefetcher off its neighbours).
+#[repr(C, align(128))]
+pub(crate) struct Magazine {
+    /// `pushes:40 | len:24`. Written by the owner with plain stores (see the module docs), by
+    /// thieves with a compare-exchange.
     word: AtomicU64,
-    /// Set by the owner around a plain take (see the module docs).
-    owner_taking: AtomicBool,
+    /// Set by the owner around each operation (see the module docs).
+    busy: AtomicBool,
+    /// `slots[..len]`: the free slots, the last pushed on top. Written by the owner only, while
+    /// no thief is registered; read by thieves.
+    slots: UnsafeCell<[u32; MAGAZINE]>,
 }
 
-/// The cells of a `Pools` arena, and the thieves currently looking through them.
-struct Cells {
-    cells: [StashCell; MAX_TIDS],
+#[cfg(not(loom))]
+const _: () = assert!(size_of::<Magazine>() == 128);
+
+/// The magazines of a `Pools` arena, the thieves looking through them, and the steals under way.
+struct Magazines {
+    magazines: [Magazine; MAX_TIDS],
     thieves: CachePadded<AtomicUsize>,
-    /// Whether owners take with plain loads and stores (asymmetric barriers available).
-    plain_owner_takes: bool,
+    /// Steals started and steals done (see the module docs).
+    steals: CachePadded<[AtomicU64; 2]>,
+    /// Slots taken out of magazines by steals (a statistic), and fresh slots put into magazines
+    /// by owners (one update per chunk): on their own line, off every hot one.
+    stolen: CachePadded<AtomicU64>,
+    fresh_kept: CachePadded<AtomicU64>,
+    /// Whether the process has asymmetric barriers (see the module docs).
+    plain_barrier: bool,
 }
 
-/// The words of every cell, read one after another (see [`Stash::snapshot`] and
-/// [`Thief::snapshot`]).
-pub(crate) type StashSnapshot = [u64; MAX_TIDS];
+/// What one look at every magazine saw (see [`Stash::snapshot`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StashSnapshot {
+    words: [u64; MAX_TIDS],
+    /// An owner was inside an operation.
+    busy: bool,
+}
+
+impl StashSnapshot {
+    /// Every magazine empty and idle.
+    pub(crate) fn settled_empty(&self) -> bool {
+        !self.busy && self.words.iter().all(|&word| len_of(word) == 0)
+    }
+
+    /// Some magazine holds a slot.
+    pub(crate) fn holds_slots(&self) -> bool {
+        self.words.iter().any(|&word| len_of(word) != 0)
+    }
+}
+
+/// Steals started and steals done, read in that order's reverse (see [`Stash::steals`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Steals {
+    started: u64,
+    done: u64,
+}
+
+impl Steals {
+    /// No steal is between its start and its end.
+    pub(crate) fn none_in_flight(self) -> bool {
+        self.started == self.done
+    }
+}
 
 pub(crate) struct Stash {
-    /// `Some` for a `Pools` arena, `None` for any other (which never stashes).
-    cells: Option<Box<Cells>>,
+    /// `Some` for a `Pools` arena, `None` for any other (which never caches).
+    magazines: Option<Box<Magazines>>,
 }
 
 impl Stash {
-    /// One empty cell per thread number (for a `Pools` arena).
+    /// One empty magazine per thread number (for a `Pools` arena).
     pub(crate) fn for_shared_arena() -> Self {
         Stash {
-            cells: Some(Box::new(Cells {
-                cells: core::array::from_fn(|_| StashCell {
-                    word: AtomicU64::new(pack(0, NIL)),
-                    owner_taking: AtomicBool::new(false),
+            magazines: Some(Box::new(Magazines {
+                magazines: core::array::from_fn(|_| Magazine {
+                    word: AtomicU64::new(pack(0, 0)),
+                    busy: AtomicBool::new(false),
+                    slots: UnsafeCell::new([0; MAGAZINE]),
                 }),
                 thieves: CachePadded::new(AtomicUsize::new(0)),
-                plain_owner_takes: asymmetric::available(),
+                steals: CachePadded::new([AtomicU64::new(0), AtomicU64::new(0)]),
+                stolen: CachePadded::new(AtomicU64::new(0)),
+                fresh_kept: CachePadded::new(AtomicU64::new(0)),
+                plain_barrier: asymmetric::available(),
             })),
         }
     }
 
-    /// No cells (arenas that are not `Pools` arenas never stash).
+    /// No magazines (arenas that are not `Pools` arenas never cache).
     pub(crate) fn none() -> Self {
-        Stash { cells: None }
+        Stash { magazines: None }
     }
 
     /// # Safety
     ///
     /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena.
     #[inline(always)]
-    unsafe fn shared_cells(&self) -> &Cells {
+    unsafe fn shared(&self) -> &Magazines {
         // SAFETY: a `Shared` arena's stash is built by `for_shared_arena` (caller's promise).
-        unsafe { self.cells.as_deref().unwrap_unchecked() }
+        unsafe { self.magazines.as_deref().unwrap_unchecked() }
     }
 
-    /// The cell of thread number `number` (`< MAX_TIDS`), for [`put`], with no check that
-    /// this is a `Pools` arena's stash: the drop of every message inlines this, so it is kept
-    /// small.
-    ///
-    /// # Safety
-    ///
-    /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena.
+    /// Every magazine (none for a stash that is not a `Pools` arena's).
     #[inline(always)]
-    pub(crate) unsafe fn cell(&self, number: usize) -> &AtomicU64 {
-        // SAFETY: the caller's promise.
-        &unsafe { self.shared_cells() }.cells[number].word
-    }
-
-    /// Every cell (none for a stash that is not a `Pools` arena's).
-    #[inline(always)]
-    fn cells(&self) -> &[StashCell] {
-        self.cells
+    fn all(&self) -> &[Magazine] {
+        self.magazines
             .as_deref()
-            .map_or(&[], |cells| cells.cells.as_slice())
+            .map_or(&[], |m| m.magazines.as_slice())
     }
 
-    /// Takes the slot in the cell of thread number `number`, the caller's own, if any (see the
-    /// module docs for the plain take).
+    /// Runs `op` on the magazine of thread number `number` inside the owner's side of the
+    /// handshake; `None` (without running it) while a thief is registered.
     ///
     /// # Safety
     ///
-    /// `self` is the stash of a `Pools` (`ArenaKind::Shared`) arena, and `number` is the calling
-    /// thread's number (so no other thread fills or plainly takes from this cell meanwhile).
+    /// `self` is the stash of a `Pools` arena, and `number` is the calling thread's number (so no
+    /// other thread runs an owner's operation on this magazine meanwhile).
     #[inline(always)]
-    pub(crate) unsafe fn take_own(&self, number: usize) -> Option<u32> {
+    unsafe fn as_owner<R>(&self, number: usize, op: impl FnOnce(&Magazine) -> R) -> Option<R> {
         // SAFETY: the caller's promise.
-        let shared = unsafe { self.shared_cells() };
-        let cell = &shared.cells[number];
-        if shared.plain_owner_takes {
-            // Relaxed: the light barrier orders this store before the load of `thieves` for any
-            // thief that runs the heavy barrier (see the module docs).
-            cell.owner_taking.store(true, Ordering::Relaxed);
-            asymmetric::light();
-            // A registered thief makes us take with a compare-exchange. Acquire: if we read the
-            // count a thief left when it unregistered (Release), its takes (maybe from this very
-            // cell) happen before our plain load of the cell below.
-            if shared.thieves.load(Ordering::Acquire) == 0 {
-                // Relaxed: only we fill this cell, and no thief takes from it while we are marked
-                // taking, so nothing else writes it until we clear the mark; the slot was freed by
-                // our own drop, which happens before this in program order.
-                let word = cell.word.load(Ordering::Relaxed);
-                let index = index_of(word);
-                let taken = (index != NIL).then(|| {
-                    cell.word
-                        .store(pack(fills_of(word), NIL), Ordering::Relaxed);
-                    index
-                });
-                // Release: a thief that sees the mark cleared (Acquire) sees the emptied cell.
-                cell.owner_taking.store(false, Ordering::Release);
-                return taken;
-            }
-            // Relaxed: we take with a compare-exchange below, as a thief would.
-            cell.owner_taking.store(false, Ordering::Relaxed);
+        let shared = unsafe { self.shared() };
+        let magazine = &shared.magazines[number];
+        // Relaxed: the light barrier orders this store before the load of `thieves` for any thief
+        // that runs the heavy barrier (see the module docs).
+        magazine.busy.store(true, Ordering::Relaxed);
+        asymmetric::light_or_fence(shared.plain_barrier);
+        // Acquire: if we read the count a thief left when it unregistered (Release), its steals
+        // (maybe of this very magazine) happen before our plain accesses.
+        let result = (shared.thieves.load(Ordering::Acquire) == 0).then(|| op(magazine));
+        // Release: a thief that sees the mark cleared (Acquire) sees our stores, and the frees of
+        // the slots we pushed.
+        magazine.busy.store(false, busy_clear_ordering());
+        result
+    }
+
+    /// Pushes the free slot `index` onto the magazine of thread number `number`, the caller's own;
+    /// `false` (nothing done) when it is full or a thief is registered: the caller lists the slot
+    /// on the free list instead.
+    ///
+    /// # Safety
+    ///
+    /// As [`Stash::as_owner`], and the caller owns slot `index` (free, listed nowhere).
+    #[inline(always)]
+    pub(crate) unsafe fn push_own(&self, number: usize, index: u32) -> bool {
+        // SAFETY: forwarded.
+        let shared = unsafe { self.shared() };
+        // A full magazine stays full but for steals: no handshake needed to find out (a steal
+        // missed here only sends this slot to the free list).
+        if shared.magazines[number].len() >= MAGAZINE {
+            return false;
         }
-        // Relaxed: `take_from`'s compare-exchange decides and orders.
-        let word = cell.word.load(Ordering::Relaxed);
-        take_from(&cell.word, word)
+        // SAFETY: forwarded.
+        unsafe { self.as_owner(number, |magazine| magazine.push(index)) }.unwrap_or(false)
+    }
+
+    /// Pops a slot from the magazine of thread number `number`, the caller's own, if any (`None`
+    /// also while a thief is registered).
+    ///
+    /// # Safety
+    ///
+    /// As [`Stash::as_owner`].
+    #[inline(always)]
+    pub(crate) unsafe fn pop_own(&self, number: usize) -> Option<u32> {
+        // SAFETY: forwarded.
+        let shared = unsafe { self.shared() };
+        // Only the owner fills its magazine: an empty one stays empty, no handshake needed.
+        if shared.magazines[number].len() == 0 {
+            return None;
+        }
+        // SAFETY: forwarded.
+        unsafe { self.as_owner(number, Magazine::pop) }.flatten()
+    }
+
+    /// Takes a chunk of never-used slots with `take` (given how many it may take, returning the
+    /// first and how many it took) inside the owner's side of the handshake: returns the first,
+    /// the rest go into the magazine of thread number `number`, the caller's own. `None` if the
+    /// magazine has no room, a thief is registered, or `take` found none.
+    ///
+    /// # Safety
+    ///
+    /// As [`Stash::as_owner`]; `take` hands out slots listed nowhere.
+    #[inline]
+    pub(crate) unsafe fn take_fresh_chunk(
+        &self,
+        number: usize,
+        take: impl FnOnce(u32) -> Option<(u32, u32)>,
+    ) -> Option<u32> {
+        // SAFETY: forwarded.
+        let shared = unsafe { self.shared() };
+        // SAFETY: forwarded.
+        let taken = unsafe {
+            self.as_owner(number, |magazine| {
+                let room = MAGAZINE - magazine.len();
+                let (first, taken) = take(room as u32 + 1)?;
+                for index in first + 1..first + taken {
+                    let pushed = magazine.push(index);
+                    debug_assert!(pushed, "room was left for the chunk");
+                }
+                Some((first, taken))
+            })
+        }
+        .flatten();
+        let (first, taken) = taken?;
+        if taken > 1 {
+            // Relaxed: a statistic.
+            shared
+                .fresh_kept
+                .fetch_add(u64::from(taken - 1), Ordering::Relaxed);
+        }
+        Some(first)
     }
 
     /// Registers the caller as a thief until the returned guard drops (see the module docs).
     pub(crate) fn thief(&self) -> Thief<'_> {
-        let cells = self.cells.as_deref();
-        if let Some(cells) = cells
-            && cells.plain_owner_takes
-        {
+        if let Some(shared) = self.magazines.as_deref() {
             // Relaxed: the heavy barrier below makes it visible to every owner's next check.
-            cells.thieves.fetch_add(1, Ordering::Relaxed);
-            asymmetric::heavy();
+            shared.thieves.fetch_add(1, Ordering::Relaxed);
+            asymmetric::heavy_or_fence(shared.plain_barrier);
         }
         Thief { stash: self }
     }
 
-    /// Reads every cell once, in order.
+    /// The steals started and done so far: `done` read first, so a steal that starts and ends
+    /// between the two reads shows as in flight.
+    pub(crate) fn steals(&self) -> Steals {
+        let Some(shared) = self.magazines.as_deref() else {
+            return Steals {
+                started: 0,
+                done: 0,
+            };
+        };
+        // Acquire (both): a finished steal's listing happens before our look at the list; a
+        // started one is seen by a thread that saw the magazine it emptied (see the module docs).
+        let done = shared.steals[1].load(Ordering::Acquire);
+        let started = shared.steals[0].load(Ordering::Acquire);
+        Steals { started, done }
+    }
+
+    /// Reads every magazine once, in order, without registering: each *busy* mark, then its word.
     pub(crate) fn snapshot(&self) -> StashSnapshot {
-        let mut words = [pack(0, NIL); MAX_TIDS];
-        for (word, cell) in words.iter_mut().zip(self.cells()) {
-            // Relaxed: a take (compare-exchange, Acquire) orders whatever we then use.
-            *word = cell.word.load(Ordering::Relaxed);
+        let mut snapshot = StashSnapshot {
+            words: [pack(0, 0); MAX_TIDS],
+            busy: false,
+        };
+        for (word, magazine) in snapshot.words.iter_mut().zip(self.all()) {
+            // Acquire (both): an owner's finished operation, a fresh chunk taken in it, and a
+            // steal's start are seen (see the module docs).
+            let busy = magazine.busy.load(Ordering::Acquire);
+            #[cfg(loom)]
+            let busy = busy && UNREGISTERED_CHECK.with(|c| c.get()) != 2;
+            snapshot.busy |= busy;
+            *word = magazine.word.load(Ordering::Acquire);
         }
-        words
+        snapshot
     }
 
-    /// Whether a snapshot shows every cell empty.
-    pub(crate) fn all_empty(words: &StashSnapshot) -> bool {
-        words.iter().all(|&word| index_of(word) == NIL)
+    /// How many slots owners popped from their magazines so far (pushes, less the slots still in
+    /// them, less the slots stolen); a statistic, exact when nothing runs concurrently.
+    pub(crate) fn pops(&self) -> u64 {
+        let Some(shared) = self.magazines.as_deref() else {
+            return 0;
+        };
+        let (pushes, held) = shared.magazines.iter().fold((0u64, 0u64), |(p, h), m| {
+            // Relaxed: a statistic.
+            let word = m.word.load(Ordering::Relaxed);
+            (p.wrapping_add(pushes_of(word)), h + u64::from(len_of(word)))
+        });
+        // Relaxed: a statistic.
+        pushes
+            .wrapping_sub(held)
+            .wrapping_sub(shared.stolen.load(Ordering::Relaxed))
     }
 
-    /// How many slots were taken from the cells so far (fills − full cells); a statistic.
-    pub(crate) fn takes(&self) -> u64 {
-        self.cells()
-            .iter()
-            .map(|cell| {
-                // Relaxed: a statistic.
-                let word = cell.word.load(Ordering::Relaxed);
-                fills_of(word) - u64::from(index_of(word) != NIL)
-            })
-            .sum()
+    /// How many never-used slots went into magazines with a chunk (not allocated at once); a
+    /// statistic.
+    pub(crate) fn fresh_kept(&self) -> u64 {
+        // Relaxed: a statistic.
+        self.magazines
+            .as_deref()
+            .map_or(0, |m| m.fresh_kept.load(Ordering::Relaxed))
     }
 }
 
-/// A registered thief (see [`Stash::thief`]): may take from any cell.
+impl Magazine {
+    /// The number of slots (owner; exact inside its operation, else at least the true number:
+    /// only steals lower it behind the owner's back).
+    #[inline(always)]
+    fn len(&self) -> usize {
+        // Relaxed: only the owner and (while it keeps off) thieves write the word.
+        len_of(self.word.load(Ordering::Relaxed)) as usize
+    }
+
+    /// Owner, inside its operation: pushes `index` if there is room.
+    #[inline(always)]
+    fn push(&self, index: u32) -> bool {
+        // Relaxed: see `len`; readers are ordered by the *busy* clear.
+        let word = self.word.load(Ordering::Relaxed);
+        let len = len_of(word) as usize;
+        if len >= MAGAZINE {
+            return false;
+        }
+        // SAFETY: only the owner writes the array, while no thief is registered (see the module
+        // docs), and `len < MAGAZINE`.
+        self.slots
+            .with_mut(|slots| unsafe { (*slots)[len] = index });
+        self.word
+            .store(pack(pushes_of(word) + 1, len as u32 + 1), Ordering::Relaxed);
+        true
+    }
+
+    /// Owner, inside its operation: pops the top slot, if any.
+    #[inline(always)]
+    fn pop(&self) -> Option<u32> {
+        // Relaxed: as in `push`.
+        let word = self.word.load(Ordering::Relaxed);
+        let len = len_of(word) as usize;
+        if len == 0 {
+            return None;
+        }
+        // SAFETY: written by this owner (or read by thieves, which never write it); `len` is at
+        // most `MAGAZINE`.
+        let index = self.slots.with(|slots| unsafe { (*slots)[len - 1] });
+        self.word
+            .store(pack(pushes_of(word), len as u32 - 1), Ordering::Relaxed);
+        Some(index)
+    }
+}
+
+/// Slots stolen in one steal: `slots[..len]`.
+pub(crate) struct Stolen {
+    slots: [u32; MAGAZINE],
+    len: usize,
+}
+
+impl Stolen {
+    /// The slots, the last pushed first.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.slots[..self.len].iter().rev().copied()
+    }
+}
+
+/// A registered thief (see [`Stash::thief`]): may steal any magazine.
 pub(crate) struct Thief<'a> {
     stash: &'a Stash,
 }
 
 impl Thief<'_> {
-    /// Reads every cell once, in order; a cell whose owner is taking from it reads as empty (its
-    /// slot is being allocated by its owner).
-    pub(crate) fn snapshot(&self) -> StashSnapshot {
-        let mut words = self.stash.snapshot();
-        for (word, cell) in words.iter_mut().zip(self.stash.cells()) {
-            // Acquire: as in `take_if_unchanged`.
-            if cell.owner_taking.load(Ordering::Acquire) {
-                *word = pack(fills_of(*word), NIL);
+    /// Steals every slot in the magazine of thread number `number` (`None` if it is empty). The
+    /// caller must list or claim all of them, then call [`Thief::steal_done`].
+    pub(crate) fn steal(&self, number: usize) -> Option<Stolen> {
+        let shared = self.stash.magazines.as_deref()?;
+        let magazine = &shared.magazines[number];
+        #[cfg(not(loom))]
+        let backoff = crossbeam_utils::Backoff::new();
+        // Acquire: the owner's operation, begun before our registration and finished, is seen by
+        // our reads below (and no later one starts while we are registered).
+        while magazine.busy.load(Ordering::Acquire) {
+            #[cfg(loom)]
+            crate::sync::thread::yield_now();
+            #[cfg(not(loom))]
+            backoff.snooze();
+        }
+        // Acquire: if this reads a word another thief's steal emptied, that steal's start is seen
+        // by our caller's next look at the steals under way (see the module docs). The owner's
+        // pushes are already ordered by the load of *busy* above.
+        let mut word = magazine.word.load(Ordering::Acquire);
+        loop {
+            let len = len_of(word) as usize;
+            if len == 0 {
+                return None;
+            }
+            let mut stolen = Stolen {
+                slots: [0; MAGAZINE],
+                len,
+            };
+            // SAFETY: no owner writes the array while we are registered, and thieves only read it.
+            magazine
+                .slots
+                .with(|slots| stolen.slots[..len].copy_from_slice(unsafe { &(&*slots)[..len] }));
+            // Relaxed: published by the compare-exchange's Release (see the module docs).
+            shared.steals[0].fetch_add(1, Ordering::Relaxed);
+            // AcqRel. Release: the start above is seen by a checker that reads the emptied word.
+            // Acquire: the owner's pushes (also ordered by the *busy* clear). Keeps the push count.
+            match magazine.word.compare_exchange(
+                word,
+                pack(pushes_of(word), 0),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    // Relaxed: a statistic.
+                    shared.stolen.fetch_add(len as u64, Ordering::Relaxed);
+                    return Some(stolen);
+                }
+                Err(actual) => {
+                    // Another thief stole it: this attempt is over.
+                    self.steal_done();
+                    word = actual;
+                }
             }
         }
-        words
     }
 
-    /// Takes the slot in cell `number` if it still holds the one read as `word`; `None` if it
-    /// changed, or while its owner is taking from it (then that slot is being allocated).
-    pub(crate) fn take_if_unchanged(&self, number: usize, word: u64) -> Option<u32> {
-        let cell = &self.stash.cells()[number];
-        // Acquire: an owner's plain take, finished, is seen by the compare-exchange below. (Our
-        // registration and heavy barrier make a mark set before them visible here.)
-        if cell.owner_taking.load(Ordering::Acquire) {
-            return None;
+    /// Ends a steal once its slots are claimed or listed.
+    pub(crate) fn steal_done(&self) {
+        if let Some(shared) = self.stash.magazines.as_deref() {
+            // Release: the listing of the stolen slots happens before the look at the list of a
+            // checker that sees this steal done.
+            shared.steals[1].fetch_add(1, Ordering::Release);
         }
-        take_from(&cell.word, word)
     }
 }
 
 impl Drop for Thief<'_> {
     fn drop(&mut self) {
-        if let Some(cells) = self.stash.cells.as_deref()
-            && cells.plain_owner_takes
-        {
-            // Release: our takes happen before an owner's plain take that sees us gone.
-            cells.thieves.fetch_sub(1, Ordering::Release);
+        if let Some(shared) = self.stash.magazines.as_deref() {
+            // Release: our steals happen before an owner's operation that sees us gone.
+            shared.thieves.fetch_sub(1, Ordering::Release);
         }
     }
 }
@@ -299,66 +530,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn put_fills_once_take_empties_and_counts() {
-        // Every `unsafe` below: `cell` and `take_own` on a stash built by `for_shared_arena`,
-        // with this test thread as the only owner of cell 3.
+    fn owner_pushes_and_pops_and_a_thief_steals_all() {
+        // Every `unsafe` below: a stash built by `for_shared_arena`, with this test thread as the
+        // only owner of magazine 3.
         let stash = Stash::for_shared_arena();
-        // SAFETY: a `Pools` arena's stash (see above).
-        assert_eq!(put(unsafe { stash.cell(3) }, 7), Ok(()));
-        assert_eq!(
-            // SAFETY: as above.
-            put(unsafe { stash.cell(3) }, 8),
-            Err(8),
-            "a full cell refuses a second slot"
-        );
+        for index in 0..MAGAZINE as u32 {
+            // SAFETY: see above.
+            assert!(unsafe { stash.push_own(3, index) });
+        }
+        // SAFETY: see above.
+        assert!(!unsafe { stash.push_own(3, 99) }, "a full magazine refuses");
+        // SAFETY: see above.
+        assert_eq!(unsafe { stash.pop_own(3) }, Some(MAGAZINE as u32 - 1));
+        assert_eq!(stash.pops(), 1);
         let before = stash.snapshot();
-        assert!(!Stash::all_empty(&before));
-        // SAFETY: as above.
-        assert_eq!(unsafe { stash.take_own(3) }, Some(7));
-        // SAFETY: as above.
-        assert_eq!(unsafe { stash.take_own(3) }, None);
+        assert!(before.holds_slots() && !before.settled_empty());
         let thief = stash.thief();
+        // SAFETY: see above.
+        assert_eq!(unsafe { stash.pop_own(3) }, None, "owners keep off");
+        // SAFETY: see above.
+        assert!(!unsafe { stash.push_own(3, 99) }, "owners keep off");
+        assert!(thief.steal(2).is_none(), "an empty magazine");
+        let stolen = thief.steal(3).expect("a full magazine");
+        assert!(!stash.steals().none_in_flight());
         assert_eq!(
-            thief.take_if_unchanged(3, before[3]),
-            None,
-            "a word read before the take no longer matches"
+            stolen.slots().collect::<Vec<_>>(),
+            (0..MAGAZINE as u32 - 1).rev().collect::<Vec<_>>()
         );
-        // SAFETY: as above.
-        assert_eq!(put(unsafe { stash.cell(3) }, 9), Ok(()));
-        assert_eq!(
-            thief.take_if_unchanged(3, before[3]),
-            None,
-            "refilled: the fill count moved"
-        );
-        assert_eq!(stash.takes(), 1);
-        let now = thief.snapshot();
-        assert_eq!(thief.take_if_unchanged(3, now[3]), Some(9), "a thief takes");
-        assert_eq!(stash.takes(), 2);
+        thief.steal_done();
+        assert!(stash.steals().none_in_flight());
+        assert!(thief.steal(3).is_none());
         drop(thief);
-        assert!(Stash::all_empty(&stash.snapshot()));
+        assert!(stash.snapshot().settled_empty());
+        assert_eq!(stash.pops(), 1, "stolen slots are not owner pops");
+        // SAFETY: see above.
+        assert!(unsafe { stash.push_own(3, 5) }, "owners are back");
     }
 
     #[test]
-    fn a_cell_whose_owner_is_taking_is_skipped_by_thieves() {
+    fn a_fresh_chunk_fills_the_magazine() {
         let stash = Stash::for_shared_arena();
-        // SAFETY: a `Pools` arena's stash.
-        assert_eq!(put(unsafe { stash.cell(5) }, 4), Ok(()));
-        let cells = stash.cells.as_deref().unwrap();
-        // Relaxed: single-threaded test of the mark's effect.
-        cells.cells[5].owner_taking.store(true, Ordering::Relaxed);
-        let thief = stash.thief();
-        let words = thief.snapshot();
-        assert!(
-            Stash::all_empty(&words),
-            "reads as empty: its owner is allocating it"
-        );
-        let raw = stash.snapshot();
-        assert_eq!(
-            thief.take_if_unchanged(5, raw[5]),
-            None,
-            "not taken from under its owner"
-        );
-        cells.cells[5].owner_taking.store(false, Ordering::Relaxed);
-        assert_eq!(thief.take_if_unchanged(5, raw[5]), Some(4));
+        // SAFETY: see the test above (magazine 1).
+        let first = unsafe { stash.take_fresh_chunk(1, |max| Some((32, max.min(4)))) };
+        assert_eq!(first, Some(32));
+        assert_eq!(stash.fresh_kept(), 3);
+        // SAFETY: as above.
+        let popped: Vec<_> = core::iter::from_fn(|| unsafe { stash.pop_own(1) }).collect();
+        assert_eq!(popped, [35, 34, 33]);
     }
 }

@@ -1,6 +1,6 @@
 //! Small per-thread numbers (tids) for the `Pools` stashes: each live thread that allocates through a
 //! `Pools` gets a number below [`MAX_TIDS`], unique among live threads and given back when the
-//! thread exits, so that it alone fills its stash cell in every `Pools` arena (see `stash`). A
+//! thread exits, so that it alone owns its magazine in every `Pools` arena (see `stash`). A
 //! thread that only drops messages never gets one: its frees go to the shared list, where the
 //! allocating threads find them first. Beyond [`MAX_TIDS`] concurrently live threads, the
 //! extra threads get none and use the shared free list only: slower, never wrong. Such a thread
@@ -55,7 +55,7 @@ mod registry {
                 if free >= MAX_TIDS {
                     return None;
                 }
-                // Acquire: the previous holder's last stash fill (a plain store into its cell,
+                // Acquire: the previous holder's last magazine push (plain stores into its magazine,
                 // before its Release give-back) happens before our first look at the cell.
                 match self.taken.compare_exchange_weak(
                     taken,
@@ -70,7 +70,7 @@ mod registry {
         }
 
         pub(super) fn give_back(&self, number: usize) {
-            // Release: our stash fills happen before the next holder's Acquire claim.
+            // Release: our magazine pushes happen before the next holder's Acquire claim.
             self.taken.fetch_and(!(1 << number), Ordering::Release);
             // Relaxed: a hint for threads waiting for a number (they then try `try_take`).
             self.given_back.fetch_add(1, Ordering::Relaxed);
