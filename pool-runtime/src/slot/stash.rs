@@ -51,7 +51,6 @@
 //! `Pools::claim_when_list_empty` decides exhaustion only when two reads of `steals` around its
 //! look at the magazines, the list and the fresh counter are equal with no steal in flight.
 
-use core::mem::size_of;
 
 use crossbeam_utils::CachePadded;
 
