@@ -1,7 +1,10 @@
-//! loom models of slot allocation, sharing and reuse for both allocators, and of freeing an arena
-//! whose allocator is gone, with negative controls showing the models catch a weakened free
-//! ordering, a weakened stash fill, an untagged free list, a drop that reads its arena after the
-//! decrement that may free it, and a last drop without its side of the orphan handshake.
+//! loom models of slot allocation, sharing and reuse for both allocators, of the `Pools`
+//! magazines (owner against thief, thief against thief, exhaustion decided with slots in
+//! transit), and of freeing an arena whose allocator is gone, with negative controls showing the
+//! models catch a weakened free ordering, a weakened magazine push, a magazine owner without its
+//! barrier, an exhaustion check blind to busy owners, an uncounted steal, an untagged free list,
+//! a drop that reads its arena after the decrement that may free it, and a last drop without its
+//! side of the orphan handshake.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime --lib -- loom`
 
@@ -576,6 +579,51 @@ fn loom_shared_unregistered_exhaustion_check_sees_chunk_in_transit() {
 #[should_panic(expected = "a slot was free")]
 fn loom_negative_control_exhaustion_check_blind_to_busy_owners_is_caught() {
     unregistered_check_sees_a_fresh_chunk_in_transit(true);
+}
+
+/// Two thieves at once: both slots sit in the main thread's magazine, and two threads allocate one
+/// each. The first to steal takes the whole magazine, claims one slot and lists the other; the
+/// second must not find the class exhausted while that slot is between the magazine and the list
+/// (the steal is counted as under way until it is listed). `uncounted`: steals are not counted
+/// (negative control: the second thread reports the class exhausted).
+fn second_thief_waits_for_a_steal_in_transit(uncounted: bool) {
+    use super::stash::UNCOUNTED_STEALS;
+    model(move || {
+        let pools = Arc::new(Pools::new(
+            PoolConfig::empty().with_capacity(SizeClass::XS, 2),
+        ));
+        let a = pools.allocate(Msg { value: 1 }).unwrap();
+        let b = pools.allocate(Msg { value: 2 }).unwrap();
+        drop((a, b));
+        UNCOUNTED_STEALS.with(|u| u.set(uncounted));
+        let thieves: Vec<_> = [3, 4]
+            .map(|value| {
+                let pools = Arc::clone(&pools);
+                thread::spawn(move || {
+                    let p = pools
+                        .allocate(Msg { value })
+                        .expect("a slot was free: at most two messages alive");
+                    assert_eq!(p.value, value);
+                })
+            })
+            .into_iter()
+            .collect();
+        for thief in thieves {
+            thief.join().unwrap();
+        }
+        UNCOUNTED_STEALS.with(|u| u.set(false));
+    });
+}
+
+#[test]
+fn loom_shared_second_thief_waits_for_steal_in_transit() {
+    second_thief_waits_for_a_steal_in_transit(false);
+}
+
+#[test]
+#[should_panic(expected = "a slot was free")]
+fn loom_negative_control_uncounted_steal_is_caught() {
+    second_thief_waits_for_a_steal_in_transit(true);
 }
 
 /// The ABA schedule on a free list of three: one thread pops while another pops two and pushes

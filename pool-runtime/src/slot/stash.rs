@@ -51,7 +51,6 @@
 //! `Pools::claim_when_list_empty` decides exhaustion only when two reads of `steals` around its
 //! look at the magazines, the list and the fresh counter are equal with no steal in flight.
 
-
 use crossbeam_utils::CachePadded;
 
 use super::asymmetric;
@@ -90,6 +89,22 @@ pub(crate) fn unregistered_checks() -> usize {
         return 0;
     }
     if cfg!(loom) { 1 } else { 4 }
+}
+
+#[cfg(loom)]
+std::thread_local! {
+    /// loom negative control: steals are not counted as under way (see [`Stash::steals`]).
+    pub(crate) static UNCOUNTED_STEALS: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// How much a steal adds to the steals started and done (0 for the loom negative control).
+#[inline(always)]
+fn steal_count() -> u64 {
+    #[cfg(loom)]
+    if UNCOUNTED_STEALS.with(|u| u.get()) {
+        return 0;
+    }
+    1
 }
 
 #[inline(always)]
@@ -482,7 +497,7 @@ impl Thief<'_> {
                 .slots
                 .with(|slots| stolen.slots[..len].copy_from_slice(unsafe { &(&*slots)[..len] }));
             // Relaxed: published by the compare-exchange's Release (see the module docs).
-            shared.steals[0].fetch_add(1, Ordering::Relaxed);
+            shared.steals[0].fetch_add(steal_count(), Ordering::Relaxed);
             // AcqRel. Release: the start above is seen by a checker that reads the emptied word.
             // Acquire: the owner's pushes (also ordered by the *busy* clear). Keeps the push count.
             match magazine.word.compare_exchange(
@@ -510,7 +525,7 @@ impl Thief<'_> {
         if let Some(shared) = self.stash.magazines.as_deref() {
             // Release: the listing of the stolen slots happens before the look at the list of a
             // checker that sees this steal done.
-            shared.steals[1].fetch_add(1, Ordering::Release);
+            shared.steals[1].fetch_add(steal_count(), Ordering::Release);
         }
     }
 }
