@@ -176,21 +176,33 @@ impl Stamped {
     }
 }
 
-/// Owners taking their own stashed slots race thieves emptying their cells: four threads share a
+/// Owners popping and pushing their magazines race thieves stealing them: four threads share a
 /// class of four slots, each holding zero to two messages at a time, so the list is empty most of
-/// the time and allocations steal from each other's cells. Every message is checked while held.
+/// the time and allocations steal from each other's magazines. Every message is checked while
+/// held.
 #[test]
 fn stress_owners_and_thieves_share_a_tiny_class() {
-    let rounds = common::scaled(200_000, 2_000) as u64;
+    stress_owners_and_thieves(4, 2, common::scaled(200_000, 2_000) as u64);
+}
+
+/// As above with full magazines: four threads share 96 slots, each holding up to 30 messages (more
+/// than a magazine) and freeing them in bursts, so whole magazines of many slots are stolen, fresh
+/// chunks are taken while others steal, and the list fills and empties.
+#[test]
+fn stress_owners_and_thieves_steal_full_magazines() {
+    stress_owners_and_thieves(96, 30, common::scaled(100_000, 1_000) as u64);
+}
+
+fn stress_owners_and_thieves(capacity: usize, max_held: usize, rounds: u64) {
     let threads = 4u64;
     let pools = Arc::new(Pools::new(
-        PoolConfig::empty().with_capacity(SizeClass::XS, threads as usize),
+        PoolConfig::empty().with_capacity(SizeClass::XS, capacity),
     ));
     let workers: Vec<_> = (0..threads)
         .map(|t| {
             let pools = Arc::clone(&pools);
             std::thread::spawn(move || {
-                let mut held = Vec::with_capacity(2);
+                let mut held = Vec::with_capacity(max_held);
                 let mut allocated = 0u64;
                 for round in 0..rounds {
                     let stamp = (t << 56) | round;
@@ -206,7 +218,7 @@ fn stress_owners_and_thieves_share_a_tiny_class() {
                         }
                     }
                     held.iter().for_each(|m| m.check());
-                    if held.len() == 2 || round % 3 == 0 {
+                    if held.len() == max_held || round % (max_held as u64 + 1) == t {
                         held.clear();
                     }
                 }
@@ -218,7 +230,7 @@ fn stress_owners_and_thieves_share_a_tiny_class() {
     let stats = pools.stats().class(SizeClass::XS);
     assert_eq!(stats.in_use, 0);
     assert_eq!(stats.allocations, allocated, "each allocation counted once");
-    let all: Vec<_> = (0..threads)
+    let all: Vec<_> = (0..capacity as u64)
         .map(|i| {
             pools
                 .allocate(Stamped::new(i))
