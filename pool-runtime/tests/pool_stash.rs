@@ -46,7 +46,7 @@ fn assert_full_capacity_reachable(pools: &Pools, capacity: usize) {
     assert_eq!(pools.stats().class(SizeClass::XS).in_use, capacity);
 }
 
-/// Each of `threads` threads allocates one message and frees it (into its own stash cell, when it
+/// Each of `threads` threads allocates one message and frees it (into its own magazine, when it
 /// has one), then stays alive until the main thread has checked the capacity.
 fn with_threads_holding_stashed_slots(threads: usize, capacity: usize) {
     let pools = pools(capacity);

@@ -388,7 +388,7 @@ fn loom_negative_control_relaxed_free_is_caught() {
     });
 }
 
-/// Capacity stays exact with stash cells: the only slot is freed into one thread's cell while
+/// Capacity stays exact with magazines: the only slot is freed into one thread's magazine while
 /// another thread tries to allocate (and, if it gets the slot, frees it into its own cell); once
 /// both are done, the slot is reachable from the main thread, whichever cell or list holds it.
 #[test]
@@ -442,8 +442,8 @@ fn loom_negative_control_relaxed_stash_fill_is_caught() {
     });
 }
 
-/// The owner of a stash cell takes its own slot with plain loads and stores while another thread,
-/// finding the free list empty, takes from that cell as a thief: the only slot must go to one of
+/// The owner of a magazine takes its own slot with plain loads and stores while another thread,
+/// finding the free list empty, steals that magazine: the only slot must go to one of
 /// them, never to both.
 fn owner_and_thief_race_for_one_slot(owner_skips_barrier: bool) {
     model(move || {

@@ -55,7 +55,7 @@ fn the_last_of_many_orphaned_local_messages_frees_the_arena() {
     assert!(destroyed::contains(id), "freed by the last drop itself");
 }
 
-/// `Pools` dropped first, with messages freed on several threads (into their stash cells and
+/// `Pools` dropped first, with messages freed on several threads (into their magazines and
 /// onto the free list) and a weak handle outliving them all.
 #[test]
 fn orphaned_pools_messages_and_a_weak_handle_free_the_arena_last() {
