@@ -389,8 +389,9 @@ fn loom_negative_control_relaxed_free_is_caught() {
 }
 
 /// Capacity stays exact with magazines: the only slot is freed into one thread's magazine while
-/// another thread tries to allocate (and, if it gets the slot, frees it into its own magazine); once
-/// both are done, the slot is reachable from the main thread, whichever magazine or list holds it.
+/// another thread tries to allocate (and, if it gets the slot, frees it into its own magazine);
+/// once both are done, the slot is reachable from the main thread, whichever magazine or list
+/// holds it.
 #[test]
 fn loom_shared_stashed_slot_stays_reachable() {
     model(|| {
