@@ -17,7 +17,7 @@ use crate::slot::handle::{SlotHandle, WeakSlotHandle};
 /// [`WeakRingPtr`] checks before it upgrades.
 ///
 /// Cost: a clone is one atomic increment, like `Arc`'s; a drop that is not the last is one load
-/// and one compare-exchange. The last drop of a message that never had a weak handle frees its
+/// and one atomic decrement. The last drop of a message that never had a weak handle frees its
 /// slot with plain stores (no atomic read-modify-write). A count above 2²⁷ aborts the process.
 ///
 /// Two words: the payload pointer and the slot's arena; `Option<RingPtr<T>>` is the same size.

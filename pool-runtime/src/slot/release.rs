@@ -2,8 +2,8 @@
 //!
 //! The last drop of a pooled slot (a `LocalPools` or `Pools` class) runs in three steps:
 //!
-//! 1. It leaves the slot *freeing* (`F`, see `state`): a plain store for a sole holder without
-//!    weak handles, else the compare-exchange that takes the refcount to 0. From here until step 3
+//! 1. It leaves the slot *freeing* (`F` with refcount 0, see `state`): a plain store for a sole
+//!    holder without weak handles, else the `fetch_sub` that takes the refcount to 0. From here until step 3
 //!    the slot keeps its arena alive (see `orphan`), so the drop may still use the arena.
 //! 2. A `Pools` slot is listed: onto the dropping thread's magazine, or onto the free list. An
 //!    allocation that takes it before step 3 waits for step 3 (a few instructions). Skipped when
@@ -52,7 +52,7 @@ fn free_store_ordering() -> Ordering {
 }
 
 /// Drops one strong reference to slot `index` of `arena`, and the last one frees the slot in the
-/// steps of the module docs. A drop that is not the last is one load and one compare-exchange,
+/// steps of the module docs. A drop that is not the last is one load and one `fetch_sub`,
 /// and the sole holder of a message without weak handles frees it with plain stores.
 ///
 /// # Safety
@@ -85,7 +85,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         }
         word
     } else {
-        match release_shared_reference(state, current) {
+        match release_shared_reference(state) {
             Some(word) => word,
             None => {
                 // Not the last: another holder frees the slot, and the arena may be gone already.
@@ -103,7 +103,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 
 /// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word`. Out of
 /// line, so that a drop that is not the last stays small enough to inline (a load and a
-/// compare-exchange).
+/// `fetch_sub`).
 ///
 /// # Safety
 ///
@@ -217,26 +217,22 @@ unsafe fn retire(arena: NonNull<Arena>, state: &StateWord, word: SlotState) {
 }
 
 /// The drop of a reference that may not be the only one, or whose occupancy has weak handles: a
-/// compare-exchange on the slot's `state` word, whose value was just loaded as `current`. Returns
-/// the word it left if it was the last (the slot is then `F`), `None` otherwise (the arena may
-/// then be gone at once: nothing after the compare-exchange touches it).
+/// `fetch_sub` on the slot's `state` word. Returns the word it left if it was the last (the slot
+/// is then freeing: refcount 0, `F` still set), `None` otherwise (the arena may then be gone at
+/// once: nothing after the decrement touches it).
 #[inline(always)]
-fn release_shared_reference(state: &StateWord, mut current: SlotState) -> Option<SlotState> {
-    loop {
-        let last = current.refcount() == 1;
-        let next = if last {
-            current.freeing()
-        } else {
-            current.with_one_less()
-        };
-        // AcqRel on success. Release: our reads of the payload happen before the slot's reuse.
-        // Acquire (when we turn out to be the last): every other holder's Release decrement
-        // happens before whatever we do next. Upgrades fail on the `F` word (refcount 0).
-        match state.compare_exchange_weak(current, next, Ordering::AcqRel, Ordering::Relaxed) {
-            Ok(_) => return last.then_some(next),
-            Err(actual) => current = actual,
-        }
+fn release_shared_reference(state: &StateWord) -> Option<SlotState> {
+    // Release: our reads of the payload happen before the slot's reuse. Upgrades fail once the
+    // refcount is 0.
+    let previous = state.remove_reference(Ordering::Release);
+    if previous.refcount() != 1 {
+        return None;
     }
+    // Acquire (a load, not a fence, which ThreadSanitizer would misreport): every other holder's
+    // Release decrement happens before whatever we do next. The word stays as we left it: no one
+    // writes a freeing word but its last holder.
+    state.load(Ordering::Acquire);
+    Some(previous.with_one_less())
 }
 
 /// The last drop of a heap message (`Overflow::Heap`), its slot left `F` (refcount 0, so weak

@@ -9,9 +9,11 @@
 //!
 //! - `refcount == 0` and `F`, `R` clear: the slot is free. It keeps the generation of its last
 //!   occupant.
-//! - `F` (*freeing*): the last holder has dropped its reference but has not yet checked whether
-//!   the allocator is gone (see `release`). The slot is not free yet, and it keeps its arena
-//!   alive: no one frees an arena while a slot of it is `F`.
+//! - `F`: the slot is taken. The claim sets it with the refcount, and the store that frees the
+//!   slot clears it, so a drop can count down with a plain `fetch_sub`. `F` with refcount 0 is
+//!   *freeing*: the last holder has dropped its reference but has not yet checked whether the
+//!   allocator is gone (see `release`). The slot is not free yet, and it keeps its arena alive:
+//!   no one frees an arena while a slot of it is freeing.
 //! - `R` (*retired*): the last holder found the allocator gone; it gives up the slot's share of
 //!   the arena's keepalive next (see `orphan`). Never claimed again.
 //! - `W`: a weak handle was made during this occupancy. While it is clear and the refcount is 1,
@@ -47,7 +49,7 @@ impl SlotState {
     const REFCOUNT_MASK: u64 = (1 << 29) - 1;
     /// `R`: the slot's last drop found its allocator gone.
     const RETIRED_FLAG: u64 = 1 << 29;
-    /// `F`: the last holder's drop is under way.
+    /// `F`: the slot is taken (held, or its last drop is under way).
     const FREEING_FLAG: u64 = 1 << 30;
     /// `W`: a weak handle was made during the current occupancy.
     const WEAK_FLAG: u64 = 1 << 31;
@@ -90,7 +92,8 @@ impl SlotState {
     /// Whether the last holder's drop of this slot is still under way (`F`, not yet `R`).
     #[inline(always)]
     pub(crate) const fn is_freeing(self) -> bool {
-        self.0 & (Self::FREEING_FLAG | Self::RETIRED_FLAG) == Self::FREEING_FLAG
+        self.0 & (Self::REFCOUNT_MASK | Self::FREEING_FLAG | Self::RETIRED_FLAG)
+            == Self::FREEING_FLAG
     }
 
     /// Whether a drop will still give up this slot's share of an orphaned arena's keepalive: the
@@ -154,7 +157,7 @@ impl SlotState {
     /// weak handle yet.
     #[inline(always)]
     pub(crate) const fn claimed(self) -> SlotState {
-        SlotState(((self.generation().wrapping_add(1) as u64) << 32) | 1)
+        SlotState(((self.generation().wrapping_add(1) as u64) << 32) | Self::FREEING_FLAG | 1)
     }
 }
 
@@ -191,6 +194,12 @@ impl StateWord {
             .compare_exchange_weak(current.0, new.0, success, failure)
             .map(SlotState)
             .map_err(SlotState)
+    }
+
+    /// Removes one reference; returns the word before. The last one leaves the word freeing.
+    #[inline(always)]
+    pub(crate) fn remove_reference(&self, order: Ordering) -> SlotState {
+        SlotState(self.0.fetch_sub(1, order))
     }
 
     /// Adds one reference; returns the word before.
@@ -274,7 +283,16 @@ mod tests {
     #[test]
     fn claimed_bumps_generation_sets_refcount_one() {
         let free = SlotState((9u64 << 32) | WEAK);
-        assert_eq!(free.claimed(), SlotState((10u64 << 32) | 1));
+        assert_eq!(
+            free.claimed(),
+            SlotState((10u64 << 32) | SlotState::FREEING_FLAG | 1)
+        );
+        assert!(!free.claimed().is_free() && !free.claimed().is_freeing());
+        assert!(
+            free.claimed().with_one_less().is_freeing(),
+            "the last decrement leaves it freeing"
+        );
+        assert_eq!(free.claimed().with_one_less(), free.claimed().freeing());
         assert_eq!(
             SlotState(u64::MAX << 32).claimed().generation(),
             0,
