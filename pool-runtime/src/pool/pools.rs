@@ -11,12 +11,12 @@ use crate::pool::config::{Overflow, PoolConfig};
 use crate::pool::error::PoolError;
 use crate::pool::stats::{ClassStats, PoolStats};
 use crate::ring_ptr::RingPtr;
-use crate::slot::arena::{Arena, ArenaKind};
+use crate::slot::arena::Arena;
 use crate::slot::handle::SlotHandle;
-use crate::slot::orphan::AllocatorShare;
+use crate::slot::shared_arenas::{SharedArena, SharedArenas};
 use crate::slot::stash;
 use crate::slot::tid;
-use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Size-class pools shared by any number of threads (`Sync`): allocate, clone and drop anywhere,
 /// with no lock on any path.
@@ -76,17 +76,17 @@ use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 /// assert_eq!(pools.stats().class(SizeClass::S).in_use, 1);
 /// ```
 pub struct Pools {
-    /// Each class's arena, created at its first allocation (null until then).
-    arenas: [AtomicPtr<Arena>; SizeClass::COUNT],
+    /// Each class's arena, created at its first allocation.
+    arenas: SharedArenas,
     counters: [CachePadded<SharedCounters>; SizeClass::COUNT],
     config: PoolConfig,
 }
 
-// SAFETY: every shared mutable field (arena state words, free stacks, counters, the arena
-// pointers themselves) is atomic.
-unsafe impl Send for Pools {}
-// SAFETY: as above: `&Pools` only performs atomic operations.
-unsafe impl Sync for Pools {}
+// `Pools` is shared across threads by design (see `SharedArenas` for why that is sound).
+const _: () = {
+    const fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Pools>();
+};
 
 /// Relaxed statistics of one `Pools` class.
 ///
@@ -152,7 +152,7 @@ impl Pools {
     pub fn try_new(config: PoolConfig) -> Result<Self, PoolError> {
         validate(&config)?;
         Ok(Pools {
-            arenas: core::array::from_fn(|_| AtomicPtr::new(core::ptr::null_mut())),
+            arenas: SharedArenas::new(),
             counters: core::array::from_fn(|_| CachePadded::new(SharedCounters::default())),
             config,
         })
@@ -203,69 +203,26 @@ impl Pools {
         }
     }
 
-    /// The arena of `class` if it was created (at its first allocation).
-    #[inline(always)]
-    fn arena(&self, class: SizeClass) -> Option<NonNull<Arena>> {
-        // Acquire: pairs with the Release that installed it, so its fields are initialised.
-        NonNull::new(self.arenas[class.index()].load(Ordering::Acquire))
-    }
-
-    /// The arena of `class`, created now if this is the class's first allocation (`None` for a
-    /// class with capacity 0).
-    #[inline(always)]
-    fn arena_or_create(&self, class: SizeClass) -> Option<NonNull<Arena>> {
-        match self.arena(class) {
-            Some(arena) => Some(arena),
-            None => self.create_arena(class),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn create_arena(&self, class: SizeClass) -> Option<NonNull<Arena>> {
-        let capacity = self.config.capacity(class);
-        if capacity == 0 {
-            return None;
-        }
-        let arena = Arena::create(class, capacity, ArenaKind::Shared);
-        // Release: our initialisation of the arena happens before any use through the pointer.
-        // Acquire on failure: the winner's arena, likewise.
-        match self.arenas[class.index()].compare_exchange(
-            core::ptr::null_mut(),
-            arena.as_ptr(),
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => Some(arena),
-            Err(winner) => {
-                // SAFETY: ours, never shared: no handle, no allocator refers to it.
-                unsafe { Arena::destroy(arena) };
-                NonNull::new(winner)
-            }
-        }
-    }
-
     #[inline(always)]
     fn claim(&self, class: SizeClass) -> Result<(NonNull<Arena>, u32), PoolError> {
-        if let Some(arena) = self.arena_or_create(class) {
-            // SAFETY: our arenas live until `Pools::drop`.
-            let arena_ref = unsafe { arena.as_ref() };
+        if let Some(arena) = self
+            .arenas
+            .get_or_create(class, || self.config.capacity(class))
+        {
+            let arena_ref = arena.get();
             // The slot this thread freed last, from its own magazine: plain loads and stores on
             // its own cache line (see `stash`).
-            if let Some(number) = tid::current()
-                // SAFETY: a `Pools` arena, and our own thread's number.
-                && let Some(index) = unsafe { arena_ref.stash().pop_own(number) }
-            {
+            if let Some(index) = arena.pop_own() {
                 if arena_ref.try_claim_popped(index) {
-                    return Ok((arena, index));
+                    return Ok((arena.as_ptr(), index));
                 }
                 self.set_aside_wrapping_slot(class, arena_ref, index);
             }
-            if let Some(index) = self.claim_from_list(class, arena_ref) {
-                return Ok((arena, index));
+            if let Some(index) = self.claim_from_list(class, arena) {
+                return Ok((arena.as_ptr(), index));
             }
-            if let Some(index) = self.claim_when_list_empty(class, arena_ref) {
-                return Ok((arena, index));
+            if let Some(index) = self.claim_when_list_empty(class, arena) {
+                return Ok((arena.as_ptr(), index));
             }
         }
         self.claim_overflow(class)
@@ -275,7 +232,7 @@ impl Pools {
     /// is empty (`None`: the list is empty and every slot was handed out, or the list holds only
     /// slots that may not be claimed yet).
     #[inline(always)]
-    fn claim_from_list(&self, class: SizeClass, arena: &Arena) -> Option<u32> {
+    fn claim_from_list(&self, class: SizeClass, arena: SharedArena<'_>) -> Option<u32> {
         let Some(index) = arena.free_stack().pop() else {
             return Self::claim_fresh(arena);
         };
@@ -289,20 +246,11 @@ impl Pools {
     /// magazine takes a chunk and keeps the rest there, so that neighbouring slots (whose state
     /// words share cache lines) belong to one thread (see `stash`).
     #[inline(never)]
-    fn claim_fresh(arena: &Arena) -> Option<u32> {
+    fn claim_fresh(arena: SharedArena<'_>) -> Option<u32> {
         if arena.fresh_exhausted() {
             return None;
         }
-        let chunk = tid::assigned().and_then(|number| {
-            // SAFETY: a `Pools` arena (only they have a free list to be empty), our own thread's
-            // number, and `take_fresh_chunk` hands out slots listed nowhere.
-            unsafe {
-                arena.stash().take_fresh_chunk(number, |max| {
-                    arena.take_fresh_chunk(max, stash::FRESH_CHUNK)
-                })
-            }
-        });
-        let index = match chunk {
+        let index = match arena.take_fresh_chunk_own(stash::FRESH_CHUNK) {
             Some(index) => index,
             None => arena.take_fresh()?,
         };
@@ -331,7 +279,7 @@ impl Pools {
     /// slot was in use, being freed, or being taken by an owner (whose allocation then gets it).
     #[cold]
     #[inline(never)]
-    fn claim_when_list_empty(&self, class: SizeClass, arena: &Arena) -> Option<u32> {
+    fn claim_when_list_empty(&self, class: SizeClass, arena: SharedArena<'_>) -> Option<u32> {
         let stash = arena.stash();
         // No magazine holds a slot: decided without registering as a thief (which costs a barrier
         // on every thread of the process, see `stash`). The magazines read before the list, then
@@ -368,7 +316,7 @@ impl Pools {
                     }
                     let claimed = arena.try_claim_popped(top);
                     if !claimed {
-                        self.set_aside_wrapping_slot(class, arena, top);
+                        self.set_aside_wrapping_slot(class, &arena, top);
                     }
                     thief.steal_done();
                     if claimed {
@@ -402,7 +350,7 @@ impl Pools {
     fn claim_past_wrapping_slot(
         &self,
         class: SizeClass,
-        arena: &Arena,
+        arena: SharedArena<'_>,
         wrapping: u32,
     ) -> Option<u32> {
         let mut skipped = vec![wrapping];
@@ -445,8 +393,7 @@ impl Pools {
         let mut stats = PoolStats::default();
         for class in SizeClass::ALL {
             let counters = &self.counters[class.index()];
-            // SAFETY: our arenas live until `Pools::drop`.
-            let arena = self.arena(class).map(|a| unsafe { a.as_ref() });
+            let arena = self.arenas.get(class).map(SharedArena::get);
             let in_use = arena.map_or(0, Arena::count_in_use);
             // Relaxed: statistics.
             // Both count modulo 2⁴⁰ here (the tag's width); wrapping, as a racing read may see a
@@ -477,20 +424,6 @@ impl Pools {
             };
         }
         stats
-    }
-}
-
-impl Drop for Pools {
-    fn drop(&mut self) {
-        for arena in &mut self.arenas {
-            // Relaxed: `&mut self`, so every store to it happened before (a plain read would do;
-            // loom's atomics have no `get_mut`).
-            if let Some(arena) = NonNull::new(arena.load(Ordering::Relaxed)) {
-                // SAFETY: our share of our arena; `&mut self`: no allocation is under way, and we
-                // never touch it again.
-                drop(unsafe { AllocatorShare::from_raw(arena) });
-            }
-        }
     }
 }
 

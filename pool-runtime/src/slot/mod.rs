@@ -45,6 +45,7 @@ pub(crate) mod handle;
 pub(crate) mod orphan;
 pub(crate) mod poison;
 pub(crate) mod release;
+pub(crate) mod shared_arenas;
 pub(crate) mod stash;
 pub(crate) mod state;
 pub(crate) mod tid;
