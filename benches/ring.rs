@@ -3,6 +3,10 @@
 //!
 //! Groups (peers in the same group):
 //! - `ring_spsc/*`: one producer, one consumer, per-message hand-off (time per message).
+//!   `ringpool` waits with the default `WaitStrategy::Block` (spin, then sleep on a futex: each
+//!   sleep costs the other side a wake-up system call); `ringpool_yield` with
+//!   `WaitStrategy::Yield`, the same spin-then-yield loop the peers here use, so it compares the
+//!   hand-off itself.
 //! - `ring_spsc_batch64/*`: the same, published and consumed in batches of 64 (time per message).
 //! - `ring_spsc_ring_ptr/*`: the same hand-off of pooled `RingPtr<Msg>` handles, allocated from one
 //!   `Pools` by the producer: ringpool's writer drops each handle once the reader is past it (its
@@ -27,7 +31,7 @@ use crossbeam_queue::ArrayQueue;
 use disruptor::{BusySpin, Producer};
 use hdrhistogram::Histogram;
 use ringpool::bytemuck::{Pod, Zeroable};
-use ringpool::ring::Ring;
+use ringpool::ring::{Ring, WaitStrategy};
 use ringpool::{PoolConfig, PooledMessage, Pools, RingPtr};
 
 const CAPACITY: usize = 1024;
@@ -89,10 +93,10 @@ fn per_message(iters: u64, round_to: u64, run: impl FnOnce(u64) -> Duration) -> 
     elapsed.mul_f64(iters as f64 / messages as f64)
 }
 
-fn spsc_ringpool(messages: u64, batched: bool) -> Duration {
+fn spsc_ringpool(messages: u64, batched: bool, strategy: WaitStrategy) -> Duration {
     let ring = Ring::<Msg>::with_capacity(CAPACITY).unwrap();
-    let mut writer = ring.writer().unwrap();
-    let mut reader = ring.subscribe().unwrap();
+    let mut writer = ring.writer().unwrap().with_wait_strategy(strategy);
+    let mut reader = ring.subscribe().unwrap().with_wait_strategy(strategy);
     let consumer = thread::spawn(move || {
         let mut seen = 0;
         if batched {
@@ -252,7 +256,14 @@ fn bench_spsc(c: &mut Criterion) {
     let mut group = c.benchmark_group("ring_spsc");
     configure(&mut group);
     group.bench_function("ringpool", |b| {
-        b.iter_custom(|iters| per_message(iters, 1, |n| spsc_ringpool(n, false)))
+        b.iter_custom(|iters| {
+            per_message(iters, 1, |n| spsc_ringpool(n, false, WaitStrategy::Block))
+        })
+    });
+    group.bench_function("ringpool_yield", |b| {
+        b.iter_custom(|iters| {
+            per_message(iters, 1, |n| spsc_ringpool(n, false, WaitStrategy::Yield))
+        })
     });
     group.bench_function("rtrb", |b| {
         b.iter_custom(|iters| per_message(iters, 1, |n| spsc_rtrb(n, false)))
@@ -269,7 +280,11 @@ fn bench_spsc(c: &mut Criterion) {
     configure(&mut group);
     let batch = BATCH as u64;
     group.bench_function("ringpool", |b| {
-        b.iter_custom(|iters| per_message(iters, batch, |n| spsc_ringpool(n, true)))
+        b.iter_custom(|iters| {
+            per_message(iters, batch, |n| {
+                spsc_ringpool(n, true, WaitStrategy::Block)
+            })
+        })
     });
     group.bench_function("rtrb", |b| {
         b.iter_custom(|iters| per_message(iters, batch, |n| spsc_rtrb(n, true)))
