@@ -1,4 +1,5 @@
-//! `Pools`: size-class pools any thread allocates from, lock-free, with exact capacity.
+//! `Pools`: size-class pools any thread allocates from, without locks, with exact capacity (a
+//! steal or a claim may wait out another thread's window of a few instructions; see `slot::stash`).
 
 use core::ptr::NonNull;
 
@@ -19,7 +20,8 @@ use crate::slot::tid;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Size-class pools shared by any number of threads (`Sync`): allocate, clone and drop anywhere,
-/// with no lock on any path.
+/// with no lock on any path (a steal or a claim may wait out another thread's window of a few
+/// instructions).
 ///
 /// Each class keeps its free slots in a lock-free stack (one compare-exchange to pop, one to push)
 /// and in per-thread *magazines* of up to 28 slots each (the slots the thread freed, or took

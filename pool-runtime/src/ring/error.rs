@@ -24,6 +24,11 @@ pub enum CapacityError {
         /// The capacity asked for.
         requested: usize,
     },
+    /// More readers than [`MAX_READERS`](super::MAX_READERS) were asked for.
+    TooManyReaders {
+        /// The reader count asked for.
+        requested: usize,
+    },
 }
 
 impl fmt::Display for CapacityError {
@@ -36,6 +41,11 @@ impl fmt::Display for CapacityError {
             Self::TooLarge { requested } => {
                 write!(f, "ring capacity {requested} is too large to allocate")
             }
+            Self::TooManyReaders { requested } => write!(
+                f,
+                "a ring has at most {} readers, {requested} were asked for",
+                super::MAX_READERS
+            ),
         }
     }
 }
@@ -64,14 +74,15 @@ impl fmt::Display for WriterTaken {
 
 impl std::error::Error for WriterTaken {}
 
-/// Every reader slot of a [`Backpressure`](super::Backpressure) ring is in use.
+/// Every reader slot of a [`Backpressure`](super::Backpressure) ring is in use, or an
+/// [`Overwrite`](super::Overwrite) ring already has [`MAX_READERS`](super::MAX_READERS) readers.
 ///
 /// The writer scans a fixed table of reader cursors; its size is chosen at construction
 /// ([`Ring::with_capacity_and_readers`](super::Ring::with_capacity_and_readers)). A dropped
 /// reader frees its slot for the next subscriber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooManyReaders {
-    /// The size of the reader table.
+    /// The size of the reader table (an Overwrite ring: [`MAX_READERS`](super::MAX_READERS)).
     pub max_readers: usize,
 }
 

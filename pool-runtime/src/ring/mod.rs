@@ -97,7 +97,7 @@ pub use reader::{ReadBatch, Reader};
 pub use wait::WaitStrategy;
 pub use writer::{Claim, Writer};
 
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use event_count::EventCount;
 use handle::SharedRef;
 use sequence::{ReaderCursors, Sequence};
@@ -106,6 +106,10 @@ use stamped::StampedSlots;
 
 /// How many readers a [`Backpressure`] ring accepts unless told otherwise.
 pub const DEFAULT_MAX_READERS: usize = 32;
+
+/// The most readers one ring can have at a time, whatever its policy: waiting readers are
+/// counted in 16-bit fields of one word (see `event_count`).
+pub const MAX_READERS: usize = 65_535;
 
 /// State shared by the ring handle, the writer and the readers.
 pub(crate) struct Shared<T, P: Policy> {
@@ -124,6 +128,9 @@ pub(crate) struct Shared<T, P: Policy> {
     writer_taken: AtomicBool,
     /// Set (Release) by the writer's drop after its last publish.
     writer_closed: AtomicBool,
+    /// Overwrite: the readers alive, at most [`MAX_READERS`] (Backpressure: the cursor table
+    /// bounds them).
+    overwrite_readers: AtomicUsize,
     /// Backpressure: items below this were dropped by the writer; stored by its drop.
     writer_dropped: AtomicU64,
     capacity: usize,
@@ -197,6 +204,7 @@ fn new_shared<T, P: Policy>(
             reader_wait: EventCount::new(),
             writer_taken: AtomicBool::new(false),
             writer_closed: AtomicBool::new(false),
+            overwrite_readers: AtomicUsize::new(0),
             writer_dropped: AtomicU64::new(0),
             capacity,
             _policy: PhantomData,
@@ -252,12 +260,18 @@ impl<T> Ring<T, Backpressure> {
     ///
     /// # Errors
     ///
-    /// As [`with_capacity`](Self::with_capacity).
+    /// As [`with_capacity`](Self::with_capacity), and [`CapacityError::TooManyReaders`] if
+    /// `max_readers` is above [`MAX_READERS`].
     pub fn with_capacity_and_readers(
         capacity: usize,
         max_readers: usize,
     ) -> Result<Self, CapacityError> {
         check_capacity(capacity)?;
+        if max_readers > MAX_READERS {
+            return Err(CapacityError::TooManyReaders {
+                requested: max_readers,
+            });
+        }
         let in_place = InPlaceSlots::new(capacity)?;
         Ok(new_shared(
             capacity,
@@ -269,7 +283,7 @@ impl<T> Ring<T, Backpressure> {
 }
 
 impl<T: bytemuck::Pod> Ring<T, Overwrite> {
-    /// An [`Overwrite`] ring of `capacity` slots. Any number of readers may subscribe.
+    /// An [`Overwrite`] ring of `capacity` slots. Up to [`MAX_READERS`] readers may subscribe.
     ///
     /// # Examples
     ///
@@ -323,8 +337,8 @@ impl<T, P: Policy> Ring<T, P> {
     ///
     /// # Errors
     ///
-    /// [`TooManyReaders`] if a [`Backpressure`] ring's reader table is full. Never fails for
-    /// [`Overwrite`] rings.
+    /// [`TooManyReaders`] if a [`Backpressure`] ring's reader table is full, or if an
+    /// [`Overwrite`] ring already has [`MAX_READERS`] readers.
     pub fn subscribe(&self) -> Result<Reader<T, P>, TooManyReaders> {
         Reader::subscribe(&self.shared)
     }

@@ -9,6 +9,7 @@ use super::error::{Overrun, TooManyReaders};
 use super::handle::SharedRef;
 use super::policy::{Backpressure, Overwrite, Policy};
 use super::wait::{WaitStrategy, deadline_after};
+use crate::sync::Ordering;
 
 /// One reader of a [`Ring`](super::Ring): sees, in order, every item published after it
 /// subscribed (under [`Overwrite`], minus the ones reported as [`Overrun`]).
@@ -55,6 +56,13 @@ impl<T, P: Policy> Reader<T, P> {
             }
             joined
         } else {
+            // Relaxed: a count; nothing else is published through it.
+            if shared.overwrite_readers.fetch_add(1, Ordering::Relaxed) >= super::MAX_READERS {
+                shared.overwrite_readers.fetch_sub(1, Ordering::Relaxed);
+                return Err(TooManyReaders {
+                    max_readers: super::MAX_READERS,
+                });
+            }
             (0, shared.published.load_acquire())
         };
         Ok(Self {
@@ -392,6 +400,11 @@ impl<T, P: Policy> Drop for Reader<T, P> {
         if P::GATED {
             self.shared.cursors.leave(self.entry);
             self.shared.writer_wait.notify();
+        } else {
+            // Relaxed: as in `subscribe`.
+            self.shared
+                .overwrite_readers
+                .fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

@@ -62,19 +62,34 @@ pub(crate) fn heavy() {
     crate::sync::fence(crate::sync::Ordering::SeqCst);
     #[cfg(all(not(loom), target_os = "linux", not(miri)))]
     {
-        // SAFETY: membarrier takes two integer arguments and touches no memory of ours.
-        let result = unsafe {
-            libc::syscall(
-                libc::SYS_membarrier,
-                MEMBARRIER_CMD_PRIVATE_EXPEDITED,
-                0 as libc::c_uint,
-            )
-        };
-        // Registered in `available`, which the caller checked: the call cannot fail then.
-        assert_eq!(
-            result, 0,
-            "membarrier failed after a successful registration"
-        );
+        loop {
+            // SAFETY: membarrier takes two integer arguments and touches no memory of ours.
+            let result = unsafe {
+                libc::syscall(
+                    libc::SYS_membarrier,
+                    MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+                    0 as libc::c_uint,
+                )
+            };
+            if result == 0 {
+                return;
+            }
+            match std::io::Error::last_os_error().raw_os_error() {
+                // Transient (the kernel could not allocate its CPU mask, or a signal came):
+                // the barrier has not happened yet, so try again.
+                Some(libc::ENOMEM | libc::EINTR | libc::EAGAIN) => std::thread::yield_now(),
+                // Registered in `available`, which the caller checked, so nothing else can
+                // fail. Going on without the barrier would break the handshakes built on it,
+                // and unwinding from a drop is no better: stop the process with the reason.
+                _ => {
+                    eprintln!(
+                        "ringpool: membarrier failed after a successful registration: {}",
+                        std::io::Error::last_os_error()
+                    );
+                    std::process::abort();
+                }
+            }
+        }
     }
     #[cfg(all(not(loom), not(all(target_os = "linux", not(miri)))))]
     unreachable!("asymmetric barriers are not available on this target");

@@ -32,9 +32,10 @@
 //! arena alive: by a strong reference to one of its slots, by a slot it holds in `F` (see
 //! `release`), or by a keepalive share (the allocator's, a weak handle's). The step that gives
 //! that up (the decrement of a refcount that is not the last, the store that clears `F`, the
-//! `fetch_sub` of a keepalive share) is made through a `&StateWord` / `&AtomicUsize` to the word
-//! itself, or a raw `NonNull<Arena>`, and is the holder's last access: no `&Arena` or `&FreeStack`
-//! argument or later use spans it (the `Arc::drop` rule, rust-lang/rust#55005). Every path that
+//! `fetch_sub` of a keepalive share) is made through references to atomics only (`&StateWord`,
+//! `&AtomicBool`, `&AtomicUsize`, which may span it as `Arc::drop`'s `&AtomicUsize` does) or a raw
+//! `NonNull<Arena>`, and is the holder's last access: no `&Arena` or `&FreeStack` argument or
+//! later use spans it (the `Arc::drop` rule, rust-lang/rust#55005). Every path that
 //! can free an arena is in `release` and `orphan`, and follows it.
 
 pub(crate) mod arena;
