@@ -1,7 +1,8 @@
 //! A ring has at most `MAX_READERS` readers at a time: waiting readers are counted in 16-bit
 //! fields, so one more could not be woken. Asking for more is a typed error, never a hang.
+#![cfg(not(loom))]
 
-use ringpool::ring::{CapacityError, MAX_READERS, Overwrite, Ring, TooManyReaders};
+use pool_runtime::ring::{CapacityError, MAX_READERS, Overwrite, Ring, TooManyReaders};
 
 #[test]
 fn a_reader_table_above_the_limit_is_refused() {
