@@ -97,19 +97,90 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
             }
         }
     };
+    // The thread's number is read here, inline in the caller's crate: a thread-local read out of
+    // line in this crate may compile to a `__tls_get_addr` call (relaxed by the linker, but the
+    // registers it clobbers are still saved), which costs `free_slot` a stack frame.
+    let number = tid::assigned();
     // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
-    unsafe { free_slot(arena, index, freeing_word) };
+    unsafe { free_slot(arena, index, freeing_word, number) };
 }
 
-/// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word`. Out of
-/// line, so that a drop that is not the last stays small enough to inline (a load and a
-/// `fetch_sub`).
+/// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word` (any arena
+/// but a sole holder's `LocalPools` slot). Out of line, so that every message drop stays small
+/// enough to inline; a `Pools` slot that fits in the dropping thread's magazine is done here
+/// without a stack frame, anything else goes on in [`free_slot_past_magazine`].
 ///
 /// # Safety
 ///
-/// The caller's last drop left the slot `F` (`freeing_word`) and never touches the arena again.
+/// The caller's last drop left the slot `F` (`freeing_word`) and never touches the arena again;
+/// `number` is the calling thread's number ([`tid::assigned`]).
 #[inline(never)]
-unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState) {
+unsafe fn free_slot(
+    arena: NonNull<Arena>,
+    index: u32,
+    freeing_word: SlotState,
+    number: Option<usize>,
+) {
+    // SAFETY: the caller's promise.
+    if unsafe { free_to_own_magazine(arena, index, freeing_word, number) } {
+        return;
+    }
+    // SAFETY: the slot is still ours in `F`, listed nowhere.
+    unsafe { free_slot_past_magazine(arena, index, freeing_word) };
+}
+
+/// Step 2 onto the dropping thread's own magazine, then step 3: `false` (nothing done, the slot
+/// still `F` and listed nowhere) when the arena is not a `Pools` one, the allocator is gone, the
+/// thread has no number, its magazine is full or a thief is registered.
+///
+/// # Safety
+///
+/// As [`free_slot`], and `number` is the calling thread's number ([`tid::assigned`]); on `false`
+/// the slot is still the caller's.
+#[inline(always)]
+unsafe fn free_to_own_magazine(
+    arena: NonNull<Arena>,
+    index: u32,
+    freeing_word: SlotState,
+    number: Option<usize>,
+) -> bool {
+    // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
+    // past it.
+    let arena_ref = unsafe { arena.as_ref() };
+    if arena_ref.kind() != ArenaKind::Shared {
+        return false;
+    }
+    let orphaned = arena_ref.orphaned();
+    // Relaxed: a hint; once the allocator is gone no one allocates, so a slot we are about to
+    // retire needs no listing (a stale `false` only lists it in vain).
+    if orphaned.load(Ordering::Relaxed) {
+        return false;
+    }
+    let Some(number) = number else {
+        return false;
+    };
+    // Not claimable while `F`: poisoning now comes before the claim that unpoisons (again in
+    // `free_slot_past_magazine` if the push fails, which is harmless).
+    let (addr, len) = arena_ref.slot_region(index);
+    poison::poison(addr, len);
+    // SAFETY: a `Shared` arena, our own thread's number, and the slot is ours, listed nowhere.
+    if !unsafe { arena_ref.stash().push_own(number, index) } {
+        return false;
+    }
+    let (state, plain_barrier) = (arena_ref.state(index), arena_ref.plain_barrier());
+    // SAFETY: our slot is `F` (listed); nothing below uses `arena_ref`.
+    unsafe { settle(arena, state, orphaned, plain_barrier, freeing_word) };
+    true
+}
+
+/// Steps 2 and 3 of a last drop whose slot the dropping thread's magazine did not take: a heap
+/// slot's keepalive share, or a `Pools` slot onto the free list, then step 3.
+///
+/// # Safety
+///
+/// As [`free_slot`].
+#[inline(never)]
+unsafe fn free_slot_past_magazine(arena: NonNull<Arena>, index: u32, freeing_word: SlotState) {
     // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
     // past it.
     let arena_ref = unsafe { arena.as_ref() };
@@ -124,12 +195,11 @@ unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState) 
     let orphaned = arena_ref.orphaned();
     let plain_barrier = arena_ref.plain_barrier();
     let state = arena_ref.state(index);
-    // Step 2. The slot is ours in `F` until step 3: the arena lives. Relaxed: a hint; once the
-    // allocator is gone no one allocates, so a slot we are about to retire needs no listing (a
-    // stale `false` only lists it in vain).
+    // Step 2. The slot is ours in `F` until step 3: the arena lives. Relaxed: a hint, as in
+    // `free_to_own_magazine`.
     if kind == ArenaKind::Shared && !orphaned.load(Ordering::Relaxed) {
-        // SAFETY: a `Shared` arena whose slot `index` we hold in `F`, not listed yet.
-        unsafe { list_freed_shared_slot(arena, index) };
+        // SAFETY: live while our slot is `F`, which outlasts this push.
+        arena_ref.free_stack().push(index);
     }
     // SAFETY: our slot is `F`; nothing below uses `arena_ref`.
     unsafe { settle(arena, state, orphaned, plain_barrier, freeing_word) };
@@ -161,39 +231,6 @@ unsafe fn settle(
     }
     // Release: our reads of the payload (and the listing) happen before the slot's next claim.
     state.store(word.freed(), free_store_ordering());
-}
-
-/// Step 2 for a `Pools` slot: onto the dropping thread's magazine if it has one with room (and no
-/// thief is looking, see `stash`), else onto the free list.
-///
-/// # Safety
-///
-/// `arena` is a live `Shared` arena whose slot `index` the caller holds in `F` (not listed).
-#[inline(always)]
-unsafe fn list_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
-    if let Some(number) = tid::assigned() {
-        // SAFETY: live while our slot is `F` (caller's promise).
-        let arena_ref = unsafe { arena.as_ref() };
-        debug_assert_eq!(arena_ref.kind(), ArenaKind::Shared);
-        // SAFETY: a `Shared` arena (caller's promise), our own thread's number, and the slot is
-        // ours, listed nowhere.
-        if unsafe { arena_ref.stash().push_own(number, index) } {
-            return;
-        }
-    }
-    // SAFETY: forwarded.
-    unsafe { push_freed_shared_slot(arena, index) };
-}
-
-/// The free-list half of [`list_freed_shared_slot`], out of line so every drop stays small.
-///
-/// # Safety
-///
-/// As [`list_freed_shared_slot`].
-#[inline(never)]
-unsafe fn push_freed_shared_slot(arena: NonNull<Arena>, index: u32) {
-    // SAFETY: live while our slot is `F` (caller's promise), which outlasts this push.
-    unsafe { arena.as_ref() }.free_stack().push(index);
 }
 
 /// Step 3 when the allocator is gone: marks the slot retired, then gives up its share of the
