@@ -55,3 +55,5 @@ pub(crate) mod tid;
 mod loom_tests;
 #[cfg(all(test, not(loom)))]
 mod orphan_tests;
+#[cfg(all(test, loom))]
+mod tid_loom_tests;

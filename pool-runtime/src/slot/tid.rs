@@ -15,73 +15,107 @@ pub(crate) const MAX_TIDS: usize = if cfg!(loom) { 4 } else { 64 };
 #[cfg(not(loom))]
 pub(crate) use registry::{assigned, current};
 
-/// The registry of numbers (not under loom, whose mock statics and locals do not outlive a model;
-/// there a thread's number is its loom thread index, see below).
+#[cfg(any(not(loom), test))]
+use crate::sync::{AtomicU64, Ordering};
+
+/// Which numbers are held, and how many were given back so far. The one registry of a process
+/// is a static (not under loom, whose mock statics do not outlive a model; there the hand-off is
+/// modelled on a registry of its own, see `tid_loom_tests`).
+#[cfg(any(not(loom), test))]
+pub(super) struct Registry {
+    /// Bit `n` set: number `n` belongs to a live thread.
+    taken: AtomicU64,
+    /// Give-backs so far: a thread that found every number taken tries again once this moved.
+    given_back: AtomicU64,
+}
+
+#[cfg(any(not(loom), test))]
+impl Registry {
+    #[cfg(not(loom))]
+    pub(super) const fn new() -> Self {
+        Registry {
+            taken: AtomicU64::new(0),
+            given_back: AtomicU64::new(0),
+        }
+    }
+
+    /// Under loom (whose atomics have no `const` constructor): for the hand-off model.
+    #[cfg(all(loom, test))]
+    pub(super) fn new() -> Self {
+        Registry {
+            taken: AtomicU64::new(0),
+            given_back: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes the lowest free number, if any.
+    pub(super) fn try_take(&self) -> Option<usize> {
+        // Relaxed: the compare-exchange below decides.
+        let mut taken = self.taken.load(Ordering::Relaxed);
+        loop {
+            let free = (!taken).trailing_zeros() as usize;
+            if free >= MAX_TIDS {
+                return None;
+            }
+            // Acquire: the previous holder's last magazine push (plain stores into its magazine,
+            // before its Release give-back) happens before our first look at the cell.
+            match self.taken.compare_exchange_weak(
+                taken,
+                taken | (1 << free),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(free),
+                Err(actual) => taken = actual,
+            }
+        }
+    }
+
+    pub(super) fn give_back(&self, number: usize) {
+        // Release: our magazine pushes happen before the next holder's Acquire claim.
+        self.taken.fetch_and(!(1 << number), give_back_ordering());
+        // Relaxed: a hint for threads waiting for a number (they then try `try_take`).
+        self.given_back.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many numbers were given back so far (a hint, see `FULL`).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(super) fn given_back(&self) -> u64 {
+        // Relaxed: a hint; `try_take` decides.
+        self.given_back.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(all(loom, test))]
+loom::thread_local! {
+    /// loom negative control: give a number back with a Relaxed instead of a Release clear.
+    pub(super) static WEAKEN_GIVE_BACK: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
+#[cfg(any(not(loom), test))]
+#[inline(always)]
+fn give_back_ordering() -> Ordering {
+    #[cfg(all(loom, test))]
+    if WEAKEN_GIVE_BACK.with(|w| w.get()) {
+        return Ordering::Relaxed;
+    }
+    Ordering::Release
+}
+
+/// The process's registry of numbers and each thread's claim on it (not under loom, whose mock
+/// statics and locals do not outlive a model; there a thread's number is its loom thread index,
+/// see below).
 #[cfg(not(loom))]
 mod registry {
     use core::cell::Cell;
 
-    use super::MAX_TIDS;
-    use crate::sync::{AtomicU64, Ordering};
+    use super::{MAX_TIDS, Registry};
 
     const UNASSIGNED: u8 = u8::MAX;
     /// The thread is exiting: it takes no number any more.
     const EXITING: u8 = u8::MAX - 1;
     /// Every number was held by another live thread at the last try (see `FULL_SEEN`).
     const FULL: u8 = u8::MAX - 2;
-
-    /// Which numbers are held, and how many were given back so far.
-    pub(super) struct Registry {
-        /// Bit `n` set: number `n` belongs to a live thread.
-        taken: AtomicU64,
-        /// Give-backs so far: a thread that found every number taken tries again once this moved.
-        given_back: AtomicU64,
-    }
-
-    impl Registry {
-        pub(super) const fn new() -> Self {
-            Registry {
-                taken: AtomicU64::new(0),
-                given_back: AtomicU64::new(0),
-            }
-        }
-
-        /// Takes the lowest free number, if any.
-        pub(super) fn try_take(&self) -> Option<usize> {
-            // Relaxed: the compare-exchange below decides.
-            let mut taken = self.taken.load(Ordering::Relaxed);
-            loop {
-                let free = (!taken).trailing_zeros() as usize;
-                if free >= MAX_TIDS {
-                    return None;
-                }
-                // Acquire: the previous holder's last magazine push (plain stores into its magazine,
-                // before its Release give-back) happens before our first look at the cell.
-                match self.taken.compare_exchange_weak(
-                    taken,
-                    taken | (1 << free),
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return Some(free),
-                    Err(actual) => taken = actual,
-                }
-            }
-        }
-
-        pub(super) fn give_back(&self, number: usize) {
-            // Release: our magazine pushes happen before the next holder's Acquire claim.
-            self.taken.fetch_and(!(1 << number), Ordering::Release);
-            // Relaxed: a hint for threads waiting for a number (they then try `try_take`).
-            self.given_back.fetch_add(1, Ordering::Relaxed);
-        }
-
-        /// How many numbers were given back so far (a hint, see `FULL`).
-        pub(super) fn given_back(&self) -> u64 {
-            // Relaxed: a hint; `try_take` decides.
-            self.given_back.load(Ordering::Relaxed)
-        }
-    }
 
     static REGISTRY: Registry = Registry::new();
 
@@ -186,7 +220,6 @@ pub(crate) fn current() -> Option<usize> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::registry::Registry;
     use super::*;
 
     #[test]
