@@ -30,16 +30,18 @@ use super::state::{SlotState, StateWord};
 use super::tid;
 use crate::sync::{AtomicBool, Ordering};
 
+// loom's own thread-locals, so a knob set in one model thread weakens that thread only (std's
+// would be shared by every model thread: loom runs them as coroutines on one OS thread).
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: free with a Relaxed instead of a Release store.
-    pub(crate) static WEAKEN_FREE_ORDERING: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    pub(crate) static WEAKEN_FREE_ORDERING: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: a drop that is not the last reads the arena after its decrement.
-    pub(crate) static READ_ARENA_AFTER_DECREMENT: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    pub(crate) static READ_ARENA_AFTER_DECREMENT: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 #[inline(always)]
