@@ -84,21 +84,21 @@ const COUNT_MASK: u64 = (1 << 32) - 1;
 const GENERATION: u64 = 1 << 32;
 
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: waiters skip their barrier before the re-check.
-    static SKIP_WAITER_BARRIER: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    static SKIP_WAITER_BARRIER: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: waiters sleep without checking that they are still registered.
-    static SKIP_GENERATION_CHECK: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    static SKIP_GENERATION_CHECK: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: a joining reader does not notify the writer.
-    static SKIP_JOIN_NOTIFY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    static SKIP_JOIN_NOTIFY: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 /// Whether a joining reader skips its notify (loom negative control).

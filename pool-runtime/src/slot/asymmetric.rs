@@ -16,10 +16,11 @@
 #[cfg(not(loom))]
 use core::sync::atomic::{AtomicU8, Ordering};
 
+// loom's own thread-local: set in one model thread, it weakens that thread only.
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: the owner side without its barrier.
-    pub(crate) static SKIP_LIGHT_BARRIER: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    pub(crate) static SKIP_LIGHT_BARRIER: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 /// Orders the light side's earlier stores before its later loads, as seen by a thread that ran
