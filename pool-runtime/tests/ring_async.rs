@@ -119,11 +119,12 @@ fn block_on_flag<F: std::future::Future>(woken: &'static AtomicBool, future: F) 
     }
 }
 
-/// A reader task woken by a writer on another thread (which itself blocks, `Block`, on the
-/// full ring until the task reads), then a `push_async` task woken by a reader thread. (`u64`
-/// items: std's `Arc` drop uses a fence that TSan misreports.)
-#[test]
-fn tasks_and_threads_wake_each_other() {
+/// A writer thread pushes `0..2000` into a ring of 2, blocking (`Block`) while it is full; `read`
+/// drains the reader on a task woken through `woken`, and must get every item in order.
+fn drain_from_a_blocking_writer_thread<F: std::future::Future<Output = Vec<u64>>>(
+    woken: &'static AtomicBool,
+    read: impl FnOnce(Reader<u64>) -> F,
+) {
     let ring = Ring::<u64>::with_capacity(2).unwrap();
     let mut writer = ring.writer().unwrap();
     let reader = ring.subscribe().unwrap();
@@ -132,10 +133,18 @@ fn tasks_and_threads_wake_each_other() {
             writer.push(item);
         }
     });
-    static WOKEN: AtomicBool = AtomicBool::new(false);
-    let items = block_on_flag(&WOKEN, collect(reader));
+    let items = block_on_flag(woken, read(reader));
     producer.join().unwrap();
     assert!(items.into_iter().eq(0..2_000));
+}
+
+/// A reader task woken by a writer on another thread (which itself blocks, `Block`, on the
+/// full ring until the task reads), then a `push_async` task woken by a reader thread. (`u64`
+/// items: std's `Arc` drop uses a fence that TSan misreports.)
+#[test]
+fn tasks_and_threads_wake_each_other() {
+    static WOKEN: AtomicBool = AtomicBool::new(false);
+    drain_from_a_blocking_writer_thread(&WOKEN, collect);
 
     let ring = Ring::<u64>::with_capacity(2).unwrap();
     let mut writer = ring.writer().unwrap();
@@ -340,18 +349,8 @@ fn four_batch_readers_on_a_multi_thread_runtime() {
 /// commits a batch.
 #[test]
 fn a_batch_reader_task_and_a_writer_thread_wake_each_other() {
-    let ring = Ring::<u64>::with_capacity(2).unwrap();
-    let mut writer = ring.writer().unwrap();
-    let reader = ring.subscribe().unwrap();
-    let producer = std::thread::spawn(move || {
-        for item in 0..2_000 {
-            writer.push(item);
-        }
-    });
     static WOKEN: AtomicBool = AtomicBool::new(false);
-    let items = block_on_flag(&WOKEN, collect_batches(reader));
-    producer.join().unwrap();
-    assert!(items.into_iter().eq(0..2_000));
+    drain_from_a_blocking_writer_thread(&WOKEN, collect_batches);
 }
 
 #[test]
