@@ -56,10 +56,7 @@ fn reader_and_writer_share_one_current_thread_runtime() {
     ignore = "tokio's multi-thread runtime is not TSan-clean"
 )]
 fn four_readers_on_a_multi_thread_runtime() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let runtime = multi_thread_runtime();
     runtime.block_on(async {
         let ring = Ring::<Arc<u64>>::with_capacity(8).unwrap();
         let mut writer = ring.writer().unwrap();
@@ -117,6 +114,14 @@ fn block_on_flag<F: std::future::Future>(woken: &'static AtomicBool, future: F) 
             std::thread::yield_now();
         }
     }
+}
+
+/// Two worker threads: on 2 vCPUs, tasks really run in parallel with each other.
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap()
 }
 
 /// A writer thread pushes `0..2000` into a ring of 2, blocking (`Block`) while it is full; `read`
@@ -322,10 +327,7 @@ fn batch_readers_and_a_writer_share_one_current_thread_runtime() {
     ignore = "tokio's multi-thread runtime is not TSan-clean"
 )]
 fn four_batch_readers_on_a_multi_thread_runtime() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let runtime = multi_thread_runtime();
     runtime.block_on(async {
         let ring = Ring::<u64>::with_capacity(8).unwrap();
         let mut writer = ring.writer().unwrap();
