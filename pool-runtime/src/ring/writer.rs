@@ -112,11 +112,12 @@ impl<T, P: Policy> Writer<T, P> {
             let seq = self.dropped;
             // Counted first: a panicking `Drop` leaves the item counted as dropped, never twice.
             self.dropped += 1;
-            // SAFETY: `seq < bound <= next`, so item `seq` was stored and (being `>= dropped`
-            // before the increment) not dropped yet; every reader's cursor was past it at the
-            // scan that produced `bound`, and a reader that scan missed starts at or after the
-            // `published` the writer had then (`ReaderCursors::join`), so no reader reads it
-            // again; only this writer stores into its slot, and not before it is dropped.
+            // `seq < bound <= next`, so item `seq` was stored and (being `>= dropped` before the
+            // increment) not dropped yet; every reader's cursor was past it at the scan that
+            // produced `bound`, and a reader that scan missed starts at or after the `published`
+            // the writer had then (`ReaderCursors::join`).
+            // SAFETY: so the item is live, no reader reads it again, and only this writer stores
+            // into its slot, not before it is dropped.
             unsafe { self.shared.in_place.drop_item(seq) };
         }
     }

@@ -157,10 +157,10 @@ impl Arena {
         let payload = region.base;
         poison::poison(payload.as_ptr(), payload_bytes);
         let capacity32 = capacity as u32;
+        #[cfg_attr(loom, allow(unused_variables))]
         // SAFETY: the state words and links follow the payload inside the region, 8- and
         // 4-aligned (the payload's size is a multiple of 64); zeroed memory is a valid `StateWord`
         // / `AtomicU32` (0), and nothing else points there.
-        #[cfg_attr(loom, allow(unused_variables))]
         let (states, links) = unsafe {
             let states = payload.add(payload_bytes).cast::<StateWord>();
             (states, states.add(capacity).cast::<AtomicU32>())
