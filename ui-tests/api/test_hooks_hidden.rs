@@ -9,5 +9,6 @@ fn main() {
     let pools = Pools::new(PoolConfig::default());
     let tick = pools.allocate(Tick(1)).unwrap();
     RingPtr::__saturate_ref_count_for_tests(&tick);
+    // SAFETY: never runs: the hook must not resolve, so this fails to compile.
     unsafe { RingPtr::__set_generation_for_tests(&tick, 7) };
 }
