@@ -591,11 +591,11 @@ fn second_thief_waits_for_a_steal_in_transit(uncounted: bool) {
         let a = pools.allocate(Msg { value: 1 }).unwrap();
         let b = pools.allocate(Msg { value: 2 }).unwrap();
         drop((a, b));
-        UNCOUNTED_STEALS.with(|u| u.set(uncounted));
         let thieves: Vec<_> = [3, 4]
             .map(|value| {
                 let pools = Arc::clone(&pools);
                 thread::spawn(move || {
+                    UNCOUNTED_STEALS.with(|u| u.set(uncounted));
                     let p = pools
                         .allocate(Msg { value })
                         .expect("a slot was free: at most two messages alive");
@@ -607,7 +607,6 @@ fn second_thief_waits_for_a_steal_in_transit(uncounted: bool) {
         for thief in thieves {
             thief.join().unwrap();
         }
-        UNCOUNTED_STEALS.with(|u| u.set(false));
     });
 }
 

@@ -66,18 +66,18 @@ pub(crate) const MAGAZINE: usize = if cfg!(loom) { 2 } else { 28 };
 pub(crate) const FRESH_CHUNK: u32 = if cfg!(loom) { 2 } else { 16 };
 
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: the owner clears its *busy* mark with a Relaxed store.
-    pub(crate) static WEAKEN_STASH_FILL: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    pub(crate) static WEAKEN_STASH_FILL: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom: how this thread runs the exhaustion check that does not register as a thief
     /// ([`unregistered_checks`]): 0 not at all (the default: its failed allocations, retried,
     /// multiply a model's executions a hundredfold), 1 as in production, 2 blind to the owners'
     /// *busy* marks (negative control).
-    pub(crate) static UNREGISTERED_CHECK: core::cell::Cell<u8> = const { core::cell::Cell::new(0) };
+    pub(crate) static UNREGISTERED_CHECK: core::cell::Cell<u8> = core::cell::Cell::new(0);
 }
 
 /// How many times `Pools::claim_when_list_empty` tries to decide exhaustion without registering
@@ -92,9 +92,9 @@ pub(crate) fn unregistered_checks() -> usize {
 }
 
 #[cfg(loom)]
-std::thread_local! {
+loom::thread_local! {
     /// loom negative control: steals are not counted as under way (see [`Stash::steals`]).
-    pub(crate) static UNCOUNTED_STEALS: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    pub(crate) static UNCOUNTED_STEALS: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 /// How much a steal adds to the steals started and done (0 for the loom negative control).
