@@ -30,6 +30,28 @@ pub(crate) use std::sync::Arc;
 #[allow(unused_imports)]
 pub(crate) use std::thread;
 
+/// A wait for another thread's few-instruction window: crossbeam's `Backoff` (spin, then yield),
+/// or under loom a yield at every step, so the model schedules the thread being waited for.
+pub(crate) struct Backoff(#[cfg(not(loom))] crossbeam_utils::Backoff);
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff(
+            #[cfg(not(loom))]
+            crossbeam_utils::Backoff::new(),
+        )
+    }
+
+    /// One step of the wait.
+    #[inline]
+    pub(crate) fn snooze(&self) {
+        #[cfg(loom)]
+        thread::yield_now();
+        #[cfg(not(loom))]
+        self.0.snooze();
+    }
+}
+
 /// `core::cell::UnsafeCell` with loom's closure-based API, so code is written once for both.
 #[cfg(not(loom))]
 #[derive(Debug)]

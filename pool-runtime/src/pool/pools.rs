@@ -304,8 +304,7 @@ impl Pools {
             }
         }
         let thief = stash.thief();
-        #[cfg(not(loom))]
-        let backoff = crossbeam_utils::Backoff::new();
+        let backoff = crate::sync::Backoff::new();
         loop {
             // While we are registered no owner fills its magazine, so one pass over them suffices.
             let steals = stash.steals();
@@ -337,9 +336,6 @@ impl Pools {
                 return None;
             }
             // Another thief's steal is listing its slots: look again.
-            #[cfg(loom)]
-            crate::sync::thread::yield_now();
-            #[cfg(not(loom))]
             backoff.snooze();
         }
     }

@@ -447,17 +447,13 @@ impl Arena {
     #[cold]
     #[inline(never)]
     fn wait_until_freed(&self, index: u32) -> SlotState {
-        #[cfg(not(loom))]
-        let backoff = crossbeam_utils::Backoff::new();
+        let backoff = crate::sync::Backoff::new();
         loop {
             // Acquire: the drop's clearing store (Release) happens before our claim.
             let current = self.state(index).load(Ordering::Acquire);
             if !current.is_freeing() {
                 return current;
             }
-            #[cfg(loom)]
-            crate::sync::thread::yield_now();
-            #[cfg(not(loom))]
             backoff.snooze();
         }
     }

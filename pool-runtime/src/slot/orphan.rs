@@ -122,8 +122,7 @@ unsafe fn abandon(arena: NonNull<Arena>) {
 
 /// The slot's word once no drop is between its free and its look at `orphaned`.
 fn settled_word(state: &StateWord) -> SlotState {
-    #[cfg(not(loom))]
-    let backoff = crossbeam_utils::Backoff::new();
+    let backoff = crate::sync::Backoff::new();
     loop {
         // Acquire: a drop's free (or retire) store is Release, so its accesses to the arena happen
         // before whatever frees the arena after this read.
@@ -131,9 +130,6 @@ fn settled_word(state: &StateWord) -> SlotState {
         if !word.is_freeing() {
             return word;
         }
-        #[cfg(loom)]
-        crate::sync::thread::yield_now();
-        #[cfg(not(loom))]
         backoff.snooze();
     }
 }

@@ -469,14 +469,10 @@ impl Thief<'_> {
     pub(crate) fn steal(&self, number: usize) -> Option<Stolen> {
         let shared = self.stash.magazines.as_deref()?;
         let magazine = &shared.magazines[number];
-        #[cfg(not(loom))]
-        let backoff = crossbeam_utils::Backoff::new();
+        let backoff = crate::sync::Backoff::new();
         // Acquire: the owner's operation, begun before our registration and finished, is seen by
         // our reads below (and no later one starts while we are registered).
         while magazine.busy.load(Ordering::Acquire) {
-            #[cfg(loom)]
-            crate::sync::thread::yield_now();
-            #[cfg(not(loom))]
             backoff.snooze();
         }
         // Acquire: if this reads a word another thief's steal emptied, that steal's start is seen
