@@ -11,14 +11,16 @@
 //! `scripts/bench-report`. Criterion measures means, so this is a plain binary
 //! (`harness = false`); `--quick`-sized criterion arguments shrink the run.
 
-use std::hint::black_box;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use ringpool::ring::{Ring, WaitStrategy};
+
+// The busy threads of the pipeline example's `--background-load`, shared rather than copied.
+#[path = "../examples/pipeline/load.rs"]
+mod load;
+use load::BackgroundLoad;
 
 /// Nanoseconds since `base`: what the sender stamps and the receiver subtracts.
 fn stamp(base: Instant) -> u64 {
@@ -143,7 +145,9 @@ fn ringpool_async(pauses: &[Duration]) -> Histogram<u64> {
 
 fn tokio_broadcast(pauses: &[Duration]) -> Histogram<u64> {
     let base = Instant::now();
-    let (sender, mut receiver) = tokio::sync::broadcast::channel::<u64>(64);
+    // Room for every message: a receiver held off its core for longer than 64 pauses (a loaded
+    // host) would otherwise lag and lose some, and this measures wake-ups, not lag policy.
+    let (sender, mut receiver) = tokio::sync::broadcast::channel::<u64>(pauses.len().max(1));
     paced(
         pauses,
         base,
@@ -163,40 +167,6 @@ fn tokio_broadcast(pauses: &[Duration]) -> Histogram<u64> {
             })
         },
     )
-}
-
-/// Threads that spin until dropped: a loaded host.
-struct BackgroundLoad {
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
-}
-
-impl BackgroundLoad {
-    fn start(threads: usize) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let threads = (0..threads)
-            .map(|_| {
-                let stop = Arc::clone(&stop);
-                thread::spawn(move || {
-                    let mut spins = 0u64;
-                    // Relaxed: a flag with nothing to publish.
-                    while !stop.load(Ordering::Relaxed) {
-                        spins = black_box(spins.wrapping_add(1));
-                    }
-                })
-            })
-            .collect();
-        Self { stop, threads }
-    }
-}
-
-impl Drop for BackgroundLoad {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
-    }
 }
 
 type Peer = (&'static str, fn(&[Duration]) -> Histogram<u64>);
@@ -235,11 +205,24 @@ fn main() {
     } else {
         5_000
     };
+    // Like criterion's filter: bare arguments keep only the peers whose `<load>/<name>`
+    // contains one of them (`cargo bench --bench wake_latency -- load2/std_mpsc`).
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let pauses = pauses(messages);
     println!("wake_latency: {messages} paced messages per run (50-500 µs apart), ns");
     for (load_name, busy_threads) in [("quiet", 0), ("load2", 2)] {
+        let selected: Vec<&Peer> = PEERS
+            .iter()
+            .filter(|(name, _)| {
+                let id = format!("{load_name}/{name}");
+                filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str()))
+            })
+            .collect();
+        if selected.is_empty() {
+            continue;
+        }
         let _load = BackgroundLoad::start(busy_threads);
-        for (name, run) in PEERS {
+        for (name, run) in selected {
             let histogram = run(&pauses);
             assert_eq!(histogram.len(), messages as u64, "{name} lost messages");
             let (p50, p99, p999) = (

@@ -21,6 +21,15 @@ impl fmt::Display for Transport {
     }
 }
 
+/// How a paced feed (`--rate`) waits for each message's send time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pacing {
+    /// Sleeps until the next message is due, then sends every message due by then.
+    Sleep,
+    /// Spins (sleeping only when more than 200 µs ahead): exact spacing, one busy core.
+    Spin,
+}
+
 /// A deliberate fault, to see the verdict catch it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -47,6 +56,8 @@ pub struct Options {
     pub ring_capacity: usize,
     /// Target feed rate in messages per second; 0 sends as fast as the pipeline takes them.
     pub rate: u64,
+    /// How a paced feed waits between messages.
+    pub pacing: Pacing,
     /// Busy threads started beside the pipeline, to see it on a loaded host.
     pub background_load: usize,
     /// Instruments traded by the synthetic feed.
@@ -75,6 +86,7 @@ impl Default for Options {
             pool_capacity: None,
             ring_capacity: 1024,
             rate: 0,
+            pacing: Pacing::Sleep,
             background_load: 0,
             symbols: 16,
             seed: 42,
@@ -109,7 +121,13 @@ FLAGS:
     --allow-heap        pass the verdict even if messages spilled to the heap
     --ring-capacity N   fan-out ring capacity, a power of two            [default: 1024]
     --rate N            feed rate in messages/s, 0 = as fast as possible; when paced, the
-                        feed flushes every frame                         [default: 0]
+                        feed stamps each frame as it sends it and flushes every frame
+                                                                         [default: 0]
+    --pacing KIND       how a paced feed waits: sleep (until the next message is due, then
+                        sends all that are due, so it wakes every ~60 µs at 100k msg/s and
+                        leaves the CPU to the pipeline) or spin (exact spacing, one busy core
+                        taken from the pipeline, as on a host with a core per thread)
+                                                                         [default: sleep]
     --background-load N busy threads spinning beside the pipeline, as on a loaded host (0-64)
                                                                          [default: 0]
     --symbols N         instruments in the synthetic feed (1-4096)      [default: 16]
@@ -205,6 +223,17 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
                 })
             }
             "--rate" => options.rate = number(&flag, &value(&flag)?, 0, u64::MAX)?,
+            "--pacing" => {
+                options.pacing = match value(&flag)?.as_str() {
+                    "sleep" => Pacing::Sleep,
+                    "spin" => Pacing::Spin,
+                    other => {
+                        return Err(UsageError(format!(
+                            "--pacing must be sleep or spin, not {other:?}"
+                        )));
+                    }
+                }
+            }
             "--background-load" => {
                 options.background_load = number(&flag, &value(&flag)?, 0, 64)? as usize
             }

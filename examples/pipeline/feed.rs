@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use ringpool::frame::{FrameError, FrameWriter};
 
 use crate::RunContext;
+use crate::cli::Pacing;
 use crate::market::{MarketBook, MarketEvent, MarketGenerator};
 use crate::transport::FeedSink;
 
@@ -29,6 +30,7 @@ pub struct FeedPlan {
     pub messages: u64,
     pub deadline: Option<Duration>,
     pub rate: u64,
+    pub pacing: Pacing,
     pub symbols: u32,
     pub seed: u64,
 }
@@ -69,7 +71,7 @@ pub fn run(
                 break;
             }
             if interval_ns > 0 {
-                pace(started, sent * interval_ns);
+                pace(plan.pacing, started, sent * interval_ns);
             }
         }
         let event = generator.next_event(clock.now_ns());
@@ -95,19 +97,32 @@ pub fn run(
     })
 }
 
-/// Waits until `offset_ns` after `start`: sleeps while far ahead, spins the last stretch.
-fn pace(start: Instant, offset_ns: u64) {
+/// Waits until message `offset_ns` after `start` is due. The frame is generated (and so
+/// stamped) after this returns, so latency counts from its real send time however late it is.
+fn pace(pacing: Pacing, start: Instant, offset_ns: u64) {
     let target = start + Duration::from_nanos(offset_ns);
-    loop {
-        let now = Instant::now();
-        if now >= target {
-            return;
+    match pacing {
+        // One sleep to the deadline, nothing when already due: the thread wakes late by the
+        // timer's slack (~50 µs on Linux), then sends every message due by then back to back,
+        // each flushed on its own. It leaves the CPU to the pipeline between wakes.
+        Pacing::Sleep => {
+            if let Some(left) = target.checked_duration_since(Instant::now()) {
+                thread::sleep(left);
+            }
         }
-        let left = target - now;
-        if left > Duration::from_micros(200) {
-            thread::sleep(left - Duration::from_micros(100));
-        } else {
-            std::hint::spin_loop();
-        }
+        // On time to the microsecond, but at 10 µs or less per message it never sleeps and
+        // keeps a core busy, which on a small host is a core taken from the pipeline.
+        Pacing::Spin => loop {
+            let now = Instant::now();
+            if now >= target {
+                return;
+            }
+            let left = target - now;
+            if left > Duration::from_micros(200) {
+                thread::sleep(left - Duration::from_micros(100));
+            } else {
+                std::hint::spin_loop();
+            }
+        },
     }
 }

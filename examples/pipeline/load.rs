@@ -1,6 +1,8 @@
 //! `--background-load N`: busy threads beside the pipeline, the way a shared host looks. A
 //! waiter that yields in a loop or relies on a timed self-wake shows up as milliseconds of
 //! latency here.
+//!
+//! `benches/wake_latency.rs` includes this file too (`#[path]`), for its loaded runs: std only.
 
 use std::hint::black_box;
 use std::sync::Arc;

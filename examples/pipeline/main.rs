@@ -158,6 +158,7 @@ fn run(options: &Options) -> Result<RunResults, Box<dyn std::error::Error>> {
         messages: options.messages,
         deadline: options.duration,
         rate: options.rate,
+        pacing: options.pacing,
         symbols: options.symbols,
         seed: options.seed,
     };

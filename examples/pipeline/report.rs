@@ -192,10 +192,10 @@ fn print_report_line(
         crate::cli::Transport::Tcp => "tcp",
         crate::cli::Transport::Mem => "mem",
     };
-    let rate = if options.rate == 0 {
-        String::new()
-    } else {
-        format!("_rate{}", options.rate)
+    let rate = match (options.rate, options.pacing) {
+        (0, _) => String::new(),
+        (rate, crate::cli::Pacing::Sleep) => format!("_rate{rate}"),
+        (rate, crate::cli::Pacing::Spin) => format!("_rate{rate}_spin"),
     };
     let load = if options.background_load == 0 {
         String::new()
