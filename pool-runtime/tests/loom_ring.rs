@@ -236,8 +236,9 @@ fn loom_overwrite_reader_accounts_for_every_item() {
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_relaxed_publish_is_caught() {
-    loom_controls::set_weak_publish(true);
     model(|| {
+        // The writer is this (the model's main) thread.
+        loom_controls::set_weak_publish(true);
         let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
         let mut writer = ring.writer().unwrap();
         let reader = ring.subscribe().unwrap();
@@ -253,26 +254,30 @@ fn loom_negative_control_relaxed_publish_is_caught() {
 #[test]
 #[should_panic(expected = "torn or misplaced item")]
 fn loom_negative_control_seqlock_without_fence_is_caught() {
-    loom_controls::set_weak_seqlock(true);
     model(|| {
         let ring = Ring::<[u64; 2], Overwrite>::with_capacity(1).unwrap();
         let mut writer = ring.writer().unwrap();
         let reader = ring.subscribe().unwrap();
         drop(ring);
-        let consumer = thread::spawn(move || account_for_all(reader, 2));
+        let consumer = thread::spawn(move || {
+            loom_controls::set_weak_seqlock(true);
+            account_for_all(reader, 2)
+        });
         writer.push([1, 1]);
         writer.push([2, 2]);
         consumer.join().unwrap();
     });
 }
 
-/// A reader joins a one-slot ring while the writer keeps wrapping, and reads twice.
-fn join_while_wrapping() {
+/// A reader joins a one-slot ring while the writer keeps wrapping, and reads twice. With
+/// `weak_join`, the joining thread joins without the handshake.
+fn join_while_wrapping(weak_join: bool) {
     let ring = Arc::new(Ring::<Arc<u64>>::with_capacity(1).unwrap());
     let mut writer = ring.writer().unwrap();
     let joiner = {
         let ring = Arc::clone(&ring);
         thread::spawn(move || {
+            loom_controls::set_weak_join(weak_join);
             let mut reader = ring.subscribe().unwrap();
             for _ in 0..2 {
                 reader.try_next();
@@ -287,7 +292,7 @@ fn join_while_wrapping() {
 
 #[test]
 fn loom_backpressure_join_handshake_holds() {
-    model(join_while_wrapping);
+    model(|| join_while_wrapping(false));
 }
 
 /// Negative control: the same model with a reader that joins without the fence-and-re-read
@@ -296,15 +301,15 @@ fn loom_backpressure_join_handshake_holds() {
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_join_without_handshake_is_caught() {
-    loom_controls::set_weak_join(true);
-    model(join_while_wrapping);
+    model(|| join_while_wrapping(true));
 }
 
 /// The writer drops items as soon as the reader is past them (at its next push or `reclaim`),
 /// while the reader borrows them in place: loom checks the drop never races the read (the
 /// reader's `Release` cursor store against the writer's `Acquire` scan), and the loom `Arc`
-/// items report a leak or a double drop.
-fn drop_after_read() {
+/// items report a leak or a double drop. With `weak_advance`, the reader's thread moves its
+/// cursor with `Relaxed`.
+fn drop_after_read(weak_advance: bool) {
     let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
     let mut writer = ring.writer().unwrap();
     let reader = ring.subscribe().unwrap();
@@ -312,6 +317,7 @@ fn drop_after_read() {
     let first = Arc::new(0);
     writer.try_push(Arc::clone(&first)).unwrap();
     let consumer = thread::spawn(move || {
+        loom_controls::set_weak_advance(weak_advance);
         let mut reader = reader;
         // Borrow in place: the writer may drop item 0 the moment the cursor passes it.
         assert_eq!(reader.try_read_with(|item| **item), Some(0));
@@ -330,7 +336,7 @@ fn drop_after_read() {
 
 #[test]
 fn loom_backpressure_writer_drops_items_readers_are_past() {
-    model(drop_after_read);
+    model(|| drop_after_read(false));
 }
 
 /// Negative control: a reader that advances its cursor with `Relaxed` lets the writer drop an
@@ -338,16 +344,17 @@ fn loom_backpressure_writer_drops_items_readers_are_past() {
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_relaxed_cursor_advance_is_caught() {
-    loom_controls::set_weak_advance(true);
-    model(drop_after_read);
+    model(|| drop_after_read(true));
 }
 
 /// The writer and the reader are dropped on two threads, the ring handle before: whichever
 /// drops last frees the shared state and drops the items still in it. When the writer's drop
 /// scans before the reader reads, item 0 is left to that last drop, which must not race the
 /// reader's read of it (the `Release` decrement of each handle against the last one's `Acquire`
-/// load); the loom `Arc` item reports a leak or a double drop.
-fn last_handle_frees_after_the_other_drop() {
+/// load); the loom `Arc` item reports a leak or a double drop. With `weak_teardown`, both
+/// threads (either may drop the last handle) re-read the count with `Relaxed`.
+fn last_handle_frees_after_the_other_drop(weak_teardown: bool) {
+    loom_controls::set_weak_teardown(weak_teardown);
     let ring = Ring::<Arc<u64>>::with_capacity(2).unwrap();
     let mut writer = ring.writer().unwrap();
     let reader = ring.subscribe().unwrap();
@@ -355,6 +362,7 @@ fn last_handle_frees_after_the_other_drop() {
     let item = Arc::new(7);
     writer.try_push(Arc::clone(&item)).unwrap();
     let consumer = thread::spawn(move || {
+        loom_controls::set_weak_teardown(weak_teardown);
         let mut reader = reader;
         assert_eq!(reader.try_read_with(|item| **item), Some(7));
         drop(reader);
@@ -370,7 +378,7 @@ fn last_handle_frees_after_the_other_drop() {
 
 #[test]
 fn loom_backpressure_last_handle_frees_after_the_other_drop() {
-    model(last_handle_frees_after_the_other_drop);
+    model(|| last_handle_frees_after_the_other_drop(false));
 }
 
 /// Negative control: a last handle that re-reads the count with `Relaxed` frees the shared
@@ -379,8 +387,7 @@ fn loom_backpressure_last_handle_frees_after_the_other_drop() {
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_relaxed_teardown_is_caught() {
-    loom_controls::set_weak_teardown(true);
-    model(last_handle_frees_after_the_other_drop);
+    model(|| last_handle_frees_after_the_other_drop(true));
 }
 
 /// The last reader leaves while the writer pushes: the writer's next operation drops everything
@@ -434,13 +441,15 @@ fn lag_step(reader: &mut Reader<[u64; 1], Overwrite>, accounted: &mut u64) -> Op
 
 /// A reader lapped while the writer runs: received + missed = sent, every item intact, and once
 /// the writer is gone the reader gets exactly the items still in the ring (the oldest ones it
-/// can), as tokio's `Lagged(n)` semantics require.
-fn lapped_reader_continues_with_the_oldest_item() {
+/// can), as tokio's `Lagged(n)` semantics require. With `lossy_lag`, the reader's thread uses
+/// the old accounting.
+fn lapped_reader_continues_with_the_oldest_item(lossy_lag: bool) {
     let ring = Ring::<[u64; 1], Overwrite>::with_capacity(2).unwrap();
     let mut writer = ring.writer().unwrap();
     let reader = ring.subscribe().unwrap();
     drop(ring);
     let consumer = thread::spawn(move || {
+        loom_controls::set_lossy_lag(lossy_lag);
         let mut reader = reader;
         let mut accounted = 0;
         // One read while the writer runs, then everything after it is gone.
@@ -470,7 +479,7 @@ fn lapped_reader_continues_with_the_oldest_item() {
 
 #[test]
 fn loom_overwrite_lapped_reader_gets_the_oldest_item_still_in_the_ring() {
-    model(lapped_reader_continues_with_the_oldest_item);
+    model(|| lapped_reader_continues_with_the_oldest_item(false));
 }
 
 /// Negative control: the old rule, which skipped the oldest item still in the ring too, must
@@ -478,6 +487,5 @@ fn loom_overwrite_lapped_reader_gets_the_oldest_item_still_in_the_ring() {
 #[test]
 #[should_panic(expected = "a lapped reader lost an item")]
 fn loom_negative_control_lossy_lag_is_caught() {
-    loom_controls::set_lossy_lag(true);
-    model(lapped_reader_continues_with_the_oldest_item);
+    model(|| lapped_reader_continues_with_the_oldest_item(true));
 }

@@ -2,28 +2,31 @@
 //! (`tests/loom_ring.rs`): each must make loom report a failure, which shows the models can
 //! catch the bug class. Compiled only under `--cfg loom`; off unless a test switches them on.
 //!
-//! The switches are thread-local: loom runs a model's threads as coroutines on the test's own
-//! thread, so a switch set by one test affects neither the tests running beside it.
+//! The switches are loom thread-locals: each model thread (and each execution of a model)
+//! starts with every switch off, and a switch set in one model thread weakens only that
+//! thread's steps. A control sets its switch inside the model, in the thread whose step it
+//! weakens (the writer for a publish, the reader for its cursor or seqlock, the joining reader
+//! for a join, every thread that may drop the last handle for the teardown).
 
-use std::cell::Cell;
+use core::cell::Cell;
 
-std::thread_local! {
-    static WEAK_PUBLISH: Cell<bool> = const { Cell::new(false) };
-    static WEAK_SEQLOCK: Cell<bool> = const { Cell::new(false) };
-    static WEAK_JOIN: Cell<bool> = const { Cell::new(false) };
-    static LOSSY_LAG: Cell<bool> = const { Cell::new(false) };
-    static WEAK_ADVANCE: Cell<bool> = const { Cell::new(false) };
-    static WEAK_TEARDOWN: Cell<bool> = const { Cell::new(false) };
+loom::thread_local! {
+    static WEAK_PUBLISH: Cell<bool> = Cell::new(false);
+    static WEAK_SEQLOCK: Cell<bool> = Cell::new(false);
+    static WEAK_JOIN: Cell<bool> = Cell::new(false);
+    static LOSSY_LAG: Cell<bool> = Cell::new(false);
+    static WEAK_ADVANCE: Cell<bool> = Cell::new(false);
+    static WEAK_TEARDOWN: Cell<bool> = Cell::new(false);
 }
 
 /// On an overrun, skip the oldest item still in the ring too (the accounting before exact lag
-/// counts): a lapped reader then loses one item more than it must.
+/// counts): a lapped reader then loses one item more than it must. Set in the reader's thread.
 pub fn set_lossy_lag(on: bool) {
     LOSSY_LAG.with(|flag| flag.set(on));
 }
 
 /// A reader moves its cursor with `Relaxed` instead of `Release`, so the writer may drop an item
-/// without the reader's read of it happening before.
+/// without the reader's read of it happening before. Set in the reader's thread.
 pub fn set_weak_advance(on: bool) {
     WEAK_ADVANCE.with(|flag| flag.set(on));
 }
@@ -36,18 +39,20 @@ pub(crate) fn weak_advance() -> bool {
     WEAK_ADVANCE.with(Cell::get)
 }
 
-/// Publish the writer's sequence with `Relaxed` instead of `Release`.
+/// Publish the writer's sequence with `Relaxed` instead of `Release`. Set in the writer's
+/// thread.
 pub fn set_weak_publish(on: bool) {
     WEAK_PUBLISH.with(|flag| flag.set(on));
 }
 
-/// Drop the `Acquire` fence between a seqlock reader's copy and its stamp re-check.
+/// Drop the `Acquire` fence between a seqlock reader's copy and its stamp re-check. Set in the
+/// reader's thread.
 pub fn set_weak_seqlock(on: bool) {
     WEAK_SEQLOCK.with(|flag| flag.set(on));
 }
 
 /// Join a reader at the `published` it read before registering, without the `SeqCst` fence and
-/// the re-read that make a concurrent writer see it.
+/// the re-read that make a concurrent writer see it. Set in the joining thread.
 pub fn set_weak_join(on: bool) {
     WEAK_JOIN.with(|flag| flag.set(on));
 }
@@ -65,7 +70,8 @@ pub(crate) fn weak_seqlock() -> bool {
 }
 
 /// The last handle's drop re-reads the shared state's count with `Relaxed` instead of `Acquire`,
-/// so it may free the state without the other handles' accesses happening before.
+/// so it may free the state without the other handles' accesses happening before. Set in every
+/// thread that may drop the last handle.
 pub fn set_weak_teardown(on: bool) {
     WEAK_TEARDOWN.with(|flag| flag.set(on));
 }
