@@ -24,7 +24,7 @@ use super::writer::Writer;
 /// thread's `Block` wait, because a task that spins holds its worker thread, which the other
 /// side's task may be waiting for (64 checks cost `async_fanout_1_to_4` about a third of its
 /// throughput on two workers).
-const ASYNC_SPIN_CHECKS: u32 = 4;
+const ASYNC_SPIN_CHECKS: u32 = if cfg!(loom) { 1 } else { 4 };
 
 /// One reader's or writer's part in its side's async waiting.
 #[derive(Debug, Default)]
@@ -232,3 +232,6 @@ impl<T> Writer<T, Backpressure> {
         self.push_unchecked(item);
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests;

@@ -74,7 +74,7 @@ use crate::sync::{AtomicU32, AtomicU64, Ordering, fence};
 /// One sleeping thread in `waiters`.
 const THREAD: u64 = 1;
 /// One registered async waiter in `waiters`.
-#[cfg(all(feature = "async", not(loom)))]
+#[cfg(feature = "async")]
 const ASYNC: u64 = 1 << 16;
 /// The sleeping threads' part of `waiters`.
 const THREAD_MASK: u64 = (1 << 16) - 1;
@@ -149,7 +149,7 @@ struct Inner {
     asymmetric: bool,
     #[cfg(any(loom, not(target_os = "linux")))]
     sleep: fallback::Sleep,
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     wakers: super::wakers::WakerTable,
 }
 
@@ -162,7 +162,7 @@ impl EventCount {
                 asymmetric: asymmetric::available(),
                 #[cfg(any(loom, not(target_os = "linux")))]
                 sleep: fallback::Sleep::new(),
-                #[cfg(all(feature = "async", not(loom)))]
+                #[cfg(feature = "async")]
                 wakers: super::wakers::WakerTable::new(),
             }),
         }
@@ -222,7 +222,7 @@ impl EventCount {
             #[cfg(any(loom, not(target_os = "linux")))]
             inner.sleep.wake_all();
         }
-        #[cfg(all(feature = "async", not(loom)))]
+        #[cfg(feature = "async")]
         if taken & !THREAD_MASK & COUNT_MASK != 0 {
             inner.wakers.wake_all();
         }
@@ -332,26 +332,26 @@ impl EventCount {
 
     /// Counts an async waiter in, after it registered its waker and before it re-checks (the
     /// caller runs `waiter_barrier` in between).
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     pub(crate) fn add_async_waiter(&self) -> Registration {
         self.register(ASYNC)
     }
 
     /// Whether an async waiter's registration still counts (no notifier took it).
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     pub(crate) fn async_waiter_registered(&self, registration: Registration) -> bool {
         self.is_registered(registration)
     }
 
     /// Counts an async waiter out (its condition became true, or it gave up waiting), unless a
     /// notifier already took it.
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     pub(crate) fn remove_async_waiter(&self, registration: Registration) {
         self.deregister(ASYNC, registration);
     }
 
     /// The wakers of async waiters.
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     pub(crate) fn wakers(&self) -> &super::wakers::WakerTable {
         &self.inner.wakers
     }

@@ -70,7 +70,7 @@
 //! keep longer. `MessageSet::pool_config_for_ring` applies this rule to every class a message
 //! set uses.
 
-#[cfg(all(feature = "async", not(loom)))]
+#[cfg(feature = "async")]
 mod async_wait;
 mod error;
 mod event_count;
@@ -81,7 +81,7 @@ mod sequence;
 mod slots;
 mod stamped;
 mod wait;
-#[cfg(all(feature = "async", not(loom)))]
+#[cfg(feature = "async")]
 mod wakers;
 mod writer;
 

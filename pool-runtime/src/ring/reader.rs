@@ -31,7 +31,7 @@ pub struct Reader<T, P: Policy = Backpressure> {
     available: u64,
     /// How this reader waits for items.
     wait_strategy: WaitStrategy,
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     async_waiter: super::async_wait::AsyncWaiter,
 }
 
@@ -71,7 +71,7 @@ impl<T, P: Policy> Reader<T, P> {
             next,
             available: next,
             wait_strategy: WaitStrategy::default(),
-            #[cfg(all(feature = "async", not(loom)))]
+            #[cfg(feature = "async")]
             async_waiter: Default::default(),
         })
     }
@@ -165,7 +165,7 @@ impl<T, P: Policy> Reader<T, P> {
 
     /// Async twin of `wait_for_item`: `Ready(true)` when an item is readable, `Ready(false)`
     /// when the writer is gone and everything was read.
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     pub(super) fn poll_item(&mut self, cx: &mut core::task::Context<'_>) -> core::task::Poll<bool> {
         if self.has_item() {
             self.async_waiter.done(&self.shared.reader_wait);
@@ -395,7 +395,7 @@ impl<T: Pod> Iterator for Reader<T, Overwrite> {
 
 impl<T, P: Policy> Drop for Reader<T, P> {
     fn drop(&mut self) {
-        #[cfg(all(feature = "async", not(loom)))]
+        #[cfg(feature = "async")]
         self.async_waiter.release(&self.shared.reader_wait);
         if P::GATED {
             self.shared.cursors.leave(self.entry);

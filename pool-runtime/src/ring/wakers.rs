@@ -4,12 +4,22 @@
 //! Slots live in segments of doubling size (8, 16, 32, ... slots), allocated the first time a
 //! waiter finds every existing slot taken and freed only with the table, so a slot's address
 //! never changes and a notifier walks them without a lock.
+//!
+//! Under loom a slot's `taken` flag is a loom atomic and its waker loom's `AtomicWaker` (a lock
+//! around an `Option<Waker>`, which gives the same ordering between a register and a wake as
+//! futures' compare-exchanges), so the models of async waiting see both; the segment pointers
+//! stay plain atomics (a model never needs a second segment).
 
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use core::sync::atomic::AtomicPtr;
 use core::task::Waker;
 
+#[cfg(not(loom))]
 use futures_util::task::AtomicWaker;
+#[cfg(loom)]
+use loom::future::AtomicWaker;
+
+use crate::sync::{AtomicBool, Ordering};
 
 /// Slots in segment 0; segment `k` has `FIRST_SEGMENT << k`.
 const FIRST_SEGMENT: usize = 8;
@@ -121,13 +131,19 @@ impl WakerTable {
 
     /// Makes `waker` the one woken for `slot` (no allocation: a clone only if it changed).
     pub(crate) fn register(&self, slot: WakerSlot, waker: &Waker) {
+        #[cfg(not(loom))]
         self.slot(slot).waker.register(waker);
+        #[cfg(loom)]
+        self.slot(slot).waker.register_by_ref(waker);
     }
 
     /// Gives `slot` back (its owner is dropped).
     pub(crate) fn release(&self, slot: WakerSlot) {
         let slot = self.slot(slot);
+        #[cfg(not(loom))]
         drop(slot.waker.take());
+        #[cfg(loom)]
+        drop(slot.waker.take_waker());
         // Release: our last use of the slot happens-before the next claimer's.
         slot.taken.store(false, Ordering::Release);
     }

@@ -30,7 +30,7 @@ pub struct Writer<T, P: Policy = Backpressure> {
     dropped: u64,
     /// How this writer waits for room.
     wait_strategy: WaitStrategy,
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     async_waiter: super::async_wait::AsyncWaiter,
 }
 
@@ -48,7 +48,7 @@ impl<T, P: Policy> Writer<T, P> {
             limit,
             dropped: 0,
             wait_strategy: WaitStrategy::default(),
-            #[cfg(all(feature = "async", not(loom)))]
+            #[cfg(feature = "async")]
             async_waiter: Default::default(),
         }
     }
@@ -218,7 +218,7 @@ impl<T> Writer<T, Backpressure> {
     }
 
     /// Async twin of `wait_for_room(1, None)`.
-    #[cfg(all(feature = "async", not(loom)))]
+    #[cfg(feature = "async")]
     pub(super) fn poll_room(&mut self, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
         if self.has_room(1) {
             self.async_waiter.done(&self.shared.writer_wait);
@@ -436,7 +436,7 @@ impl<T: Pod> Writer<T, Overwrite> {
 
 impl<T, P: Policy> Drop for Writer<T, P> {
     fn drop(&mut self) {
-        #[cfg(all(feature = "async", not(loom)))]
+        #[cfg(feature = "async")]
         self.async_waiter.release(&self.shared.writer_wait);
         // The end of the stream is recorded by the guard's drop, which also runs if an item's
         // `Drop` panics in the scan: otherwise the shared state's drop would start from a stale
