@@ -33,8 +33,10 @@ pub enum WaitStrategy {
     /// yield can hand the core away for a whole scheduler slice (milliseconds).
     Yield,
     /// Spins a few checks (about a microsecond), then sleeps in the kernel until the other side
-    /// wakes it (a futex on Linux): no CPU while asleep, and ending a sleep costs the other side
-    /// one system call (once per sleep, not per item). The default.
+    /// wakes it (a futex on Linux): no CPU while asleep. Each sleep costs the waiter a process-wide
+    /// barrier first (`membarrier` on Linux: a system call that interrupts every other CPU then
+    /// running a thread of the process), and ending it costs the other side one system call
+    /// (once per sleep, not per item). The default.
     #[default]
     Block,
 }
