@@ -8,8 +8,10 @@
 //! `crossbeam-channel`, and for async, ringpool's `next_async` against `tokio::sync::broadcast`,
 //! each receiver task on its own current-thread runtime. Prints a table and one
 //! `REPORT wake_latency_<load> <peer> p50_ns=… p99_ns=… p999_ns=…` line per run for
-//! `scripts/bench-report`. Criterion measures means, so this is a plain binary
-//! (`harness = false`); `--quick`-sized criterion arguments shrink the run.
+//! `scripts/bench-report`. The peers take turns, each running a fifth of the pauses at a time,
+//! so that load from elsewhere on the host falls on all of them alike. Criterion measures means,
+//! so this is a plain binary (`harness = false`); `--quick`-sized criterion arguments shrink the
+//! run, and bare arguments filter the peers by `<load>/<peer>` (`-- load2/ringpool_block`).
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -48,7 +50,7 @@ fn paced(
     mut send: impl FnMut(u64) + Send,
     receive: impl FnOnce(&mut Histogram<u64>),
 ) -> Histogram<u64> {
-    let mut histogram = Histogram::new_with_bounds(1, 10_000_000_000, 3).expect("bounds");
+    let mut histogram = empty_histogram();
     thread::scope(|scope| {
         let sender = scope.spawn(move || {
             for pause in pauses {
@@ -60,6 +62,11 @@ fn paced(
         sender.join().expect("sender panicked");
     });
     histogram
+}
+
+/// 1 ns to 10 s at 3 significant digits: what every peer records into.
+fn empty_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 10_000_000_000, 3).expect("bounds")
 }
 
 fn record(histogram: &mut Histogram<u64>, base: Instant, sent: u64) {
@@ -183,6 +190,9 @@ const PEERS: &[Peer] = &[
     ("tokio_broadcast", tokio_broadcast),
 ];
 
+/// How many turns each peer's messages are split into (see `main`).
+const SEGMENTS: usize = 5;
+
 /// Whether the arguments ask for a short run: criterion's `--quick` settings (a measurement
 /// time under 2 s), or a test run (`cargo test --benches`, no `--bench`).
 fn quick(args: &[String]) -> bool {
@@ -190,6 +200,40 @@ fn quick(args: &[String]) -> bool {
         .windows(2)
         .any(|w| w[0] == "--measurement-time" && w[1].parse::<f64>().is_ok_and(|s| s < 2.0));
     short_measurement || !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test")
+}
+
+/// criterion's flags that take a separate value, which is not a filter.
+const VALUE_FLAGS: &[&str] = &[
+    "--warm-up-time",
+    "--measurement-time",
+    "--sample-size",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--save-baseline",
+    "--baseline",
+    "--load-baseline",
+    "--profile-time",
+    "--plotting-backend",
+    "--output-format",
+    "--color",
+    "--format",
+];
+
+/// Like criterion's filter: bare arguments keep only the peers whose `<load>/<name>` contains
+/// one of them (`cargo bench --bench wake_latency -- load2/std_mpsc`).
+fn filters(args: &[String]) -> Vec<&str> {
+    args.iter()
+        .enumerate()
+        .filter(|(index, arg)| {
+            !arg.starts_with('-')
+                && !index
+                    .checked_sub(1)
+                    .is_some_and(|before| VALUE_FLAGS.contains(&args[before].as_str()))
+        })
+        .map(|(_, arg)| arg.as_str())
+        .collect()
 }
 
 fn main() {
@@ -205,9 +249,7 @@ fn main() {
     } else {
         5_000
     };
-    // Like criterion's filter: bare arguments keep only the peers whose `<load>/<name>`
-    // contains one of them (`cargo bench --bench wake_latency -- load2/std_mpsc`).
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let filters = filters(&args);
     let pauses = pauses(messages);
     println!("wake_latency: {messages} paced messages per run (50-500 µs apart), ns");
     for (load_name, busy_threads) in [("quiet", 0), ("load2", 2)] {
@@ -215,15 +257,23 @@ fn main() {
             .iter()
             .filter(|(name, _)| {
                 let id = format!("{load_name}/{name}");
-                filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str()))
+                filters.is_empty() || filters.iter().any(|f| id.contains(f))
             })
             .collect();
         if selected.is_empty() {
             continue;
         }
         let _load = BackgroundLoad::start(busy_threads);
-        for (name, run) in selected {
-            let histogram = run(&pauses);
+        // The peers take turns, a segment of the pauses each, so a burst of load from
+        // elsewhere on the host lands on all of them rather than on whichever ran then.
+        let mut histograms: Vec<Histogram<u64>> =
+            selected.iter().map(|_| empty_histogram()).collect();
+        for segment in pauses.chunks(pauses.len().div_ceil(SEGMENTS)) {
+            for ((_, run), histogram) in selected.iter().zip(&mut histograms) {
+                histogram.add(run(segment)).expect("same bounds");
+            }
+        }
+        for ((name, _), histogram) in selected.iter().zip(&histograms) {
             assert_eq!(histogram.len(), messages as u64, "{name} lost messages");
             let (p50, p99, p999) = (
                 histogram.value_at_quantile(0.50),
