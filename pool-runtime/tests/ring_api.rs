@@ -288,6 +288,31 @@ fn read_batch_commits_only_the_items_taken() {
 }
 
 #[test]
+fn a_batch_moves_the_reader_when_it_drops_and_an_empty_batch_not_at_all() {
+    let ring = Ring::<u64>::with_capacity(4).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let mut reader = ring.subscribe().unwrap();
+    for i in 0..3 {
+        writer.push(i);
+    }
+    let mut batch = reader.read_batch();
+    assert_eq!(batch.next(), Some(0));
+    assert_eq!((batch.len(), batch.size_hint()), (2, (2, Some(2))));
+    drop(batch);
+    assert_eq!((reader.position(), reader.lag()), (1, 2));
+    assert_eq!(reader.read_batch().collect::<Vec<_>>(), [1, 2]);
+    let empty = reader.read_batch();
+    assert!(empty.is_empty());
+    drop(empty);
+    assert_eq!(reader.position(), 3);
+    // Every slot is free again: the reader's last commit reached the writer.
+    for i in 3..7 {
+        writer.try_push(i).unwrap();
+    }
+    assert_eq!(reader.try_next(), Some(3));
+}
+
+#[test]
 fn every_item_is_dropped_exactly_once() {
     let dropped = Arc::new(Mutex::new(Vec::new()));
     {

@@ -215,13 +215,24 @@ impl<T> Reader<T, Backpressure> {
         if !self.has_item() {
             return None;
         }
-        // SAFETY: `next < available <= published`, so the slot holds item `next`; our cursor
-        // (registered at subscribe, advanced only by `commit`) is at most `next`, so the
-        // writer cannot store item `next + capacity` into this slot while we read.
+        Some(self.read_available(read))
+    }
+
+    /// Runs `read` on item `next`, which `has_item` (or a wait) found published, moves past it
+    /// and commits. Always inlined, with `read` (a clone), into the caller's loop: the item is
+    /// then copied once, and only the parts the caller uses are loaded before the commit (as
+    /// one call it was copied twice through `memcpy`, every cache line of it).
+    #[inline(always)]
+    fn read_available<R>(&mut self, read: impl FnOnce(&T) -> R) -> R {
+        debug_assert!(self.next < self.available);
+        // SAFETY: `next < available <= published` (the caller checked), so the slot holds item
+        // `next`; our cursor (registered at subscribe, advanced only by `commit`) is at most
+        // `next`, so the writer cannot store item `next + capacity` into this slot while we
+        // read.
         let value = unsafe { self.shared.in_place.read_with(self.next, read) };
         self.next += 1;
         self.commit();
-        Some(value)
+        value
     }
 
     /// Like [`try_read_with`](Self::try_read_with) but waits for the next item; `None` once
@@ -279,23 +290,21 @@ impl<T> Reader<T, Backpressure> {
     /// ```
     pub fn read_batch(&mut self) -> ReadBatch<'_, T, Backpressure> {
         self.available = self.shared.published.load_acquire();
-        let end = self.available;
-        ReadBatch { reader: self, end }
+        ReadBatch::new(self)
     }
 }
 
 impl<T: Clone> Iterator for Reader<T, Backpressure> {
     type Item = T;
 
-    /// Inlined with the cached check in front, so the item is copied once, straight into the
-    /// caller's place (a 256-byte item went through two extra copies when this was a call);
-    /// the wait stays out of line.
-    #[inline]
+    /// Always inlined with the cached check in front, so the item is copied once, straight
+    /// into the caller's place (see `read_available`); the wait stays out of line.
+    #[inline(always)]
     fn next(&mut self) -> Option<T> {
         if !self.has_item() && !self.wait_for_item(None) {
             return None;
         }
-        self.try_next()
+        Some(self.read_available(T::clone))
     }
 }
 
@@ -375,8 +384,7 @@ impl<T: Pod> Reader<T, Overwrite> {
     /// middle is reported in place and the batch goes on from the oldest intact item).
     pub fn read_batch(&mut self) -> ReadBatch<'_, T, Overwrite> {
         self.available = self.shared.published.load_acquire();
-        let end = self.available;
-        ReadBatch { reader: self, end }
+        ReadBatch::new(self)
     }
 }
 
@@ -422,14 +430,24 @@ impl<T, P: Policy> core::fmt::Debug for Reader<T, P> {
 /// once, on drop; under [`Overwrite`] it yields `Result<T, Overrun>`.
 pub struct ReadBatch<'r, T, P: Policy = Backpressure> {
     reader: &'r mut Reader<T, P>,
+    /// The batch's position. Backpressure: items `reader.next..next` were taken; the reader
+    /// moves to `next` when the batch drops, so the loop over the batch stores nothing but
+    /// this field (which the compiler keeps in a register). Overwrite: equal to `reader.next`.
+    next: u64,
     /// One past the last sequence of the batch.
     end: u64,
 }
 
-impl<T, P: Policy> ReadBatch<'_, T, P> {
+impl<'r, T, P: Policy> ReadBatch<'r, T, P> {
+    /// Everything the reader's cached `available` says is published.
+    fn new(reader: &'r mut Reader<T, P>) -> Self {
+        let (next, end) = (reader.next, reader.available);
+        Self { reader, next, end }
+    }
+
     /// How many items of the batch are left.
     pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.reader.next) as usize
+        self.end.saturating_sub(self.next) as usize
     }
 
     /// Whether the batch is exhausted.
@@ -442,16 +460,15 @@ impl<T> ReadBatch<'_, T, Backpressure> {
     /// The next item of the batch, borrowed in place until the next call.
     #[inline]
     pub fn next_ref(&mut self) -> Option<&T> {
-        let reader = &mut *self.reader;
-        if reader.next >= self.end {
+        if self.next >= self.end {
             return None;
         }
-        let seq = reader.next;
-        reader.next += 1;
+        let seq = self.next;
+        self.next += 1;
         // SAFETY: `seq < end <= published`, so the slot holds item `seq` and the writer leaves
         // it alone while our registered cursor is at or below `seq`.
         let item = unsafe {
-            reader
+            self.reader
                 .shared
                 .in_place
                 .read_with(seq, |item| item as *const T)
@@ -480,15 +497,22 @@ impl<T: Pod> Iterator for ReadBatch<'_, T, Overwrite> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.reader.next >= self.end {
+        if self.next >= self.end {
             return None;
         }
-        Some(self.reader.read_published())
+        let item = self.reader.read_published();
+        self.next = self.reader.next;
+        Some(item)
     }
 }
 
 impl<T, P: Policy> Drop for ReadBatch<'_, T, P> {
     fn drop(&mut self) {
-        self.reader.commit();
+        // Backpressure: one cursor store (and notify) per batch, none for a batch nothing was
+        // taken from, so a reader polling an empty ring leaves the writer's line alone.
+        if self.reader.next != self.next {
+            self.reader.next = self.next;
+            self.reader.commit();
+        }
     }
 }
