@@ -7,7 +7,8 @@
 //!   sleep costs the other side a wake-up system call); `ringpool_yield` with
 //!   `WaitStrategy::Yield`, the same spin-then-yield loop the peers here use, so it compares the
 //!   hand-off itself.
-//! - `ring_spsc_batch64/*`: the same, published and consumed in batches of 64 (time per message).
+//! - `ring_spsc_batch64/*`: the same, published and consumed in batches of 64 (time per message),
+//!   with `ringpool` (`Block`) and `ringpool_yield` (`Yield`, the peers' own wait) as above.
 //! - `ring_spsc_ring_ptr/*`: the same hand-off of pooled `RingPtr<Msg>` handles, allocated from one
 //!   `Pools` by the producer: ringpool's writer drops each handle once the reader is past it (its
 //!   per-push cursor scan, the cost of dropping on read), rtrb's consumer drops it on pop.
@@ -283,6 +284,13 @@ fn bench_spsc(c: &mut Criterion) {
         b.iter_custom(|iters| {
             per_message(iters, batch, |n| {
                 spsc_ringpool(n, true, WaitStrategy::Block)
+            })
+        })
+    });
+    group.bench_function("ringpool_yield", |b| {
+        b.iter_custom(|iters| {
+            per_message(iters, batch, |n| {
+                spsc_ringpool(n, true, WaitStrategy::Yield)
             })
         })
     });
