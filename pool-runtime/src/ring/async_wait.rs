@@ -5,8 +5,15 @@
 //! registers its task's waker in its own slot, counts itself in, and re-checks before returning
 //! `Pending`, so the other side's next publish or cursor move wakes the task and nothing polls
 //! in a loop. The slot is claimed on the first wait and re-registered in place after that: no
-//! heap allocation per message (a waker is cloned only when the task's waker changes).
+//! heap allocation per message (a waker is cloned only when the task's waker changes). A waiter
+//! that stops waiting (its condition came true) takes its waker back out of the slot, so a
+//! notify that takes other waiters does not wake its task for nothing.
+//!
+//! The paths that find an item (or room) at once are inlined into the caller's future: a check
+//! of the reader's cached `published` (or the writer's cached limit) and of one field of the
+//! waiter; registering and re-checking stay out of line.
 
+use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -71,10 +78,27 @@ impl AsyncWaiter {
         Poll::Pending
     }
 
-    /// Stops counting this waiter (its condition became true).
+    /// Stops counting this waiter (its condition became true). Inlined: on the path that finds
+    /// an item (or room) at once it is one check of a field.
+    #[inline]
     pub(crate) fn done(&mut self, notify: &EventCount) {
+        if self.counted.is_some() {
+            self.stop_waiting(notify);
+        }
+    }
+
+    /// Counts this waiter out (unless a notifier took it) and takes its waker back out of its
+    /// slot: a waiter that is not waiting any more must not be woken by the next notify that
+    /// takes another waiter (a wake-up for nothing costs its task a trip through the executor).
+    /// A notifier that took this waiter and has not woken it yet then wakes nothing, which is
+    /// right: the waiter is running and its condition is true.
+    #[cold]
+    fn stop_waiting(&mut self, notify: &EventCount) {
         if let Some(registration) = self.counted.take() {
             notify.remove_async_waiter(registration);
+        }
+        if let Some(slot) = self.slot {
+            notify.wakers().unregister(slot);
         }
     }
 
@@ -94,6 +118,7 @@ impl AsyncWaiter {
 impl<T: Clone> Stream for Reader<T, Backpressure> {
     type Item = T;
 
+    #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let reader = self.get_mut();
         match reader.poll_item(cx) {
@@ -109,6 +134,7 @@ impl<T: Clone> Stream for Reader<T, Backpressure> {
 impl<T: Pod> Stream for Reader<T, Overwrite> {
     type Item = Result<T, Overrun>;
 
+    #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let reader = self.get_mut();
         match reader.poll_item(cx) {
@@ -116,6 +142,22 @@ impl<T: Pod> Stream for Reader<T, Overwrite> {
             Poll::Ready(false) => Poll::Ready(None),
             Poll::Ready(true) => Poll::Ready(Some(reader.read_published())),
         }
+    }
+}
+
+/// The future of `next_async`: the stream's next item. A named future rather than an `async fn`
+/// so that its `poll` inlines into the caller's state machine (an `async fn` over `poll_fn`
+/// left a call with a dozen instructions of register saves per item).
+struct NextItem<'s, S> {
+    stream: &'s mut S,
+}
+
+impl<S: Stream + Unpin> Future for NextItem<'_, S> {
+    type Output = Option<S::Item>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut *self.stream).poll_next(cx)
     }
 }
 
@@ -149,8 +191,8 @@ impl<T: Clone> Reader<T, Backpressure> {
     /// assert_eq!(total, 5050);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub async fn next_async(&mut self) -> Option<T> {
-        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    pub fn next_async(&mut self) -> impl Future<Output = Option<T>> + '_ {
+        NextItem { stream: self }
     }
 }
 
@@ -212,8 +254,8 @@ impl<T: Pod> Reader<T, Overwrite> {
 
     /// The next item or overrun, waiting without blocking the thread; `None` once the writer
     /// is gone and every item was read. The async twin of [`Iterator::next`].
-    pub async fn next_async(&mut self) -> Option<Result<T, Overrun>> {
-        core::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    pub fn next_async(&mut self) -> impl Future<Output = Option<Result<T, Overrun>>> + '_ {
+        NextItem { stream: self }
     }
 }
 
@@ -235,3 +277,6 @@ impl<T> Writer<T, Backpressure> {
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+
+#[cfg(all(test, not(loom)))]
+mod tests;

@@ -137,13 +137,19 @@ impl WakerTable {
         self.slot(slot).waker.register_by_ref(waker);
     }
 
+    /// Takes the waker out of `slot`, so a notify wakes nothing there until its owner registers
+    /// again.
+    pub(crate) fn unregister(&self, slot: WakerSlot) {
+        #[cfg(not(loom))]
+        drop(self.slot(slot).waker.take());
+        #[cfg(loom)]
+        drop(self.slot(slot).waker.take_waker());
+    }
+
     /// Gives `slot` back (its owner is dropped).
     pub(crate) fn release(&self, slot: WakerSlot) {
+        self.unregister(slot);
         let slot = self.slot(slot);
-        #[cfg(not(loom))]
-        drop(slot.waker.take());
-        #[cfg(loom)]
-        drop(slot.waker.take_waker());
         // Release: our last use of the slot happens-before the next claimer's.
         slot.taken.store(false, Ordering::Release);
     }

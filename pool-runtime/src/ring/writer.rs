@@ -217,13 +217,22 @@ impl<T> Writer<T, Backpressure> {
         fits || next + count <= limit
     }
 
-    /// Async twin of `wait_for_room(1, None)`.
+    /// Async twin of `wait_for_room(1, None)`; inlined with the cached check in front, the wait
+    /// out of line.
     #[cfg(feature = "async")]
+    #[inline]
     pub(super) fn poll_room(&mut self, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
         if self.has_room(1) {
             self.async_waiter.done(&self.shared.writer_wait);
             return core::task::Poll::Ready(());
         }
+        self.poll_wait_for_room(cx)
+    }
+
+    /// The waiting part of `poll_room`.
+    #[cfg(feature = "async")]
+    #[inline(never)]
+    fn poll_wait_for_room(&mut self, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
         let shared = &*self.shared;
         let next = self.next;
         let mut limit = self.limit;
