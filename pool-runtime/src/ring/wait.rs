@@ -32,7 +32,7 @@ pub enum WaitStrategy {
     /// while waiting (100% of a core when nothing else is runnable), and under load each
     /// yield can hand the core away for a whole scheduler slice (milliseconds).
     Yield,
-    /// Spins a few checks (about a microsecond), then sleeps in the kernel until the other side
+    /// Spins a few checks (1–2 µs), then sleeps in the kernel until the other side
     /// wakes it (a futex on Linux): no CPU while asleep. Each sleep costs the waiter a process-wide
     /// barrier first (`membarrier` on Linux: a system call that interrupts every other CPU then
     /// running a thread of the process), and ending it costs the other side one system call
