@@ -2,7 +2,8 @@
 //! decides. One sender thread sends a timestamp after a pause of 50–500 µs (a fixed
 //! pseudo-random sequence, the same for every peer), so the receiver has gone idle before each
 //! message; the receiver records now − timestamp in an HDR histogram. Each peer runs on a quiet
-//! machine and again beside two busy threads (a loaded host).
+//! machine, beside two busy threads of this process (`load2`), and beside two busy processes
+//! (`load2proc`; a loaded host, where `Block`'s `membarrier` does not interrupt the load).
 //!
 //! Peers: ringpool with each `WaitStrategy` (`Iterator::next`), `std::sync::mpsc`,
 //! `crossbeam-channel`, and for async, ringpool's `next_async` against `tokio::sync::broadcast`,
@@ -13,6 +14,7 @@
 //! so this is a plain binary (`harness = false`); `--quick`-sized criterion arguments shrink the
 //! run, and bare arguments filter the peers by `<load>/<peer>` (`-- load2/ringpool_block`).
 
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -176,6 +178,58 @@ fn tokio_broadcast(pauses: &[Duration]) -> Histogram<u64> {
     )
 }
 
+/// What runs beside the peers.
+#[derive(Clone, Copy)]
+enum Load {
+    Quiet,
+    /// Busy threads of this process. Each `Block` sleep's barrier (`membarrier`) interrupts the
+    /// CPUs they run on, and mpsc's sleeps do not.
+    Threads(usize),
+    /// Busy processes, as on a shared host; this process's barriers never interrupt them.
+    Processes(usize),
+}
+
+/// A started [`Load`]; stops it when dropped.
+struct RunningLoad {
+    /// Joined by its own `Drop`.
+    _threads: BackgroundLoad,
+    /// Killed and reaped by ours.
+    processes: Vec<Child>,
+}
+
+impl Load {
+    fn start(self) -> std::io::Result<RunningLoad> {
+        let (threads, processes) = match self {
+            Load::Quiet => (0, 0),
+            Load::Threads(count) => (count, 0),
+            Load::Processes(count) => (0, count),
+        };
+        let mut running = RunningLoad {
+            _threads: BackgroundLoad::start(threads),
+            processes: Vec::with_capacity(processes),
+        };
+        for _ in 0..processes {
+            // A `Drop` of `running` on the error path stops the ones already started.
+            running.processes.push(
+                Command::new("sh")
+                    .args(["-c", "while :; do :; done"])
+                    .stdin(Stdio::null())
+                    .spawn()?,
+            );
+        }
+        Ok(running)
+    }
+}
+
+impl Drop for RunningLoad {
+    fn drop(&mut self) {
+        for mut child in self.processes.drain(..) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 type Peer = (&'static str, fn(&[Duration]) -> Histogram<u64>);
 
 const PEERS: &[Peer] = &[
@@ -252,7 +306,11 @@ fn main() {
     let filters = filters(&args);
     let pauses = pauses(messages);
     println!("wake_latency: {messages} paced messages per run (50-500 µs apart), ns");
-    for (load_name, busy_threads) in [("quiet", 0), ("load2", 2)] {
+    for (load_name, load) in [
+        ("quiet", Load::Quiet),
+        ("load2", Load::Threads(2)),
+        ("load2proc", Load::Processes(2)),
+    ] {
         let selected: Vec<&Peer> = PEERS
             .iter()
             .filter(|(name, _)| {
@@ -263,7 +321,13 @@ fn main() {
         if selected.is_empty() {
             continue;
         }
-        let _load = BackgroundLoad::start(busy_threads);
+        let _load = match load.start() {
+            Ok(load) => load,
+            Err(error) => {
+                println!("  {load_name:<6} skipped: cannot start the load ({error})");
+                continue;
+            }
+        };
         // The peers take turns, a segment of the pauses each, so a burst of load from
         // elsewhere on the host lands on all of them rather than on whichever ran then.
         let mut histograms: Vec<Histogram<u64>> =
