@@ -5,9 +5,12 @@
 //!   over (T ∈ {1, 2, 4, 8}, K ∈ {1, 4, 16}; ids `<impl>/t<T>_k<K>`), time per message;
 //! - `pools_stream_1to1`, `pools_stream_1to3`: one producer allocates, one or three consumers
 //!   (round-robin, one bounded queue each) drop, time per message;
-//! - `orphan_drain`: dropping N messages (N ∈ {4096, 65536}) with their allocator alive, with it
-//!   dropped first (`LocalPools`, `Pools`), and after their `allocate_from_pool` producer thread
-//!   exited; time per message, drops only.
+//! - `orphan_drain`: dropping N messages (N ∈ {4096, 65536}) with their allocator alive
+//!   (`LocalPools`, `Pools`), with it dropped first, and after their `allocate_from_pool`
+//!   producer thread exited; time per message. Two parameters per N (see `Timed`):
+//!   `<N>_drain` times the N drops alone (the arena outlives the clock in every case), and
+//!   `<N>_drain_release` the drops plus the allocator's drop, so that the arena's unmap (which
+//!   the last orphaned message does) is inside the clock for the owner-alive cases too.
 //!
 //! A contention measurement keeps its threads for all its samples; a stream measurement spawns
 //! its threads once per sample (time per message, so that cost is spread over thousands). The
@@ -27,7 +30,8 @@ use crossbeam_utils::Backoff;
 use mimalloc::MiMalloc;
 use ringpool::bytemuck::{Pod, Zeroable};
 use ringpool::{
-    LocalPools, PoolConfig, PooledMessage, Pools, SizeClass, allocate_from_pool, configure_global,
+    LocalPools, PoolConfig, PooledMessage, Pools, RingPtr, SizeClass, WeakRingPtr,
+    allocate_from_pool, configure_global,
 };
 
 #[derive(Clone, Copy, Default, Pod, Zeroable, PooledMessage)]
@@ -488,91 +492,178 @@ fn pools_stream_1to3(c: &mut Criterion) {
     pools_stream(c, 3);
 }
 
-/// Messages to drop, built by `setup` (not timed); the time to drop them all, one by one.
-fn time_drops<M>(iters: u64, mut setup: impl FnMut() -> Vec<M>) -> Duration {
+/// The time of `timed` alone, over `iters` runs: `setup` (not timed) builds its input, and
+/// whatever `timed` returns is dropped after the clock stops.
+fn time_each<S, K>(
+    iters: u64,
+    mut setup: impl FnMut() -> S,
+    mut timed: impl FnMut(S) -> K,
+) -> Duration {
     let mut total = Duration::ZERO;
     for _ in 0..iters {
-        let messages = setup();
+        let input = setup();
         let began = Instant::now();
-        for message in messages {
-            drop(black_box(message));
-        }
+        let kept = timed(black_box(input));
         total += began.elapsed();
+        drop(kept);
     }
     total
+}
+
+/// Drops `messages` one by one.
+fn drop_each<M>(messages: Vec<M>) {
+    for message in messages {
+        drop(black_box(message));
+    }
+}
+
+/// What `orphan_drain` times: the drops only (`Drain`), or the drops and the arena's release
+/// (`DrainRelease`).
+#[derive(Clone, Copy, PartialEq)]
+enum Timed {
+    /// The n message drops, nothing else. The arena outlives the clock in every case: an owner
+    /// kept alive, or (owner gone) a `WeakRingPtr` to the last message, taken in setup and
+    /// dropped after the clock stops (that message's drop is a refcount `fetch_sub`, 1 of n).
+    Drain,
+    /// The n message drops and the drop of the allocator, in the case's order, so the arena is
+    /// unmapped inside the clock in every case: owner alive = the messages, then the allocator
+    /// (which unmaps); dropped first = the allocator, then the messages (the last unmaps).
+    /// `producer_thread_exited`: the thread's pools were dropped at its exit, untimed.
+    DrainRelease,
+}
+
+impl Timed {
+    fn id(self, n: usize) -> String {
+        match self {
+            Timed::Drain => format!("{n}_drain"),
+            Timed::DrainRelease => format!("{n}_drain_release"),
+        }
+    }
+}
+
+/// An orphan case's input, built in setup: the allocator still to drop when the release is
+/// timed (else dropped here, untimed), its messages, and with `Timed::Drain` a weak handle that
+/// keeps the arena past the clock.
+type OrphanInput<A> = (Option<A>, Vec<RingPtr<Msg>>, Option<WeakRingPtr<Msg>>);
+
+fn orphan_input<A>(timed: Timed, owner: A, messages: Vec<RingPtr<Msg>>) -> OrphanInput<A> {
+    let keep = (timed == Timed::Drain).then(|| RingPtr::downgrade(messages.last().unwrap()));
+    let owner = (timed == Timed::DrainRelease).then_some(owner);
+    (owner, messages, keep)
+}
+
+/// An orphan case's timed part: the allocator's drop if it is still there, then the messages'.
+fn drain_after_owner<A>((owner, messages, keep): OrphanInput<A>) -> Option<WeakRingPtr<Msg>> {
+    drop(owner);
+    drop_each(messages);
+    keep
 }
 
 fn orphan_drain(c: &mut Criterion) {
     configure_thread_pools();
     let mut group = c.benchmark_group("orphan_drain");
-    for n in [4096usize, MAX_DRAIN] {
+    for (n, timed) in [4096usize, MAX_DRAIN]
+        .into_iter()
+        .flat_map(|n| [(n, Timed::Drain), (n, Timed::DrainRelease)])
+    {
         let config = PoolConfig::empty().with_capacity(SizeClass::XS, n);
+        let id = |name: &str| BenchmarkId::new(name, timed.id(n));
+        let local_messages = |local: &mut LocalPools| -> Vec<RingPtr<Msg>> {
+            (0..n as u64)
+                .map(|i| local.allocate(Msg::make(i)).unwrap())
+                .collect()
+        };
+        let shared_messages = |shared: &Pools| -> Vec<RingPtr<Msg>> {
+            (0..n as u64)
+                .map(|i| shared.allocate(Msg::make(i)).unwrap())
+                .collect()
+        };
         group.throughput(Throughput::Elements(n as u64));
-        group.bench_with_input(BenchmarkId::new("ringpool_owner_alive", n), &n, |b, &n| {
-            let mut local = LocalPools::new(config);
-            b.iter_custom(|iters| {
-                time_drops(iters, || {
-                    (0..n as u64)
-                        .map(|i| local.allocate(Msg::make(i)).unwrap())
-                        .collect()
-                })
-            })
-        });
-        group.bench_with_input(
-            BenchmarkId::new("local_pools_dropped_first", n),
-            &n,
-            |b, &n| {
-                b.iter_custom(|iters| {
-                    time_drops(iters, || {
+        group.bench_function(id("ringpool_owner_alive"), |b| match timed {
+            Timed::Drain => {
+                let mut local = LocalPools::new(config);
+                b.iter_custom(|iters| time_each(iters, || local_messages(&mut local), drop_each))
+            }
+            Timed::DrainRelease => b.iter_custom(|iters| {
+                time_each(
+                    iters,
+                    || {
                         let mut local = LocalPools::new(config);
-                        (0..n as u64)
-                            .map(|i| local.allocate(Msg::make(i)).unwrap())
-                            .collect()
-                    })
-                })
-            },
-        );
-        group.bench_with_input(BenchmarkId::new("shared_owner_alive", n), &n, |b, &n| {
-            let shared = Pools::new(config);
+                        let messages = local_messages(&mut local);
+                        (local, messages)
+                    },
+                    |(local, messages)| {
+                        drop_each(messages);
+                        drop(local);
+                    },
+                )
+            }),
+        });
+        group.bench_function(id("local_pools_dropped_first"), |b| {
             b.iter_custom(|iters| {
-                time_drops(iters, || {
-                    (0..n as u64)
-                        .map(|i| shared.allocate(Msg::make(i)).unwrap())
-                        .collect()
-                })
+                time_each(
+                    iters,
+                    || {
+                        let mut local = LocalPools::new(config);
+                        let messages = local_messages(&mut local);
+                        orphan_input(timed, local, messages)
+                    },
+                    drain_after_owner,
+                )
             })
         });
-        group.bench_with_input(
-            BenchmarkId::new("shared_pools_dropped_first", n),
-            &n,
-            |b, &n| {
-                b.iter_custom(|iters| {
-                    time_drops(iters, || {
+        group.bench_function(id("ringpool_shared_owner_alive"), |b| match timed {
+            Timed::Drain => {
+                let shared = Pools::new(config);
+                b.iter_custom(|iters| time_each(iters, || shared_messages(&shared), drop_each))
+            }
+            Timed::DrainRelease => b.iter_custom(|iters| {
+                time_each(
+                    iters,
+                    || {
                         let shared = Pools::new(config);
-                        (0..n as u64)
-                            .map(|i| shared.allocate(Msg::make(i)).unwrap())
-                            .collect()
-                    })
-                })
-            },
-        );
-        group.bench_with_input(
-            BenchmarkId::new("producer_thread_exited", n),
-            &n,
-            |b, &n| {
-                b.iter_custom(|iters| {
-                    time_drops(iters, || {
-                        std::thread::spawn(move || {
+                        let messages = shared_messages(&shared);
+                        (shared, messages)
+                    },
+                    |(shared, messages)| {
+                        drop_each(messages);
+                        drop(shared);
+                    },
+                )
+            }),
+        });
+        group.bench_function(id("shared_pools_dropped_first"), |b| {
+            b.iter_custom(|iters| {
+                time_each(
+                    iters,
+                    || {
+                        let shared = Pools::new(config);
+                        let messages = shared_messages(&shared);
+                        orphan_input(timed, shared, messages)
+                    },
+                    drain_after_owner,
+                )
+            })
+        });
+        // The thread's pools are dropped at its exit, before `join` returns: never timed.
+        group.bench_function(id("producer_thread_exited"), |b| {
+            b.iter_custom(|iters| {
+                time_each(
+                    iters,
+                    || {
+                        let messages = std::thread::spawn(move || {
                             (0..n as u64)
                                 .map(|i| allocate_from_pool(Msg::make(i)).unwrap())
                                 .collect::<Vec<_>>()
                         })
                         .join()
-                        .unwrap()
-                    })
-                })
-            },
-        );
+                        .unwrap();
+                        orphan_input(timed, (), messages)
+                    },
+                    drain_after_owner,
+                )
+            })
+        });
     }
     group.finish();
 }
