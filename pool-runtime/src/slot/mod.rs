@@ -53,6 +53,8 @@ pub(crate) mod tid;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+#[cfg(all(test, loom))]
+mod orphan_loom_tests;
 #[cfg(all(test, not(loom)))]
 mod orphan_tests;
 #[cfg(all(test, loom))]

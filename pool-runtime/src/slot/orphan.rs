@@ -24,8 +24,11 @@
 //! stores its free before the allocator's read of its word sees `orphaned` set only if the
 //! allocator saw that store as `F` and waited for it to turn retired; otherwise the allocator
 //! reads it free (after the drop is done with the arena) or held (and the drop, storing later,
-//! sees `orphaned`). Each of these is one scan of the slots the allocator ever handed out, once,
-//! at its drop; a slot drop after that is a flag load, one store and one `fetch_sub`.
+//! sees `orphaned`). A sole holder's drop that reads `orphaned` set *before* it writes its word
+//! (see `release`) writes nothing to it: the allocator reads that word held, whether before or
+//! after, and counts the share this drop gives up. Each of these is one scan of the slots the
+//! allocator ever handed out, once, at its drop; a slot drop after that is a flag load and one
+//! `fetch_sub` (plus one store for a drop that had already left its word `F`).
 
 use core::ops::Deref;
 use core::ptr::NonNull;
@@ -151,6 +154,7 @@ pub(crate) unsafe fn release_share(arena: NonNull<Arena>, keepalive: &AtomicUsiz
 /// The caller holds `shares` shares of `arena`'s keepalive (`keepalive`), gives them up, and never
 /// touches the arena afterwards. Takes the counter as `&AtomicUsize`, not the arena: once the
 /// decrement lands another thread may free the arena.
+#[inline]
 unsafe fn release_shares(arena: NonNull<Arena>, keepalive: &AtomicUsize, shares: usize) {
     // Release: our accesses happen before whoever frees the arena.
     if keepalive.fetch_sub(shares, Ordering::Release) != shares {

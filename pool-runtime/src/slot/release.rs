@@ -14,6 +14,10 @@
 //!    (`R`) and gives up its share of the arena's keepalive, freeing the arena if that share was
 //!    the last.
 //!
+//! A sole holder (refcount 1, no weak handle this occupancy) that finds `orphaned` already set
+//! before step 1 takes none of the steps: it leaves the word held and gives up the slot's share of
+//! the keepalive (see `orphan`). That is the common orphaned drop, and it costs one `fetch_sub`.
+//!
 //! A heap message's last drop (`Overflow::Heap`) takes step 1, then gives up the strong side's
 //! keepalive share of its one-slot arena. A drop that is not the last touches nothing after its
 //! decrement: the arena may be freed by then. After the store that ends step 3 (free, or the
@@ -44,6 +48,13 @@ loom::thread_local! {
     pub(crate) static READ_ARENA_AFTER_DECREMENT: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom negative control: an orphaned sole holder's drop stores its word free before giving
+    /// up its share, so the allocator's scan may read it free and not count that share.
+    pub(crate) static TIDY_ORPHANED_WORD: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
 #[inline(always)]
 fn free_store_ordering() -> Ordering {
     #[cfg(loom)]
@@ -72,6 +83,12 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // slot is reused.
     let current = state.load(Ordering::Acquire);
     let freeing_word = if current.is_sole_without_weak() {
+        // Acquire: if set, the allocator's keepalive bias (added before its Release store of
+        // `orphaned`) happens before our decrement in `release_orphaned_sole`.
+        if arena_ref.orphaned().load(Ordering::Acquire) {
+            // SAFETY: our strong reference is the slot's only one, and we give it up.
+            return unsafe { release_orphaned_sole(arena, index) };
+        }
         // Sole holder and no weak handle this occupancy: no other thread can write this word
         // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
         // slot), so a plain store suffices.
@@ -252,6 +269,34 @@ unsafe fn retire(arena: NonNull<Arena>, state: &StateWord, word: SlotState) {
     // owing a keepalive share; our accesses happen before its Acquire load.
     state.store(word.retired(), Ordering::Release);
     // SAFETY: the allocator counted this slot's share (it saw it held, or retired), and it is ours.
+    unsafe { orphan::release_share(arena, keepalive) };
+}
+
+/// The last drop of a sole holder (refcount 1, no weak handle this occupancy) that found the
+/// allocator already gone before step 1: it leaves the word as it is, held, which the allocator's
+/// scan counts as owing a share whether it reads it before or after (see `orphan`), and gives up
+/// that share. No store to the slot's word, no handshake: one `fetch_sub` (the last unmaps).
+///
+/// # Safety
+///
+/// The caller holds the slot's only strong reference (no weak handle this occupancy), saw
+/// `orphaned` set with Acquire, and never touches the slot or the arena again.
+#[cold]
+#[inline(never)]
+unsafe fn release_orphaned_sole(arena: NonNull<Arena>, index: u32) {
+    // SAFETY: our held slot keeps the arena alive until the decrement in `release_share`; this
+    // reference is not used past it.
+    let arena_ref = unsafe { arena.as_ref() };
+    let (addr, len) = arena_ref.slot_region(index);
+    poison::poison(addr, len);
+    #[cfg(loom)]
+    if TIDY_ORPHANED_WORD.with(|t| t.get()) {
+        let state = arena_ref.state(index);
+        state.store(state.load(Ordering::Relaxed).freed(), Ordering::Release);
+    }
+    let keepalive = arena_ref.keepalive();
+    // SAFETY: the allocator counts this held slot's share (it reads the word held, as we left
+    // it); the share is ours, and nothing after the decrement touches the arena.
     unsafe { orphan::release_share(arena, keepalive) };
 }
 
