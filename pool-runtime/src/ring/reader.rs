@@ -251,7 +251,7 @@ impl<T> Reader<T, Backpressure> {
         if !self.wait_for_item(None) {
             return None;
         }
-        self.try_read_with(read)
+        Some(self.read_available(read))
     }
 
     /// A clone of the next item, if one is published.
@@ -272,7 +272,7 @@ impl<T> Reader<T, Backpressure> {
         if !self.wait_for_item(deadline_after(timeout)) {
             return None;
         }
-        self.try_next()
+        Some(self.read_available(T::clone))
     }
 
     /// Everything published so far, as one batch: the reader's position is committed once,
