@@ -237,8 +237,7 @@ impl<T> Reader<T, Backpressure> {
         debug_assert!(self.next < self.available);
         // SAFETY: `next < available <= published` (the caller checked), so the slot holds item
         // `next`; our cursor (registered at subscribe, advanced only by `commit`) is at most
-        // `next`, so the writer cannot store item `next + capacity` into this slot while we
-        // read.
+        // `next`, so the writer cannot store item `next + capacity` there while we read.
         let value = unsafe { self.shared.in_place.read_with(self.next, read) };
         self.next += 1;
         self.commit();
