@@ -324,7 +324,7 @@ fn main() {
         let _load = match load.start() {
             Ok(load) => load,
             Err(error) => {
-                println!("  {load_name:<6} skipped: cannot start the load ({error})");
+                println!("  {load_name:<9} skipped: cannot start the load ({error})");
                 continue;
             }
         };
@@ -345,7 +345,7 @@ fn main() {
                 histogram.value_at_quantile(0.999),
             );
             println!(
-                "  {load_name:<6} {name:<20} p50 {p50:>9}  p99 {p99:>9}  p99.9 {p999:>9}  max {:>9}",
+                "  {load_name:<9} {name:<20} p50 {p50:>9}  p99 {p99:>9}  p99.9 {p999:>9}  max {:>9}",
                 histogram.max()
             );
             println!(
