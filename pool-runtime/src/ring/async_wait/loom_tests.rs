@@ -1,8 +1,9 @@
 //! loom models of async waiting (the async half of the event count): a task that finds its
 //! condition false registers its waker, counts itself in and re-checks, while a thread on the
 //! other side of the ring makes the condition true and notifies. A lost wake-up leaves the task
-//! pending forever, which loom's `block_on` reports as a deadlock. The negative control removes
-//! the waiter's barrier from the task's thread and must fail.
+//! pending forever, which loom's `block_on` reports as a deadlock. The negative controls remove
+//! the waiter's barrier from the task's thread, or let a task woken with its condition still
+//! false keep a registration a notifier took, and must fail.
 //!
 //! Nothing here is dropped while loom unwinds a deadlock (a drop would call into loom again and
 //! abort the test binary): the ring's handles are `ManuallyDrop` until the model's end.
@@ -12,7 +13,7 @@ use core::mem::ManuallyDrop;
 use loom::future::block_on;
 
 use crate::ring::Ring;
-use crate::ring::event_count::set_skip_waiter_barrier;
+use crate::ring::event_count::{set_skip_generation_check, set_skip_waiter_barrier};
 use crate::slot::asymmetric::SKIP_LIGHT_BARRIER;
 use crate::sync::thread;
 
@@ -93,4 +94,52 @@ fn loom_async_writer_task_wakes_on_read() {
 #[should_panic(expected = "deadlock")]
 fn loom_negative_control_async_writer_without_barrier_loses_the_wake_up() {
     writer_task_vs_read(true);
+}
+
+/// An async writer task waits for room on a one-slot ring read by two reader threads: the
+/// first reader's commit wakes the task while the second still gates it, so the task, woken
+/// with its condition still false, must count itself in again before returning `Pending`, or
+/// the second reader's commit finds nobody to wake. With `skip_generation_check`, the writer's
+/// thread (the model's main thread) takes a registration a notifier took for its own.
+fn writer_task_vs_two_reads(skip_generation_check: bool) {
+    loom::model(move || {
+        set_skip_generation_check(skip_generation_check);
+        let ring = Ring::<u64>::with_capacity(1).unwrap();
+        let mut writer = ManuallyDrop::new(ring.writer().unwrap());
+        let mut readers: Vec<_> = (0..2)
+            .map(|_| ManuallyDrop::new(ring.subscribe().unwrap()))
+            .collect();
+        drop(ring);
+        // Published before the readers start, so each reads it in one step (no polling loop
+        // to multiply the model's executions).
+        writer.push(1);
+        let readers: Vec<_> = readers
+            .drain(..)
+            .map(|mut reader| {
+                thread::spawn(move || {
+                    assert_eq!(reader.try_next(), Some(1));
+                    reader
+                })
+            })
+            .collect();
+        // Room comes once both readers have read item 1.
+        block_on(writer.push_async(2));
+        for reader in readers {
+            drop(ManuallyDrop::into_inner(reader.join().unwrap()));
+        }
+        drop(ManuallyDrop::into_inner(writer));
+    });
+}
+
+#[test]
+fn loom_async_writer_task_woken_early_waits_again() {
+    writer_task_vs_two_reads(false);
+}
+
+/// Negative control: a task that takes the registration a notifier took for its own returns
+/// `Pending` uncounted, and the last commit passes it by.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_async_waiter_keeping_a_taken_registration_loses_the_wake_up() {
+    writer_task_vs_two_reads(true);
 }
