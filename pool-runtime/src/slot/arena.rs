@@ -165,6 +165,7 @@ impl Arena {
             let states = payload.add(payload_bytes).cast::<StateWord>();
             (states, states.add(capacity).cast::<AtomicU32>())
         };
+        let plain_barrier = kind != ArenaKind::Heap && super::asymmetric::available();
         let arena = Box::new(Arena {
             payload,
             #[cfg(not(loom))]
@@ -175,7 +176,7 @@ impl Arena {
             capacity: capacity32,
             class,
             kind,
-            plain_barrier: kind != ArenaKind::Heap && super::asymmetric::available(),
+            plain_barrier,
             orphaned: AtomicBool::new(false),
             #[cfg(loom)]
             shadows: (0..capacity)
@@ -195,7 +196,7 @@ impl Arena {
                 FreeStack::none()
             },
             stash: if kind == ArenaKind::Shared {
-                Stash::for_shared_arena()
+                Stash::for_shared_arena(plain_barrier)
             } else {
                 Stash::none()
             },

@@ -7,7 +7,8 @@
 //!    the slot keeps its arena alive (see `orphan`), so the drop may still use the arena.
 //! 2. A `Pools` slot is listed: onto the dropping thread's magazine, or onto the free list. An
 //!    allocation that takes it before step 3 waits for step 3 (a few instructions). Skipped when
-//!    `orphaned` already reads set: no one allocates any more.
+//!    `orphaned` already reads set: no one allocates any more. A push onto the thread's own
+//!    magazine shares its barrier with step 3 (see `free_to_own_magazine`).
 //! 3. The drop's half of the orphan handshake (a barrier, then a look at the arena's `orphaned`
 //!    flag, see `orphan`). Clear: the drop stores the word free (`F` cleared, Release: our payload
 //!    reads happen before the next claim). Set: the allocator is gone; the drop retires the slot
@@ -149,8 +150,13 @@ unsafe fn free_slot(
 }
 
 /// Step 2 onto the dropping thread's own magazine, then step 3: `false` (nothing done, the slot
-/// still `F` and listed nowhere) when the arena is not a `Pools` one, the allocator is gone, the
-/// thread has no number, its magazine is full or a thief is registered.
+/// still `F` and listed nowhere) when the arena is not a `Pools` one, the thread has no number,
+/// its magazine is full, a thief is registered or the allocator is gone.
+///
+/// One light barrier serves both handshakes: the magazine's (*busy* mark before it, `thieves`
+/// after, see `stash`) and step 3's (our `F` store before it, `orphaned` after), since the mark
+/// and `F` are both stored before it and both loads come after it. So `orphaned` is read inside
+/// the magazine operation, and the slot is pushed only while it reads clear.
 ///
 /// # Safety
 ///
@@ -169,12 +175,6 @@ unsafe fn free_to_own_magazine(
     if arena_ref.kind() != ArenaKind::Shared {
         return false;
     }
-    let orphaned = arena_ref.orphaned();
-    // Relaxed: a hint; once the allocator is gone no one allocates, so a slot we are about to
-    // retire needs no listing (a stale `false` only lists it in vain).
-    if orphaned.load(Ordering::Relaxed) {
-        return false;
-    }
     let Some(number) = number else {
         return false;
     };
@@ -182,13 +182,24 @@ unsafe fn free_to_own_magazine(
     // `free_slot_past_magazine` if the push fails, which is harmless).
     let (addr, len) = arena_ref.slot_region(index);
     poison::poison(addr, len);
+    let (state, orphaned) = (arena_ref.state(index), arena_ref.orphaned());
     // SAFETY: a `Shared` arena, our own thread's number, and the slot is ours, listed nowhere.
-    if !unsafe { arena_ref.stash().push_own(number, index) } {
+    let pushed = unsafe {
+        arena_ref
+            .stash()
+            .push_own(number, arena_ref.plain_barrier(), index, || {
+                // Acquire, after the barrier: as in `settle` (set: the slot is not pushed, and
+                // `free_slot_past_magazine` retires it).
+                !orphaned.load(Ordering::Acquire)
+            })
+    };
+    if !pushed {
         return false;
     }
-    let (state, plain_barrier) = (arena_ref.state(index), arena_ref.plain_barrier());
-    // SAFETY: our slot is `F` (listed); nothing below uses `arena_ref`.
-    unsafe { settle(arena, state, orphaned, plain_barrier, freeing_word) };
+    // Step 3 with `orphaned` read clear after the barrier (see `settle`). Release: our reads of
+    // the payload (and the listing) happen before the slot's next claim. Nothing after this
+    // store uses the arena.
+    state.store(freeing_word.freed(), free_store_ordering());
     true
 }
 

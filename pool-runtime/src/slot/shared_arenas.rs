@@ -129,9 +129,10 @@ impl<'a> SharedArena<'a> {
     #[inline(always)]
     pub(crate) fn pop_own(self) -> Option<u32> {
         let number = tid::current()?;
+        let arena = self.get();
         // SAFETY: a `Shared` arena's stash (only `create` builds arenas here), and our own
         // thread's number.
-        unsafe { self.get().stash().pop_own(number) }
+        unsafe { arena.stash().pop_own(number, arena.plain_barrier()) }
     }
 
     /// Takes a chunk of never-used slots: the first is returned, the rest go into the calling
@@ -148,7 +149,9 @@ impl<'a> SharedArena<'a> {
         unsafe {
             arena
                 .stash()
-                .take_fresh_chunk(number, |max| arena.take_fresh_chunk(max, chunk))
+                .take_fresh_chunk(number, arena.plain_barrier(), |max| {
+                    arena.take_fresh_chunk(max, chunk)
+                })
         }
     }
 }

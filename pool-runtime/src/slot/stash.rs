@@ -143,7 +143,8 @@ struct Magazines {
     /// by owners (one update per chunk): on their own line, off every hot one.
     stolen: CachePadded<AtomicU64>,
     fresh_kept: CachePadded<AtomicU64>,
-    /// Whether the process has asymmetric barriers (see the module docs).
+    /// Whether the process has asymmetric barriers (see the module docs): the arena's own flag,
+    /// which owners read from the arena's first line.
     plain_barrier: bool,
 }
 
@@ -187,8 +188,9 @@ pub(crate) struct Stash {
 }
 
 impl Stash {
-    /// One empty magazine per thread number (for a `Pools` arena).
-    pub(crate) fn for_shared_arena() -> Self {
+    /// One empty magazine per thread number (for a `Pools` arena whose owners' light barrier is
+    /// plain where `plain_barrier`; thieves then run the heavy one, see the module docs).
+    pub(crate) fn for_shared_arena(plain_barrier: bool) -> Self {
         Stash {
             magazines: Some(Box::new(Magazines {
                 magazines: core::array::from_fn(|_| Magazine {
@@ -200,7 +202,7 @@ impl Stash {
                 steals: CachePadded::new([AtomicU64::new(0), AtomicU64::new(0)]),
                 stolen: CachePadded::new(AtomicU64::new(0)),
                 fresh_kept: CachePadded::new(AtomicU64::new(0)),
-                plain_barrier: asymmetric::available(),
+                plain_barrier,
             })),
         }
     }
@@ -227,49 +229,90 @@ impl Stash {
             .map_or(&[], |m| m.magazines.as_slice())
     }
 
-    /// Runs `op` on the magazine of thread number `number` inside the owner's side of the
-    /// handshake; `None` (without running it) while a thief is registered.
+    /// The magazine of thread number `number`.
     ///
     /// # Safety
     ///
-    /// `self` is the stash of a `Pools` arena, and `number` is the calling thread's number (so no
-    /// other thread runs an owner's operation on this magazine meanwhile).
+    /// `self` is the stash of a `Pools` arena, and `number < MAX_TIDS`.
     #[inline(always)]
-    unsafe fn as_owner<R>(&self, number: usize, op: impl FnOnce(&Magazine) -> R) -> Option<R> {
+    unsafe fn magazine(&self, number: usize) -> &Magazine {
+        // SAFETY: the caller's promise (a `Pools` arena's stash).
+        let shared = unsafe { self.shared() };
+        debug_assert!(number < MAX_TIDS);
+        // SAFETY: `number < MAX_TIDS` (caller's promise), the array's length.
+        unsafe { shared.magazines.get_unchecked(number) }
+    }
+
+    /// Runs `op` on the magazine of thread number `number` inside the owner's side of the
+    /// handshake; `None` (without running it) while a thief is registered.
+    ///
+    /// `plain_barrier` is the arena's flag (the one this stash was built with). The light barrier
+    /// comes after the *busy* mark and before `op`, so `op` may also hold the load side of another
+    /// Dekker handshake whose store the caller made before this call (a last drop's `F`, see
+    /// `release`).
+    ///
+    /// # Safety
+    ///
+    /// `self` is the stash of a `Pools` arena, and `number` is the calling thread's number (below
+    /// `MAX_TIDS`, and no other thread runs an owner's operation on this magazine meanwhile).
+    #[inline(always)]
+    unsafe fn as_owner<R>(
+        &self,
+        number: usize,
+        plain_barrier: bool,
+        op: impl FnOnce(&Magazine) -> Option<R>,
+    ) -> Option<R> {
         // SAFETY: the caller's promise.
         let shared = unsafe { self.shared() };
-        let magazine = &shared.magazines[number];
+        debug_assert_eq!(plain_barrier, shared.plain_barrier);
+        // SAFETY: the caller's promise.
+        let magazine = unsafe { self.magazine(number) };
         // Relaxed: the light barrier orders this store before the load of `thieves` for any thief
         // that runs the heavy barrier (see the module docs).
         magazine.busy.store(true, Ordering::Relaxed);
-        asymmetric::light_or_fence(shared.plain_barrier);
+        asymmetric::light_or_fence(plain_barrier);
         // Acquire: if we read the count a thief left when it unregistered (Release), its steals
         // (maybe of this very magazine) happen before our plain accesses.
-        let result = (shared.thieves.load(Ordering::Acquire) == 0).then(|| op(magazine));
+        let result = if shared.thieves.load(Ordering::Acquire) == 0 {
+            op(magazine)
+        } else {
+            None
+        };
         // Release: a thief that sees the mark cleared (Acquire) sees our stores, and the frees of
         // the slots we pushed.
         magazine.busy.store(false, busy_clear_ordering());
         result
     }
 
-    /// Pushes the free slot `index` onto the magazine of thread number `number`, the caller's own;
-    /// `false` (nothing done) when it is full or a thief is registered: the caller lists the slot
-    /// on the free list instead.
+    /// Pushes the free slot `index` onto the magazine of thread number `number`, the caller's own,
+    /// if `admit` (run after the owner's barrier, see [`Stash::as_owner`]) says so; `false`
+    /// (nothing done) when the magazine is full, a thief is registered or `admit` refused: the
+    /// caller lists the slot on the free list instead.
     ///
     /// # Safety
     ///
-    /// As [`Stash::as_owner`], and the caller owns slot `index` (free, listed nowhere).
+    /// As [`Stash::as_owner`], and the caller owns slot `index` (listed nowhere).
     #[inline(always)]
-    pub(crate) unsafe fn push_own(&self, number: usize, index: u32) -> bool {
-        // SAFETY: forwarded.
-        let shared = unsafe { self.shared() };
+    pub(crate) unsafe fn push_own(
+        &self,
+        number: usize,
+        plain_barrier: bool,
+        index: u32,
+        admit: impl FnOnce() -> bool,
+    ) -> bool {
         // A full magazine stays full but for steals: no handshake needed to find out (a steal
         // missed here only sends this slot to the free list).
-        if shared.magazines[number].len() >= MAGAZINE {
+        // SAFETY: forwarded.
+        if unsafe { self.magazine(number) }.len() >= MAGAZINE {
             return false;
         }
         // SAFETY: forwarded.
-        unsafe { self.as_owner(number, |magazine| magazine.push(index)) }.unwrap_or(false)
+        unsafe {
+            self.as_owner(number, plain_barrier, |magazine| {
+                (admit() && magazine.push(index)).then_some(())
+            })
+        }
+        .is_some()
     }
 
     /// Pops a slot from the magazine of thread number `number`, the caller's own, if any (`None`
@@ -279,15 +322,14 @@ impl Stash {
     ///
     /// As [`Stash::as_owner`].
     #[inline(always)]
-    pub(crate) unsafe fn pop_own(&self, number: usize) -> Option<u32> {
-        // SAFETY: forwarded.
-        let shared = unsafe { self.shared() };
+    pub(crate) unsafe fn pop_own(&self, number: usize, plain_barrier: bool) -> Option<u32> {
         // Only the owner fills its magazine: an empty one stays empty, no handshake needed.
-        if shared.magazines[number].len() == 0 {
+        // SAFETY: forwarded.
+        if unsafe { self.magazine(number) }.len() == 0 {
             return None;
         }
         // SAFETY: forwarded.
-        unsafe { self.as_owner(number, Magazine::pop) }.flatten()
+        unsafe { self.as_owner(number, plain_barrier, Magazine::pop) }
     }
 
     /// Takes a chunk of never-used slots with `take` (given how many it may take, returning the
@@ -302,13 +344,14 @@ impl Stash {
     pub(crate) unsafe fn take_fresh_chunk(
         &self,
         number: usize,
+        plain_barrier: bool,
         take: impl FnOnce(u32) -> Option<(u32, u32)>,
     ) -> Option<u32> {
         // SAFETY: forwarded.
         let shared = unsafe { self.shared() };
         // SAFETY: forwarded.
         let taken = unsafe {
-            self.as_owner(number, |magazine| {
+            self.as_owner(number, plain_barrier, |magazine| {
                 let room = MAGAZINE - magazine.len();
                 let (first, taken) = take(room as u32 + 1)?;
                 for index in first + 1..first + taken {
@@ -317,8 +360,7 @@ impl Stash {
                 }
                 Some((first, taken))
             })
-        }
-        .flatten();
+        };
         let (first, taken) = taken?;
         if taken > 1 {
             // Relaxed: a statistic.
@@ -421,9 +463,9 @@ impl Magazine {
         // SAFETY: only the owner writes the array, while no thief is registered (see the module
         // docs), and `len < MAGAZINE`.
         self.slots
-            .with_mut(|slots| unsafe { (*slots)[len] = index });
-        self.word
-            .store(pack(pushes_of(word) + 1, len as u32 + 1), Ordering::Relaxed);
+            .with_mut(|slots| unsafe { slots.cast::<u32>().add(len).write(index) });
+        // One more push, one more slot (`len + 1` stays within its field).
+        self.word.store(word + pack(1, 0) + 1, Ordering::Relaxed);
         true
     }
 
@@ -436,11 +478,14 @@ impl Magazine {
         if len == 0 {
             return None;
         }
+        debug_assert!(len <= MAGAZINE);
         // SAFETY: written by this owner (or read by thieves, which never write it); `len` is at
-        // most `MAGAZINE`.
-        let index = self.slots.with(|slots| unsafe { (*slots)[len - 1] });
-        self.word
-            .store(pack(pushes_of(word), len as u32 - 1), Ordering::Relaxed);
+        // most `MAGAZINE` (only `push` raises it, and not past that), so `len - 1` is in bounds.
+        let index = self
+            .slots
+            .with(|slots| unsafe { slots.cast::<u32>().add(len - 1).read() });
+        // The same pushes, one slot less (`len` is not 0).
+        self.word.store(word - 1, Ordering::Relaxed);
         Some(index)
     }
 }
@@ -541,25 +586,30 @@ mod tests {
 
     #[test]
     fn owner_pushes_and_pops_and_a_thief_steals_all() {
-        // Every `unsafe` below: a stash built by `for_shared_arena`, with this test thread as the
-        // only owner of magazine 3.
-        let stash = Stash::for_shared_arena();
+        let plain = asymmetric::available();
+        let stash = Stash::for_shared_arena(plain);
+        // This test thread is the only owner of every magazine it pushes to or pops from.
+        let push = |number: usize, index: u32, admit: bool| {
+            // SAFETY: a stash built by `for_shared_arena`; see above for the owner.
+            unsafe { stash.push_own(number, plain, index, || admit) }
+        };
+        let pop = |number: usize| {
+            // SAFETY: as in `push`.
+            unsafe { stash.pop_own(number, plain) }
+        };
         for index in 0..MAGAZINE as u32 {
-            // SAFETY: see above.
-            assert!(unsafe { stash.push_own(3, index) });
+            assert!(push(3, index, true));
         }
-        // SAFETY: see above.
-        assert!(!unsafe { stash.push_own(3, 99) }, "a full magazine refuses");
-        // SAFETY: see above.
-        assert_eq!(unsafe { stash.pop_own(3) }, Some(MAGAZINE as u32 - 1));
+        assert!(!push(3, 99, true), "a full magazine refuses");
+        assert!(!push(4, 98, false), "a refused push");
+        assert_eq!(pop(4), None, "nothing was pushed");
+        assert_eq!(pop(3), Some(MAGAZINE as u32 - 1));
         assert_eq!(stash.pops(), 1);
         let before = stash.snapshot();
         assert!(before.holds_slots() && !before.settled_empty());
         let thief = stash.thief();
-        // SAFETY: see above.
-        assert_eq!(unsafe { stash.pop_own(3) }, None, "owners keep off");
-        // SAFETY: see above.
-        assert!(!unsafe { stash.push_own(3, 99) }, "owners keep off");
+        assert_eq!(pop(3), None, "owners keep off");
+        assert!(!push(3, 99, true), "owners keep off");
         assert!(thief.steal(2).is_none(), "an empty magazine");
         let stolen = thief.steal(3).expect("a full magazine");
         assert!(!stash.steals().none_in_flight());
@@ -573,19 +623,19 @@ mod tests {
         drop(thief);
         assert!(stash.snapshot().settled_empty());
         assert_eq!(stash.pops(), 1, "stolen slots are not owner pops");
-        // SAFETY: see above.
-        assert!(unsafe { stash.push_own(3, 5) }, "owners are back");
+        assert!(push(3, 5, true), "owners are back");
     }
 
     #[test]
     fn a_fresh_chunk_fills_the_magazine() {
-        let stash = Stash::for_shared_arena();
+        let plain = asymmetric::available();
+        let stash = Stash::for_shared_arena(plain);
         // SAFETY: see the test above (magazine 1).
-        let first = unsafe { stash.take_fresh_chunk(1, |max| Some((32, max.min(4)))) };
+        let first = unsafe { stash.take_fresh_chunk(1, plain, |max| Some((32, max.min(4)))) };
         assert_eq!(first, Some(32));
         assert_eq!(stash.fresh_kept(), 3);
         // SAFETY: as above.
-        let popped: Vec<_> = core::iter::from_fn(|| unsafe { stash.pop_own(1) }).collect();
+        let popped: Vec<_> = core::iter::from_fn(|| unsafe { stash.pop_own(1, plain) }).collect();
         assert_eq!(popped, [35, 34, 33]);
     }
 }
