@@ -15,7 +15,7 @@ use crate::ring_ptr::RingPtr;
 use crate::slot::arena::Arena;
 use crate::slot::handle::SlotHandle;
 use crate::slot::shared_arenas::{SharedArena, SharedArenas};
-use crate::slot::stash;
+use crate::slot::stash::{self, Refill};
 use crate::slot::tid;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
@@ -24,8 +24,9 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 /// instructions).
 ///
 /// Each class keeps its free slots in a lock-free stack (one compare-exchange to pop, one to push)
-/// and in per-thread *magazines* of up to 28 slots each (the slots the thread freed, or took
-/// never-used in a chunk of 16). A thread that allocates and frees up to 28 messages at a time
+/// and in per-thread *magazines* of up to 28 slots each (the slots the thread freed, took
+/// never-used in a chunk of 16, or took off the stack in one compare-exchange when its magazine
+/// ran empty). A thread that allocates and frees up to 28 messages at a time
 /// uses only its own magazine: plain loads and stores on its own cache lines, no atomic
 /// read-modify-write (a `SeqCst` fence each way where `membarrier(2)` is unavailable or
 /// `RINGPOOL_NO_MEMBARRIER` is set). The protocol is documented in pool-runtime's `slot::stash`.
@@ -232,11 +233,18 @@ impl Pools {
 
     /// Pops the shared free list until a slot is claimed, or takes a never-used slot when the list
     /// is empty (`None`: the list is empty and every slot was handed out, or the list holds only
-    /// slots that may not be claimed yet).
+    /// slots that may not be claimed yet). A thread with a magazine takes up to a magazine's
+    /// worth off the list at once and keeps the rest there (see `stash`), so a thread that
+    /// allocates what other threads free pays one compare-exchange per batch, not per slot.
     #[inline(always)]
     fn claim_from_list(&self, class: SizeClass, arena: SharedArena<'_>) -> Option<u32> {
-        let Some(index) = arena.free_stack().pop() else {
-            return Self::claim_fresh(arena);
+        let index = match arena.refill_own() {
+            Refill::Taken(index) => index,
+            Refill::Empty => return Self::claim_fresh(arena),
+            Refill::NotOwner => match arena.free_stack().pop() {
+                Some(index) => index,
+                None => return Self::claim_fresh(arena),
+            },
         };
         if arena.try_claim_popped(index) {
             return Some(index);

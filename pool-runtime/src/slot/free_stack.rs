@@ -137,6 +137,48 @@ impl FreeStack {
         }
     }
 
+    /// Takes up to `out.len()` indices from the top at once, into `out` (the top first); returns
+    /// how many (0 when the stack is empty). One compare-exchange, which bumps the tag once: the
+    /// tag then counts one pop (the caller claims the first index and keeps the rest).
+    ///
+    /// The walk down the links is checked by that compare-exchange: a head still equal, tag
+    /// included, to the one the walk began at means no pop happened since, so no link below it
+    /// changed (a link is written only by the push of a node not on the stack).
+    #[inline]
+    pub(crate) fn pop_many(&self, out: &mut [u32]) -> usize {
+        // Acquire: see the links their pushers wrote before their Release CASes (every later
+        // change of `head` is a read-modify-write, so each of those pushes is seen).
+        let mut head = self.head.load(Ordering::Acquire);
+        loop {
+            let mut below = top_of(head);
+            let mut taken = 0;
+            while taken < out.len() && below != NIL {
+                out[taken] = below;
+                taken += 1;
+                // Relaxed: ordered by the Acquire read of `head`; a stale value (the node was
+                // popped and pushed again meanwhile) fails the CAS below.
+                below = self.link(below).load(Ordering::Relaxed);
+            }
+            if taken == 0 {
+                return 0;
+            }
+            let new_head = pack(self.popped_tag(head), below);
+            // AcqRel. Acquire: the slots' previous drops (which pushed them) happen before our
+            // use. Release: a `Pools` owner takes slots for its magazine inside its *busy* window,
+            // and a thread that reads the head we leave sees that window (see `stash`).
+            // Failure Acquire: we read a new head's links next.
+            match self.head.compare_exchange_weak(
+                head,
+                new_head,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return taken,
+                Err(actual) => head = actual,
+            }
+        }
+    }
+
     /// Puts `index` (not on the stack) on top.
     #[inline]
     pub(crate) fn push(&self, index: u32) {

@@ -2,7 +2,8 @@
 //! magazines (owner against thief, thief against thief, exhaustion decided with slots in
 //! transit), and of freeing an arena whose allocator is gone, with negative controls showing the
 //! models catch a weakened free ordering, a weakened magazine push, a magazine owner without its
-//! barrier, an exhaustion check blind to busy owners, an uncounted steal, an untagged free list,
+//! barrier, an exhaustion check blind to busy owners, a take off the free list for a magazine
+//! outside its owner's *busy* window, an uncounted steal, an untagged free list,
 //! a drop that reads its arena after the decrement that may free it, and a last drop without its
 //! side of the orphan handshake.
 //!
@@ -575,6 +576,65 @@ fn loom_shared_unregistered_exhaustion_check_sees_chunk_in_transit() {
 #[should_panic(expected = "a slot was free")]
 fn loom_negative_control_exhaustion_check_blind_to_busy_owners_is_caught() {
     unregistered_check_sees_a_fresh_chunk_in_transit(true);
+}
+
+/// Exhaustion decided without registering, while another thread takes slots off the free list
+/// for its magazine: of four slots the main thread holds two (its magazine empty) and two are on
+/// the list, then a thread without a number (whose own allocation runs no barrier before its
+/// check) allocates while another thread does. At most four messages are alive, so both must
+/// succeed: if the other thread took both listed slots (one claimed, one on its way into its
+/// magazine), the check must see that thread busy or the slot in its magazine. `outside`: the
+/// slots are taken off the list before the *busy* mark (negative control: the check reports the
+/// class exhausted while the slot is in transit). The take's Release, which makes the mark
+/// visible to a check that reads the list it left, is argued in `stash` but not caught here:
+/// loom does not explore a load reading a value older than the latest it may see.
+fn unregistered_check_sees_a_refill_in_transit(outside: bool) {
+    use super::stash::{MAGAZINE, TAKE_OUTSIDE_BUSY, UNREGISTERED_CHECK};
+    use super::tid::WITHOUT_NUMBER;
+    model(move || {
+        let pools = Arc::new(Pools::new(
+            PoolConfig::empty().with_capacity(SizeClass::XS, 2 * MAGAZINE),
+        ));
+        let all: Vec<_> = (0..2 * MAGAZINE as u64)
+            .map(|value| pools.allocate(Msg { value }).unwrap())
+            .collect();
+        // The first half fills this thread's magazine, the second half goes to the list; then the
+        // magazine's slots are allocated again.
+        drop(all);
+        let held: Vec<_> = (0..MAGAZINE as u64)
+            .map(|value| pools.allocate(Msg { value }).unwrap())
+            .collect();
+        let other = Arc::clone(&pools);
+        let taker = thread::spawn(move || {
+            TAKE_OUTSIDE_BUSY.with(|t| t.set(outside));
+            other
+                .allocate(Msg { value: 10 })
+                .expect("a slot was free: at most four messages alive")
+        });
+        let checker_pools = Arc::clone(&pools);
+        let checker = thread::spawn(move || {
+            WITHOUT_NUMBER.with(|w| w.set(true));
+            UNREGISTERED_CHECK.with(|c| c.set(1));
+            checker_pools
+                .allocate(Msg { value: 11 })
+                .expect("a slot was free: at most four messages alive")
+        });
+        let theirs = taker.join().unwrap();
+        let mine = checker.join().unwrap();
+        assert!(!RingPtr::ptr_eq(&mine, &theirs));
+        drop(held);
+    });
+}
+
+#[test]
+fn loom_shared_unregistered_exhaustion_check_sees_refill_in_transit() {
+    unregistered_check_sees_a_refill_in_transit(false);
+}
+
+#[test]
+#[should_panic(expected = "a slot was free")]
+fn loom_negative_control_refill_outside_busy_window_is_caught() {
+    unregistered_check_sees_a_refill_in_transit(true);
 }
 
 /// Two thieves at once: both slots sit in the main thread's magazine, and two threads allocate one

@@ -7,6 +7,7 @@ use core::ptr::NonNull;
 
 use super::arena::{Arena, ArenaKind};
 use super::orphan::AllocatorShare;
+use super::stash::Refill;
 use super::tid;
 use crate::class::SizeClass;
 use crate::sync::{AtomicPtr, Ordering};
@@ -151,6 +152,31 @@ impl<'a> SharedArena<'a> {
                 .stash()
                 .take_fresh_chunk(number, arena.plain_barrier(), |max| {
                     arena.take_fresh_chunk(max, chunk)
+                })
+        }
+    }
+}
+
+impl SharedArena<'_> {
+    /// Takes slots off the free list for the calling thread: the first is returned, the rest go
+    /// into its magazine (one compare-exchange for up to a magazine's worth; see
+    /// [`Stash::refill_own`]). [`Refill::NotOwner`] if the thread has no number or a thief is
+    /// registered.
+    ///
+    /// [`Stash::refill_own`]: super::stash::Stash::refill_own
+    #[inline]
+    pub(crate) fn refill_own(self) -> Refill {
+        let Some(number) = tid::assigned() else {
+            return Refill::NotOwner;
+        };
+        let arena = self.get();
+        // SAFETY: a `Shared` arena's stash, our own thread's number, and `pop_many` hands out
+        // slots it took off the list, listed nowhere else.
+        unsafe {
+            arena
+                .stash()
+                .refill_own(number, arena.plain_barrier(), |out| {
+                    arena.free_stack().pop_many(out)
                 })
         }
     }

@@ -2,8 +2,11 @@
 //! stack of up to [`MAGAZINE`] free slot indices on its owner's own cache lines.
 //!
 //! The last drop of a `Pools` message pushes its slot onto the dropping thread's magazine while
-//! that has room, else onto the shared free list. An allocation first pops its own magazine. A
-//! thread's allocations that find the list empty take never-used slots a chunk at a time
+//! that has room, else onto the shared free list. An allocation first pops its own magazine; when
+//! that is empty it takes up to a magazine's worth off the free list at once (one
+//! compare-exchange, see `FreeStack::pop_many`) and keeps the rest, so a thread that allocates
+//! what others free touches the list's head once per batch. A thread's allocations that find the
+//! list empty take never-used slots a chunk at a time
 //! ([`FRESH_CHUNK`], chunk boundaries aligned) and keep the rest in their magazine, so the state
 //! words of neighbouring slots (8 to a cache line) belong to one thread. So a thread that
 //! allocates and frees up to [`MAGAZINE`] messages at a time touches no line another thread
@@ -45,6 +48,9 @@
 //! - a fresh chunk is taken by an owner inside its *busy* window, with a Release compare-exchange
 //!   on the arena's fresh counter; a checker that reads the counter exhausted (Acquire) and then
 //!   reads the magazine idle sees the chunk in it (Acquire of the *busy* clear);
+//! - slots taken off the free list for a magazine are taken inside the owner's *busy* window,
+//!   with a Release compare-exchange of the list's head: a checker that reads the head it left
+//!   (Acquire) sees the *busy* mark, and then the slots in the magazine once it is cleared;
 //! - a steal bumps the stash's `steals` word before its compare-exchange (started) and after the
 //!   rest is listed (done): a checker that read a magazine emptied by a steal sees it started.
 //!
@@ -89,6 +95,13 @@ pub(crate) fn unregistered_checks() -> usize {
         return 0;
     }
     if cfg!(loom) { 1 } else { 4 }
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom negative control: an owner refilling its magazine takes the slots off the free list
+    /// before its *busy* mark, so they are in transit where no exhaustion check can see them.
+    pub(crate) static TAKE_OUTSIDE_BUSY: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 #[cfg(loom)]
@@ -371,6 +384,56 @@ impl Stash {
         Some(first)
     }
 
+    /// Takes slots off the free list with `take` (given room for at most `room + 1` indices,
+    /// returning how many it wrote, the top first) inside the owner's side of the handshake:
+    /// returns the first, the rest go into the magazine of thread number `number`, the caller's
+    /// own. [`Refill::NotOwner`] (nothing taken) while a thief is registered.
+    ///
+    /// # Safety
+    ///
+    /// As [`Stash::as_owner`]; `take` hands out slots listed nowhere else.
+    #[inline]
+    pub(crate) unsafe fn refill_own(
+        &self,
+        number: usize,
+        plain_barrier: bool,
+        take: impl FnOnce(&mut [u32]) -> usize,
+    ) -> Refill {
+        let mut taken = [0; MAGAZINE + 1];
+        let mut take = Some(take);
+        #[cfg(loom)]
+        let taken_early = if TAKE_OUTSIDE_BUSY.with(|t| t.get()) {
+            // SAFETY: forwarded (a read of the length; the owner is the caller).
+            let room = MAGAZINE - unsafe { self.magazine(number) }.len();
+            take.take().map(|take| take(&mut taken[..=room]))
+        } else {
+            None
+        };
+        // SAFETY: forwarded.
+        let ran = unsafe {
+            self.as_owner(number, plain_barrier, |magazine| {
+                let room = MAGAZINE - magazine.len();
+                #[cfg(loom)]
+                let count = match (take.take(), taken_early) {
+                    (Some(take), _) => take(&mut taken[..=room]),
+                    (None, count) => count.unwrap_or(0),
+                };
+                #[cfg(not(loom))]
+                let count = take.take().map_or(0, |take| take(&mut taken[..=room]));
+                let Some((&first, rest)) = taken[..count].split_first() else {
+                    return Some(Refill::Empty);
+                };
+                // The next one down the list ends on top, popped next.
+                for &index in rest.iter().rev() {
+                    let pushed = magazine.push(index);
+                    debug_assert!(pushed, "room was left for the slots taken");
+                }
+                Some(Refill::Taken(first))
+            })
+        };
+        ran.unwrap_or(Refill::NotOwner)
+    }
+
     /// Registers the caller as a thief until the returned guard drops (see the module docs).
     pub(crate) fn thief(&self) -> Thief<'_> {
         if let Some(shared) = self.magazines.as_deref() {
@@ -488,6 +551,16 @@ impl Magazine {
         self.word.store(word - 1, Ordering::Relaxed);
         Some(index)
     }
+}
+
+/// What [`Stash::refill_own`] did.
+pub(crate) enum Refill {
+    /// Took this slot for the caller (and kept the rest in its magazine).
+    Taken(u32),
+    /// The free list was empty.
+    Empty,
+    /// A thief is registered: the caller pops the free list itself.
+    NotOwner,
 }
 
 /// Slots stolen in one steal: `slots[..len]`.

@@ -205,10 +205,19 @@ pub(crate) fn assigned() -> Option<usize> {
     current()
 }
 
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom: this model thread has no number (as a thread beyond the first `MAX_TIDS`).
+    pub(crate) static WITHOUT_NUMBER: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
 /// Under loom: the model thread's index (0 for the model's main thread), unique within an
-/// execution, which is all a model needs.
+/// execution, which is all a model needs; `None` where [`WITHOUT_NUMBER`] is set.
 #[cfg(loom)]
 pub(crate) fn current() -> Option<usize> {
+    if WITHOUT_NUMBER.with(|w| w.get()) {
+        return None;
+    }
     let id = format!("{:?}", loom::thread::current().id());
     let number: usize = id
         .trim_start_matches("ThreadId(")
