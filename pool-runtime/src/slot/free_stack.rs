@@ -143,16 +143,21 @@ impl FreeStack {
     ///
     /// The walk down the links is checked by that compare-exchange: a head still equal, tag
     /// included, to the one the walk began at means no pop happened since, so no link below it
-    /// changed (a link is written only by the push of a node not on the stack).
+    /// changed (a link is written only by the push of a node not on the stack). Any other push or
+    /// pop in the meantime fails it, so after a failure it takes one index only, as [`pop`] does:
+    /// threads pushing all the time cannot starve the caller by moving the head during a walk.
+    ///
+    /// [`pop`]: FreeStack::pop
     #[inline]
     pub(crate) fn pop_many(&self, out: &mut [u32]) -> usize {
+        let mut limit = out.len();
         // Acquire: see the links their pushers wrote before their Release CASes (every later
         // change of `head` is a read-modify-write, so each of those pushes is seen).
         let mut head = self.head.load(Ordering::Acquire);
         loop {
             let mut below = top_of(head);
             let mut taken = 0;
-            while taken < out.len() && below != NIL {
+            while taken < limit && below != NIL {
                 out[taken] = below;
                 taken += 1;
                 // Relaxed: ordered by the Acquire read of `head`; a stale value (the node was
@@ -174,7 +179,10 @@ impl FreeStack {
                 Ordering::Acquire,
             ) {
                 Ok(_) => return taken,
-                Err(actual) => head = actual,
+                Err(actual) => {
+                    head = actual;
+                    limit = limit.min(1);
+                }
             }
         }
     }
@@ -200,5 +208,29 @@ impl FreeStack {
                 Err(actual) => head = actual,
             }
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pop_many_takes_from_the_top_and_counts_one_pop() {
+        let links: Vec<AtomicU32> = (0..8).map(|_| AtomicU32::new(0)).collect();
+        // SAFETY: eight links that outlive the stack, used by nothing else.
+        let stack = unsafe { FreeStack::new(NonNull::from(&links[0]), 8) };
+        for index in 0..5 {
+            stack.push(index);
+        }
+        let mut out = [0; 3];
+        assert_eq!(stack.pop_many(&mut out), 3);
+        assert_eq!(out, [4, 3, 2]);
+        assert_eq!(stack.pops(), 1, "one pop for the batch");
+        let mut rest = [0; 8];
+        assert_eq!(stack.pop_many(&mut rest), 2);
+        assert_eq!(rest[..2], [1, 0]);
+        assert_eq!(stack.pop_many(&mut rest), 0, "empty");
+        assert_eq!(stack.pop(), None);
     }
 }
