@@ -286,6 +286,47 @@ fn loom_negative_control_drop_without_barrier_leaks_orphan() {
     });
 }
 
+/// A `Pools` dropped while another thread drops its last message onto that thread's magazine,
+/// where one barrier serves the magazine's handshake and the orphan handshake (see
+/// `release::free_to_own_magazine`): returns whether the arena was freed.
+fn shared_allocator_dropped_while_last_message_drops(drop_skips_barrier: bool) -> bool {
+    let shared = Pools::new(one_slot());
+    let b = shared.allocate(Msg { value: 2 }).unwrap();
+    let id = RingPtr::arena_id(&b);
+    let t = thread::spawn(move || {
+        SKIP_LIGHT_BARRIER.with(|skip| skip.set(drop_skips_barrier));
+        assert_eq!(b.value, 2);
+        drop(b);
+        SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
+    });
+    drop(shared);
+    t.join().unwrap();
+    destroyed::contains(id)
+}
+
+#[test]
+fn loom_shared_allocator_dropped_while_last_message_drops_onto_a_magazine() {
+    model(|| {
+        assert!(
+            shared_allocator_dropped_while_last_message_drops(false),
+            "arena freed by its last user"
+        );
+    });
+}
+
+/// Negative control: the magazine drop without its one barrier (the `Pools` half of the control
+/// above on its own): the arena leaks, and the model must find that schedule.
+#[test]
+#[should_panic(expected = "arena freed by its last user")]
+fn loom_negative_control_magazine_drop_without_barrier_leaks_orphan() {
+    model(|| {
+        assert!(
+            shared_allocator_dropped_while_last_message_drops(true),
+            "arena freed by its last user"
+        );
+    });
+}
+
 /// Runs `first` and `second` (each ending with the drop of a handle into an arena whose
 /// allocator `owner` is dropped meanwhile) on two threads, and joins them.
 fn drop_on_two_threads_while_owner_drops(
