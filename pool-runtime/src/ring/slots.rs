@@ -101,10 +101,21 @@ impl<T> InPlaceSlots<T> {
     /// item that still needs dropping (it is overwritten without being dropped).
     #[inline]
     pub(crate) unsafe fn write(&self, seq: u64, item: T) {
-        self.cell(seq).with_mut(|slot| {
-            // SAFETY: exclusive access (caller); the slot holds nothing that needs dropping.
-            unsafe { (*slot).write(item) };
-        })
+        // SAFETY: the caller's contract is this function's.
+        unsafe { self.view().write(seq, item) }
+    }
+
+    /// The array's base and mask by value, for a writer filling a claim: a caller that keeps
+    /// the copy in a local computes each slot's address from registers, where reading them
+    /// through the ring on every item reloads both after each item's store (which the compiler
+    /// cannot prove leaves them alone).
+    #[inline]
+    pub(crate) fn view(&self) -> SlotsView<T> {
+        SlotsView {
+            base: self.base,
+            // Wrapping: the empty array (len 0) hands out a view nobody writes through.
+            mask: self.len.wrapping_sub(1),
+        }
     }
 
     /// Runs `read` on the item stored as sequence `seq`.
@@ -134,6 +145,48 @@ impl<T> InPlaceSlots<T> {
             // SAFETY: initialised and exclusively ours (caller's contract).
             unsafe { (*slot).assume_init_drop() }
         });
+    }
+}
+
+/// A copy of an [`InPlaceSlots`]' base and mask (see [`InPlaceSlots::view`]).
+///
+/// Invariant: copied from a live `InPlaceSlots`; valid to write through while it lives.
+pub(crate) struct SlotsView<T> {
+    base: NonNull<Cell<T>>,
+    mask: usize,
+}
+
+// SAFETY: a view gives the access `InPlaceSlots` does (moving `T`s in), so it is sendable and
+// shareable exactly when the array is (see the impls on `InPlaceSlots`).
+unsafe impl<T: Send> Send for SlotsView<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for SlotsView<T> {}
+
+impl<T> Clone for SlotsView<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for SlotsView<T> {}
+
+impl<T> SlotsView<T> {
+    /// Stores `item` as sequence `seq`.
+    ///
+    /// # Safety
+    ///
+    /// As [`InPlaceSlots::write`], and the `InPlaceSlots` this view was taken from is alive and
+    /// not empty.
+    #[inline]
+    pub(crate) unsafe fn write(self, seq: u64, item: T) {
+        let index = (seq as usize) & self.mask;
+        // SAFETY: the array is alive and not empty (caller), so `base` points to `mask + 1`
+        // initialised cells (its invariant) and `index <= mask` by the mask.
+        let cell = unsafe { &*self.base.as_ptr().add(index) };
+        cell.with_mut(|slot| {
+            // SAFETY: exclusive access (caller); the slot holds nothing that needs dropping.
+            unsafe { (*slot).write(item) };
+        })
     }
 }
 

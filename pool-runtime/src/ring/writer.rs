@@ -9,6 +9,7 @@ use super::error::{ClaimError, Full, TooManyReaders};
 use super::handle::SharedRef;
 use super::policy::{Backpressure, Overwrite, Policy};
 use super::reader::Reader;
+use super::slots::SlotsView;
 use super::wait::{WaitStrategy, deadline_after};
 use crate::sync::Ordering;
 
@@ -492,6 +493,9 @@ impl<T, P: Policy> core::fmt::Debug for Writer<T, P> {
 #[must_use = "a claim publishes the items pushed into it when committed or dropped; one dropped \
               at once publishes nothing"]
 pub struct Claim<'w, T, P: Policy = Backpressure> {
+    /// Backpressure: the ring's slots, copied out of the shared state so that filling a claim
+    /// reloads nothing per item (see `InPlaceSlots::view`); `writer` keeps them alive.
+    slots: SlotsView<T>,
     writer: &'w mut Writer<T, P>,
     len: usize,
     written: usize,
@@ -500,6 +504,7 @@ pub struct Claim<'w, T, P: Policy = Backpressure> {
 impl<'w, T, P: Policy> Claim<'w, T, P> {
     fn new(writer: &'w mut Writer<T, P>, len: usize) -> Self {
         Self {
+            slots: writer.shared.in_place.view(),
             writer,
             len,
             written: 0,
@@ -536,8 +541,18 @@ impl<T> Claim<'_, T, Backpressure> {
         if self.written == self.len {
             return Err(Full(item));
         }
-        self.writer
-            .store(self.writer.next + self.written as u64, item);
+        let seq = self.writer.next + self.written as u64;
+        // The claim was granted with room for `len` items (`has_room` or a wait), so
+        // `seq < next + len <= limit`; the checks `Writer::store` makes apply as they are.
+        debug_assert!(seq < self.writer.limit);
+        debug_assert!(
+            !core::mem::needs_drop::<T>()
+                || seq < self.writer.dropped + self.writer.shared.capacity as u64
+        );
+        // SAFETY: as in `Writer::store`: sole writer (the claim borrows it mutably), `seq <
+        // limit` (above), so no reader touches the slot and it holds nothing to drop; the
+        // claim's writer keeps the ring, and so the slots of this view, alive.
+        unsafe { self.slots.write(seq, item) };
         self.written += 1;
         Ok(())
     }
