@@ -288,6 +288,24 @@ fn read_batch_commits_only_the_items_taken() {
 }
 
 #[test]
+fn a_claim_can_be_filled_on_another_thread() {
+    let ring = Ring::<String>::with_capacity(4).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let mut reader = ring.subscribe().unwrap();
+    let mut claim = writer.claim(2).unwrap();
+    std::thread::scope(|scope| {
+        // Joined explicitly: ThreadSanitizer misreports the implicit join of a scope.
+        let filler = scope.spawn(move || {
+            claim.push("a".to_string()).unwrap();
+            claim.push("b".to_string()).unwrap();
+            claim.commit();
+        });
+        filler.join().unwrap();
+    });
+    assert_eq!(reader.read_batch().collect::<Vec<_>>(), ["a", "b"]);
+}
+
+#[test]
 fn a_batch_moves_the_reader_when_it_drops_and_an_empty_batch_not_at_all() {
     let ring = Ring::<u64>::with_capacity(4).unwrap();
     let mut writer = ring.writer().unwrap();
