@@ -1,7 +1,7 @@
 //! `Pools` keeps each thread's freed slots in a per-thread magazine. These tests show that a
 //! cached slot is never out of reach: capacity stays exact when every free slot sits in the
-//! magazine of another live thread, of an idle or exited one, or when more threads are alive than
-//! there are magazines.
+//! magazine of another live thread (freed there, or taken off the list in a batch), of an idle or
+//! exited one, or when more threads are alive than there are magazines.
 #![cfg(not(loom))]
 
 mod common;
@@ -107,6 +107,41 @@ fn a_slot_stashed_by_an_exited_thread_is_reused() {
         .unwrap();
         assert_full_capacity_reachable(&pools, 2);
     }
+}
+
+/// Slots freed by a thread that only drops go onto the shared list; a thread whose magazine is
+/// empty takes a batch of them at once and keeps the rest in its magazine. While that thread sits
+/// idle, every slot is still allocatable from the main thread (the list, then a steal of the
+/// batch), and each allocation is counted once.
+#[test]
+fn slots_a_thread_took_off_the_list_in_a_batch_are_still_allocatable() {
+    const CAPACITY: usize = 64;
+    let pools = pools(CAPACITY);
+    let all: Vec<_> = (0..CAPACITY as u64)
+        .map(|id| pools.allocate(Order { id }).unwrap())
+        .collect();
+    std::thread::spawn(move || drop(all)).join().unwrap();
+    let (took, idle) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let worker = {
+        let (pools, took, idle) = (Arc::clone(&pools), Arc::clone(&took), Arc::clone(&idle));
+        std::thread::spawn(move || {
+            let order = pools.allocate(Order { id: 1000 }).unwrap();
+            assert_eq!(order.id, 1000);
+            drop(order);
+            took.wait();
+            idle.wait();
+        })
+    };
+    took.wait();
+    assert_eq!(pools.stats().class(SizeClass::XS).in_use, 0);
+    assert_full_capacity_reachable(&pools, CAPACITY);
+    idle.wait();
+    worker.join().unwrap();
+    assert_eq!(
+        pools.stats().class(SizeClass::XS).allocations,
+        (2 * CAPACITY + 1) as u64,
+        "every allocation counted once, from a magazine, a batch or the list"
+    );
 }
 
 /// Slots cached in the magazines of an idle live thread and of an exited one (each freed 20
