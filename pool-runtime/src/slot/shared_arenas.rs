@@ -163,8 +163,10 @@ impl SharedArena<'_> {
     /// [`Stash::refill_own`]). [`Refill::NotOwner`] if the thread has no number or a thief is
     /// registered.
     ///
+    /// Out of line: it walks the list, and every allocation site would otherwise carry it.
+    ///
     /// [`Stash::refill_own`]: super::stash::Stash::refill_own
-    #[inline]
+    #[inline(never)]
     pub(crate) fn refill_own(self) -> Refill {
         let Some(number) = tid::assigned() else {
             return Refill::NotOwner;
