@@ -119,8 +119,9 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     };
     // The thread's number is read here, inline in the caller's crate: a thread-local read out of
     // line in this crate may compile to a `__tls_get_addr` call (relaxed by the linker, but the
-    // registers it clobbers are still saved), which costs `free_slot` a stack frame.
-    let number = tid::assigned();
+    // registers it clobbers are still saved), which costs `free_slot` a stack frame. Passed raw
+    // (one byte load, checked out of line), to keep the inlined drop small.
+    let number = tid::assigned_raw();
     // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
     unsafe { free_slot(arena, index, freeing_word, number) };
 }
@@ -133,14 +134,9 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 /// # Safety
 ///
 /// The caller's last drop left the slot `F` (`freeing_word`) and never touches the arena again;
-/// `number` is the calling thread's number ([`tid::assigned`]).
+/// `number` is the calling thread's raw number ([`tid::assigned_raw`]).
 #[inline(never)]
-unsafe fn free_slot(
-    arena: NonNull<Arena>,
-    index: u32,
-    freeing_word: SlotState,
-    number: Option<usize>,
-) {
+unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, number: u8) {
     // SAFETY: the caller's promise.
     if unsafe { free_to_own_magazine(arena, index, freeing_word, number) } {
         return;
@@ -160,14 +156,14 @@ unsafe fn free_slot(
 ///
 /// # Safety
 ///
-/// As [`free_slot`], and `number` is the calling thread's number ([`tid::assigned`]); on `false`
+/// As [`free_slot`], and `number` is the calling thread's raw number ([`tid::assigned_raw`]); on `false`
 /// the slot is still the caller's.
 #[inline(always)]
 unsafe fn free_to_own_magazine(
     arena: NonNull<Arena>,
     index: u32,
     freeing_word: SlotState,
-    number: Option<usize>,
+    number: u8,
 ) -> bool {
     // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
     // past it.
@@ -175,7 +171,7 @@ unsafe fn free_to_own_magazine(
     if arena_ref.kind() != ArenaKind::Shared {
         return false;
     }
-    let Some(number) = number else {
+    let Some(number) = tid::number_of(number) else {
         return false;
     };
     // Not claimable while `F`: poisoning now comes before the claim that unpoisons (again in

@@ -13,7 +13,7 @@
 pub(crate) const MAX_TIDS: usize = if cfg!(loom) { 4 } else { 64 };
 
 #[cfg(not(loom))]
-pub(crate) use registry::{assigned, current};
+pub(crate) use registry::{assigned, assigned_raw, current};
 
 #[cfg(any(not(loom), test))]
 use crate::sync::{AtomicU64, Ordering};
@@ -180,6 +180,15 @@ mod registry {
         (usize::from(number) < MAX_TIDS).then_some(usize::from(number))
     }
 
+    /// [`assigned`] as the raw byte (a number is below `MAX_TIDS`; see [`number_of`]): one
+    /// thread-local load and nothing else, for a drop that passes it on to an out-of-line step.
+    ///
+    /// [`number_of`]: super::number_of
+    #[inline(always)]
+    pub(crate) fn assigned_raw() -> u8 {
+        NUMBER.with(Cell::get)
+    }
+
     /// The calling thread's number, assigned on first use; `None` while every number is held by
     /// another live thread (tried again after each give-back), or once the thread has begun
     /// exiting.
@@ -197,6 +206,18 @@ mod registry {
             None
         }
     }
+}
+
+/// The number in a raw byte from `assigned_raw`, if it is one.
+#[inline(always)]
+pub(crate) fn number_of(raw: u8) -> Option<usize> {
+    (usize::from(raw) < MAX_TIDS).then_some(usize::from(raw))
+}
+
+/// Under loom: as [`current`], as a raw byte (`u8::MAX` for none).
+#[cfg(loom)]
+pub(crate) fn assigned_raw() -> u8 {
+    current().map_or(u8::MAX, |number| number as u8)
 }
 
 /// Under loom: as [`current`] (every model thread has its number from the start).
