@@ -36,8 +36,8 @@
 //!
 //! A waiter woken without being taken (a signal, a spurious futex return) is still registered
 //! and visible to every later notifier: it re-reads its key and re-checks without a second
-//! barrier. Generations are 32 bits: a waiter would mistake a taken registration for its own
-//! only if 2^32 takes (each one needing a fresh registration and a notify) ran while it was
+//! barrier. Generations are 30 bits: a waiter would mistake a taken registration for its own
+//! only if 2^30 takes (each one needing a fresh registration and a notify) ran while it was
 //! between two instructions of this loop.
 //!
 //! The barriers are an asymmetric pair where the kernel offers one
@@ -49,6 +49,35 @@
 //! store followed by a plain load on the notifier is not ordered against the waiter under the
 //! C++ memory model (a store buffer lets the load pass the store), which is what the loom
 //! model's negative control shows.
+//!
+//! # The switch to symmetric fences
+//!
+//! On a loaded host one `membarrier` call can take milliseconds (it waits for every CPU running
+//! a thread of the process), and a message published while the waiter is inside it waits too.
+//! An event count with a single notifier (a ring's reader side: only its writer notifies; fixed
+//! at construction, [`EventCount::with_one_notifier`]) therefore switches itself, once and for
+//! good, to a `SeqCst` fence on both sides when a waiter's barrier took longer than
+//! [`SLOW_BARRIER`]. Two mode bits in `waiters` (bits 32 and 33, below the generation) say where
+//! it stands: *asymmetric*, *requested*, *acknowledged*.
+//!
+//! - A waiter that timed its `membarrier` above the bound sets *requested* (`Relaxed`: a hint).
+//! - A notifier whose one load of `waiters` shows a mode bit runs a `SeqCst` fence and decides
+//!   from a re-read of `waiters` made after it; if that shows only *requested*, the re-read is
+//!   a `fetch_or` of *acknowledged* (`AcqRel`). From then on each of its loads is
+//!   coherence-ordered after its own write, so every later notify fences. With several
+//!   notifiers this would not hold (one notifier's acknowledgement says nothing of the others'
+//!   loads), which is why the switch is a construction-time property.
+//! - A waiter keeps paying `membarrier` until a load of `waiters` in its barrier shows
+//!   *acknowledged*, and then runs a `SeqCst` fence instead. Against a notify that fenced, the
+//!   two fences give the either-or of the symmetric fallback. A notify that did not fence
+//!   loaded `waiters` without a mode bit, so (mode bits are never cleared, and its own later
+//!   loads would see its acknowledgement) it ran before the acknowledgement, and its publish
+//!   is sequenced before it. Every write to `waiters` is a read-modify-write, so the value the
+//!   waiter read is in the acknowledgement's release sequence, and the waiter's `SeqCst` fence
+//!   acquires it: the waiter's re-check sees that publish.
+//!
+//! The mode never goes back: that event count then costs a `SeqCst` fence on every notify. The
+//! async waiters run the same waiter barrier, so they follow the same rule.
 //!
 //! Sleepers are woken all at once (every reader of a ring waits on the reader event count);
 //! each re-checks its own condition. A sleep may end early (a signal, a bump meant for another
@@ -80,8 +109,63 @@ const ASYNC: u64 = 1 << 16;
 const THREAD_MASK: u64 = (1 << 16) - 1;
 /// Both counts: the low half of `waiters`.
 const COUNT_MASK: u64 = (1 << 32) - 1;
-/// One generation: the high half of `waiters`.
-const GENERATION: u64 = 1 << 32;
+/// Mode bit: a waiter asked for symmetric fences (module docs).
+const SYMMETRIC_REQUESTED: u64 = 1 << 32;
+/// Mode bit: the notifier fences on every notify from now on (module docs).
+const SYMMETRIC_ACKNOWLEDGED: u64 = 1 << 33;
+/// Both mode bits.
+const MODE_MASK: u64 = SYMMETRIC_REQUESTED | SYMMETRIC_ACKNOWLEDGED;
+/// One generation: bits 34..64 of `waiters`.
+const GENERATION: u64 = 1 << 34;
+
+/// A waiter's `membarrier` that took longer than this makes a single-notifier event count switch
+/// to symmetric fences. On a quiet host the longest call seen was 85 µs (`perf trace`,
+/// docs/bench-runs/wake-and-pacing-notes.md); on a loaded one, 42 ms.
+// loom has no clock: its models force the bound with a knob.
+#[cfg_attr(loom, allow(dead_code))]
+pub(crate) const SLOW_BARRIER: core::time::Duration = core::time::Duration::from_micros(200);
+
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom model knob: this thread's waiter barriers count as slow (loom has no clock).
+    static SLOW_BARRIER_FORCED: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
+#[cfg(all(test, not(loom)))]
+std::thread_local! {
+    /// Test knob: this thread's waiter barriers count as slow (a bound of zero).
+    static SLOW_BARRIER_FORCED: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Test knob: waiter barriers on this thread count as slower than [`SLOW_BARRIER`].
+#[cfg(test)]
+pub(crate) fn force_slow_barrier(on: bool) {
+    SLOW_BARRIER_FORCED.with(|forced| forced.set(on));
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom negative control: the notifier ignores the mode bits (no fence after the switch).
+    static IGNORE_MODE: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
+/// loom negative control: notifies on this thread ignore the switch to symmetric fences.
+#[cfg(all(loom, test))]
+pub(crate) fn set_ignore_mode(on: bool) {
+    IGNORE_MODE.with(|ignore| ignore.set(on));
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom negative control: waiters drop `membarrier` on the request, not the acknowledgement.
+    static SWITCH_ON_REQUEST: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
+/// loom negative control: waiters on this thread use a fence as soon as a switch is requested.
+#[cfg(all(loom, test))]
+pub(crate) fn set_switch_on_request(on: bool) {
+    SWITCH_ON_REQUEST.with(|switch| switch.set(on));
+}
 
 #[cfg(loom)]
 loom::thread_local! {
@@ -131,7 +215,7 @@ pub(crate) fn set_skip_generation_check(on: bool) {
 pub(crate) struct Registration(u64);
 
 fn generation(waiters: u64) -> u64 {
-    waiters >> 32
+    waiters / GENERATION
 }
 
 /// Sleeping waiters of one side of a ring (module docs).
@@ -148,6 +232,9 @@ struct Inner {
     epoch: AtomicU32,
     /// Whether the asymmetric barrier pair is available (decided once, at construction).
     asymmetric: bool,
+    /// Whether a slow waiter barrier may switch this event count to symmetric fences: only
+    /// with the asymmetric pair and a single notifier (module docs).
+    may_switch: bool,
     #[cfg(any(loom, not(target_os = "linux")))]
     sleep: fallback::Sleep,
     #[cfg(feature = "async")]
@@ -155,12 +242,27 @@ struct Inner {
 }
 
 impl EventCount {
+    /// An event count any number of threads may notify. Keeps the asymmetric barrier pair for
+    /// good.
     pub(crate) fn new() -> Self {
+        Self::build(false)
+    }
+
+    /// An event count that only one thread at a time notifies (each notify happens before the
+    /// next one's, as the ring's single writer's do). Switches to symmetric fences when its
+    /// waiters' barrier proves slow (module docs).
+    pub(crate) fn with_one_notifier() -> Self {
+        Self::build(true)
+    }
+
+    fn build(one_notifier: bool) -> Self {
+        let asymmetric = asymmetric::available();
         Self {
             inner: CachePadded::new(Inner {
                 waiters: AtomicU64::new(0),
                 epoch: AtomicU32::new(0),
-                asymmetric: asymmetric::available(),
+                asymmetric,
+                may_switch: asymmetric && one_notifier,
                 #[cfg(any(loom, not(target_os = "linux")))]
                 sleep: fallback::Sleep::new(),
                 #[cfg(feature = "async")]
@@ -173,7 +275,7 @@ impl EventCount {
     /// true.
     ///
     /// Costs a compiler fence and one `Relaxed` load while nobody waits (a `SeqCst` fence and
-    /// the load where `membarrier` is unavailable).
+    /// the load where `membarrier` is unavailable, or after a switch to symmetric fences).
     #[inline]
     pub(crate) fn notify(&self) {
         let inner = &*self.inner;
@@ -185,7 +287,7 @@ impl EventCount {
         // The barriers order it against the waiter (module docs). Relaxed: the take below
         // acquires what the registrations released.
         let waiters = inner.waiters.load(Ordering::Relaxed);
-        if waiters & COUNT_MASK != 0 {
+        if waiters & (COUNT_MASK | MODE_MASK) != 0 {
             self.notify_slow(waiters);
         }
     }
@@ -193,6 +295,25 @@ impl EventCount {
     #[cold]
     fn notify_slow(&self, mut waiters: u64) {
         let inner = &*self.inner;
+        #[cfg(loom)]
+        let ignore_mode = IGNORE_MODE.with(|ignore| ignore.get());
+        #[cfg(not(loom))]
+        let ignore_mode = false;
+        if waiters & MODE_MASK != 0 && !ignore_mode {
+            // Switched (or switching) to symmetric fences: decide from a read after a fence.
+            fence(Ordering::SeqCst);
+            waiters = if waiters & SYMMETRIC_ACKNOWLEDGED == 0 {
+                // AcqRel: Release makes our earlier publishes visible to a waiter whose fence
+                // acquires the acknowledgement (module docs); Acquire as the take's.
+                inner
+                    .waiters
+                    .fetch_or(SYMMETRIC_ACKNOWLEDGED, Ordering::AcqRel)
+                    | SYMMETRIC_ACKNOWLEDGED
+            } else {
+                // Relaxed: ordered by the fence, as the first load by the barrier.
+                inner.waiters.load(Ordering::Relaxed)
+            };
+        }
         // Take every registration: the next generation, nobody counted.
         let taken = loop {
             if waiters & COUNT_MASK == 0 {
@@ -229,18 +350,68 @@ impl EventCount {
         }
     }
 
-    /// The waiter's side of the Dekker pair: after registering, before re-checking.
+    /// The waiter's side of the Dekker pair: after registering, before re-checking. A
+    /// `membarrier` call, or a `SeqCst` fence once the notifier acknowledged a switch to
+    /// symmetric fences (module docs).
     #[inline]
     pub(crate) fn waiter_barrier(&self) {
         #[cfg(loom)]
         if SKIP_WAITER_BARRIER.with(|skip| skip.get()) {
             return;
         }
-        if self.inner.asymmetric {
-            asymmetric::heavy();
-        } else {
+        let inner = &*self.inner;
+        if !inner.asymmetric {
             fence(Ordering::SeqCst);
+            return;
         }
+        if !inner.may_switch {
+            asymmetric::heavy();
+            return;
+        }
+        // Relaxed: the fence below acquires the acknowledgement (module docs).
+        let waiters = inner.waiters.load(Ordering::Relaxed);
+        #[cfg(loom)]
+        let switched = if SWITCH_ON_REQUEST.with(|switch| switch.get()) {
+            MODE_MASK
+        } else {
+            SYMMETRIC_ACKNOWLEDGED
+        };
+        #[cfg(not(loom))]
+        let switched = SYMMETRIC_ACKNOWLEDGED;
+        if waiters & switched != 0 {
+            fence(Ordering::SeqCst);
+        } else {
+            self.timed_heavy(waiters);
+        }
+    }
+
+    /// `membarrier`, asking for symmetric fences if it took longer than [`SLOW_BARRIER`].
+    fn timed_heavy(&self, waiters: u64) {
+        #[cfg(not(loom))]
+        let start = Instant::now();
+        asymmetric::heavy();
+        if waiters & SYMMETRIC_REQUESTED != 0 {
+            return;
+        }
+        #[cfg(loom)]
+        let slow = SLOW_BARRIER_FORCED.with(|forced| forced.get());
+        #[cfg(all(test, not(loom)))]
+        let slow =
+            SLOW_BARRIER_FORCED.with(|forced| forced.get()) || start.elapsed() > SLOW_BARRIER;
+        #[cfg(all(not(test), not(loom)))]
+        let slow = start.elapsed() > SLOW_BARRIER;
+        if slow {
+            // Relaxed: a request; the acknowledgement carries the ordering (module docs).
+            self.inner
+                .waiters
+                .fetch_or(SYMMETRIC_REQUESTED, Ordering::Relaxed);
+        }
+    }
+
+    /// Where the switch to symmetric fences stands: the mode bits of `waiters`.
+    #[cfg(test)]
+    fn mode(&self) -> u64 {
+        self.inner.waiters.load(Ordering::Relaxed) & MODE_MASK
     }
 
     /// Counts one waiter of kind `unit` in; the caller runs `waiter_barrier` next.
@@ -461,56 +632,4 @@ mod fallback {
 mod loom_tests;
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    use super::{COUNT_MASK, EventCount};
-
-    /// The pipeline regression: a woken sleeper that has not run yet must not keep every later
-    /// notify on the slow path. The notify that wakes it takes its registration, synchronously.
-    #[test]
-    fn a_notify_that_wakes_a_sleeper_leaves_no_registration_behind() {
-        let notify = EventCount::new();
-        let ready = AtomicBool::new(false);
-        let registrations = || notify.inner.waiters.load(Ordering::Relaxed) & COUNT_MASK;
-        // Joined explicitly: ThreadSanitizer misreports the implicit join of a scope.
-        std::thread::scope(|scope| {
-            let sleeper = scope.spawn(|| {
-                notify.sleep_until(|| ready.load(Ordering::Acquire), None);
-            });
-            while registrations() == 0 {
-                std::thread::yield_now();
-            }
-            ready.store(true, Ordering::Release);
-            notify.notify();
-            assert_eq!(
-                registrations(),
-                0,
-                "the wake took the sleeper's registration"
-            );
-            sleeper.join().unwrap();
-        });
-        assert_eq!(
-            registrations(),
-            0,
-            "the woken sleeper did not count itself in again"
-        );
-    }
-
-    /// A waiter whose condition came true before any notify counts itself out (its own
-    /// generation), so the next notify is one load.
-    #[test]
-    fn a_cancelled_wait_counts_itself_out() {
-        let notify = EventCount::new();
-        let mut checks = 0;
-        // False at the first check, true at the re-check after registering.
-        assert!(notify.sleep_until(
-            || {
-                checks += 1;
-                checks > 1
-            },
-            None
-        ));
-        assert_eq!(notify.inner.waiters.load(Ordering::Relaxed) & COUNT_MASK, 0);
-    }
-}
+mod tests;

@@ -123,7 +123,8 @@ pub(crate) struct Shared<T, P: Policy> {
     stamped: StampedSlots,
     /// The writer parks here while the ring is full.
     writer_wait: EventCount,
-    /// Readers park here while there is nothing to read.
+    /// Readers park here while there is nothing to read. Only the writer notifies it, so it
+    /// may switch to symmetric fences (`event_count` module docs).
     reader_wait: EventCount,
     writer_taken: AtomicBool,
     /// Set (Release) by the writer's drop after its last publish.
@@ -201,7 +202,7 @@ fn new_shared<T, P: Policy>(
             in_place,
             stamped,
             writer_wait: EventCount::new(),
-            reader_wait: EventCount::new(),
+            reader_wait: EventCount::with_one_notifier(),
             writer_taken: AtomicBool::new(false),
             writer_closed: AtomicBool::new(false),
             overwrite_readers: AtomicUsize::new(0),

@@ -3,7 +3,11 @@
 //! loom reports as a deadlock. Each negative control removes one barrier of the Dekker pair and
 //! must fail.
 
-use super::{EventCount, set_skip_generation_check, set_skip_join_notify, set_skip_waiter_barrier};
+use super::{
+    EventCount, MODE_MASK, SYMMETRIC_ACKNOWLEDGED, SYMMETRIC_REQUESTED, force_slow_barrier,
+    set_ignore_mode, set_skip_generation_check, set_skip_join_notify, set_skip_waiter_barrier,
+    set_switch_on_request,
+};
 use crate::slot::asymmetric::SKIP_LIGHT_BARRIER;
 use crate::sync::{Arc, AtomicBool, Ordering, thread};
 
@@ -173,4 +177,129 @@ fn loom_ring_join_wakes_a_sleeping_writer() {
 #[should_panic(expected = "deadlock")]
 fn loom_negative_control_join_without_notify_strands_the_writer() {
     join_while_the_writer_waits(true);
+}
+
+/// The symmetric phase of a single-notifier event count: the switch was acknowledged before
+/// the model starts, so the waiter (the model's main thread) runs only its `SeqCst` fence, and
+/// the notifier's light barrier is what it is on hardware: nothing but a compiler fence
+/// (`SKIP_LIGHT_BARRIER`). The notifier's own fence must order its publish before its load.
+/// With `ignore_mode`, the notifier treats the event count as asymmetric (no fence).
+fn symmetric_phase_publish_vs_sleep(ignore_mode: bool) {
+    loom::model(move || {
+        let notify = Arc::new(EventCount::with_one_notifier());
+        notify.inner.waiters.fetch_or(MODE_MASK, Ordering::Relaxed);
+        let flag = Arc::new(AtomicBool::new(false));
+        let notifier = {
+            let (notify, flag) = (Arc::clone(&notify), Arc::clone(&flag));
+            thread::spawn(move || {
+                SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
+                set_ignore_mode(ignore_mode);
+                // Release: as the ring's publish.
+                flag.store(true, Ordering::Release);
+                notify.notify();
+            })
+        };
+        assert!(notify.sleep_until(|| flag.load(Ordering::Acquire), None));
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_event_count_symmetric_phase_publish_vs_sleep() {
+    symmetric_phase_publish_vs_sleep(false);
+}
+
+/// Negative control: after the switch the waiter no longer runs `membarrier`, so a notifier
+/// that ignores the mode (a compiler fence, as before the switch) misses its registration.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_notifier_ignoring_the_switch_loses_the_wake_up() {
+    symmetric_phase_publish_vs_sleep(true);
+}
+
+/// The switch in flight: the waiter's barriers count as slow, so its first sleep requests the
+/// switch; the notifier publishes two items (each with a notify, which acknowledges the
+/// request once it sees it) while the waiter sleeps for each in turn, its second sleep on
+/// either barrier. loom models `membarrier` against the light barrier as two `SeqCst` fences,
+/// so this checks the bookkeeping of the switch, not the step argued in the module docs for a
+/// notify that ran only its compiler fence (the next model checks that one).
+#[test]
+fn loom_event_count_switch_in_flight_publish_vs_sleep() {
+    loom::model(|| {
+        force_slow_barrier(true);
+        let notify = Arc::new(EventCount::with_one_notifier());
+        let items = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let notifier = {
+            let (notify, items) = (Arc::clone(&notify), Arc::clone(&items));
+            thread::spawn(move || {
+                for item in items.iter() {
+                    // Release: as the ring's publish.
+                    item.store(true, Ordering::Release);
+                    notify.notify();
+                }
+            })
+        };
+        for item in items.iter() {
+            assert!(notify.sleep_until(|| item.load(Ordering::Acquire), None));
+        }
+        notifier.join().unwrap();
+    });
+}
+
+/// A notify that ran only its compiler fence, against a waiter on its fence: the notifier
+/// publishes and notifies (light barrier modelled as nothing, as on hardware), then, once the
+/// waiter's request is visible, notifies again, which acknowledges it. The waiter requests,
+/// waits until it reads the mode it switches on, and sleeps on its `SeqCst` fence alone. With
+/// the acknowledgement, the publish is ordered before the ack the waiter's fence acquires.
+/// With `switch_on_request`, the waiter drops `membarrier` on its own request, and the first
+/// notify (which may not see the request) is the only one that can wake it.
+fn compiler_fence_notify_vs_switched_waiter(switch_on_request: bool) {
+    loom::model(move || {
+        set_switch_on_request(switch_on_request);
+        let notify = Arc::new(EventCount::with_one_notifier());
+        let flag = Arc::new(AtomicBool::new(false));
+        let notifier = {
+            let (notify, flag) = (Arc::clone(&notify), Arc::clone(&flag));
+            thread::spawn(move || {
+                SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
+                // Release: as the ring's publish.
+                flag.store(true, Ordering::Release);
+                notify.notify();
+                if !switch_on_request {
+                    while notify.mode() & SYMMETRIC_REQUESTED == 0 {
+                        thread::yield_now();
+                    }
+                    notify.notify();
+                }
+            })
+        };
+        // The waiter's earlier slow barrier.
+        notify
+            .inner
+            .waiters
+            .fetch_or(SYMMETRIC_REQUESTED, Ordering::Relaxed);
+        let switched = if switch_on_request {
+            SYMMETRIC_REQUESTED
+        } else {
+            SYMMETRIC_ACKNOWLEDGED
+        };
+        while notify.mode() & switched == 0 {
+            thread::yield_now();
+        }
+        assert!(notify.sleep_until(|| flag.load(Ordering::Acquire), None));
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_event_count_compiler_fence_notify_vs_switched_waiter() {
+    compiler_fence_notify_vs_switched_waiter(false);
+}
+
+/// Negative control: a waiter that drops `membarrier` before the notifier acknowledged (on the
+/// request) can sleep through a notify that ran only its compiler fence.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_switch_before_the_acknowledgement_loses_the_wake_up() {
+    compiler_fence_notify_vs_switched_waiter(true);
 }
