@@ -24,6 +24,21 @@ pub(crate) enum ArenaKind {
     Heap,
 }
 
+/// What a sole holder's last drop does (see `release`), read in one load that also stands for the
+/// `kind` check: `Local` and `SharedOrHeap` take the steps of `release` (the `orphaned` handshake
+/// included), `Orphaned` (the allocator's bias is added) gives up the slot's share and nothing else.
+/// A drop that reads a stale `Local` / `SharedOrHeap` is still right: it takes the handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum DropRoute {
+    /// A `LocalPools` arena whose allocator lives (or whose drop has not reached its bias).
+    Local = 0,
+    /// A `Pools` or heap arena whose allocator lives (a heap arena's is never `Orphaned`).
+    SharedOrHeap = 1,
+    /// The allocator is gone, and its bias is in the keepalive.
+    Orphaned = 2,
+}
+
 /// The memory of an arena's slots and metadata, zeroed: one anonymous mapping for a pooled arena
 /// (the kernel commits its pages as they are first touched, so untouched slots cost address space
 /// only), one heap block for a heap arena's single slot.
@@ -86,8 +101,8 @@ impl Drop for Region {
 /// allocation) and freed by [`Arena::destroy`] exactly once, by whoever gives up the last share of
 /// its `keepalive` (see `orphan`).
 ///
-/// Read-only after creation except `orphaned` (set once) and the cache-padded atomics below it,
-/// so the first line stays shared in every core's cache.
+/// Read-only after creation except `orphaned` and `drop_route` (each set once) and the
+/// cache-padded atomics below them, so the first line stays shared in every core's cache.
 #[repr(C)]
 pub(crate) struct Arena {
     /// `capacity << slot_shift` bytes, 64-byte aligned, zeroed, committed on first touch.
@@ -107,6 +122,9 @@ pub(crate) struct Arena {
     plain_barrier: bool,
     /// Set once, when the allocator is dropped (see `orphan`).
     orphaned: AtomicBool,
+    /// What a sole holder's last drop does, in one load (see [`DropRoute`]): from `kind` at
+    /// creation, `Orphaned` once the allocator's drop has added its bias.
+    drop_route: AtomicU32,
     /// loom only: one tracked cell per slot standing for its payload bytes, so the model checks
     /// every payload write (allocation) against every read (deref, drop).
     #[cfg(loom)]
@@ -201,6 +219,11 @@ impl Arena {
                 Stash::none()
             },
             region,
+            drop_route: AtomicU32::new(if kind == ArenaKind::Local {
+                DropRoute::Local
+            } else {
+                DropRoute::SharedOrHeap
+            } as u32),
         });
         NonNull::from(Box::leak(arena))
     }
@@ -309,6 +332,26 @@ impl Arena {
     pub(crate) fn orphaned(&self) -> &AtomicBool {
         self.record_arena_access();
         &self.orphaned
+    }
+
+    /// The way a sole holder's last drop goes (see [`DropRoute`]). Acquire: `Orphaned` is stored
+    /// with Release after the allocator's keepalive bias, which the drop's decrement then follows.
+    #[inline(always)]
+    pub(crate) fn drop_route(&self) -> DropRoute {
+        self.record_arena_access();
+        match self.drop_route.load(Ordering::Acquire) {
+            0 => DropRoute::Local,
+            1 => DropRoute::SharedOrHeap,
+            _ => DropRoute::Orphaned,
+        }
+    }
+
+    /// Marks the arena orphaned for [`drop_route`](Self::drop_route): by the allocator's drop,
+    /// after its keepalive bias (Release publishes it).
+    pub(crate) fn set_orphaned_route(&self) {
+        self.record_arena_access();
+        self.drop_route
+            .store(DropRoute::Orphaned as u32, Ordering::Release);
     }
 
     pub(crate) fn free_stack(&self) -> &FreeStack {

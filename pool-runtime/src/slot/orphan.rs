@@ -7,7 +7,8 @@
 //! last drop is still to come into one share:
 //!
 //! 1. add a bias larger than any number of shares (so no drop can take the count to 0 early);
-//! 2. set `orphaned` (Release), then the heavy side of the handshake with the drops (below);
+//! 2. set `orphaned`, then the arena's drop route to `Orphaned` (Release both), then the heavy
+//!    side of the handshake with the drops (below);
 //! 3. read every slot ever handed out once: held, or retired by a drop that saw `orphaned`, owes
 //!    a share; free owes none; *freeing* (`F`: a drop between its free and its look at
 //!    `orphaned`) is waited for, a few instructions, and then read again;
@@ -24,7 +25,7 @@
 //! stores its free before the allocator's read of its word sees `orphaned` set only if the
 //! allocator saw that store as `F` and waited for it to turn retired; otherwise the allocator
 //! reads it free (after the drop is done with the arena) or held (and the drop, storing later,
-//! sees `orphaned`). A sole holder's drop that reads `orphaned` set *before* it writes its word
+//! sees `orphaned`). A sole holder's drop that reads the route `Orphaned` *before* it writes its word
 //! (see `release`) writes nothing to it: the allocator reads that word held, whether before or
 //! after, and counts the share this drop gives up. Each of these is one scan of the slots the
 //! allocator ever handed out, once, at its drop; a slot drop after that is a flag load and one
@@ -109,9 +110,11 @@ unsafe fn abandon(arena: NonNull<Arena>) {
     // SAFETY: the allocator's share (given up last, below) keeps it alive.
     let arena_ref = unsafe { arena.as_ref() };
     let keepalive = arena_ref.keepalive();
-    // Relaxed: published by the Release store of `orphaned` to every drop that sees it set.
+    // Relaxed: published by the Release stores of `orphaned` and of the drop route to every drop
+    // that sees either set.
     keepalive.fetch_add(BIAS, Ordering::Relaxed);
     arena_ref.orphaned().store(true, Ordering::Release);
+    arena_ref.set_orphaned_route();
     asymmetric::heavy_or_fence(arena_ref.plain_barrier());
     let mut owed = 0;
     for index in 0..arena_ref.used() {

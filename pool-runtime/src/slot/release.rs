@@ -15,8 +15,9 @@
 //!    (`R`) and gives up its share of the arena's keepalive, freeing the arena if that share was
 //!    the last.
 //!
-//! A sole holder (refcount 1, no weak handle this occupancy) that finds `orphaned` already set
-//! before step 1 takes none of the steps: it leaves the word held and gives up the slot's share of
+//! A sole holder (refcount 1, no weak handle this occupancy) reads its arena's drop route first,
+//! one load that stands for the kind check too. If it reads `Orphaned` (stored by the allocator's
+//! drop after `orphaned`), it takes none of the steps: it leaves the word held and gives up the slot's share of
 //! the keepalive (see `orphan`). That is the common orphaned drop, and it costs one `fetch_sub`.
 //!
 //! A heap message's last drop (`Overflow::Heap`) takes step 1, then gives up the strong side's
@@ -27,7 +28,7 @@
 
 use core::ptr::NonNull;
 
-use super::arena::{Arena, ArenaKind};
+use super::arena::{Arena, ArenaKind, DropRoute};
 use super::asymmetric;
 use super::orphan;
 use super::poison;
@@ -84,9 +85,10 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // slot is reused.
     let current = state.load(Ordering::Acquire);
     let freeing_word = if current.is_sole_without_weak() {
-        // Acquire: if set, the allocator's keepalive bias (added before its Release store of
-        // `orphaned`) happens before our decrement in `release_orphaned_sole`.
-        if arena_ref.orphaned().load(Ordering::Acquire) {
+        // One load for the arena's kind and whether its allocator is gone (Acquire: then its
+        // keepalive bias happens before our decrement in `release_orphaned_sole`).
+        let route = arena_ref.drop_route();
+        if route == DropRoute::Orphaned {
             // SAFETY: our strong reference is the slot's only one, and we give it up.
             return unsafe { release_orphaned_sole(arena, index) };
         }
@@ -95,7 +97,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
         // slot), so a plain store suffices.
         let word = current.freeing();
         state.store(word, Ordering::Relaxed);
-        if arena_ref.kind() == ArenaKind::Local {
+        if route == DropRoute::Local {
             // A `LocalPools` slot has no step 2: step 3 inline, for the allocate/drop loop.
             let (addr, len) = arena_ref.slot_region(index);
             poison::poison(addr, len);
