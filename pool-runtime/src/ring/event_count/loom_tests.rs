@@ -1,7 +1,8 @@
 //! loom models of "publish vs. go to sleep": a waiter that finds its condition false goes to
 //! sleep while a notifier makes it true. A lost wake-up leaves the waiter asleep forever, which
 //! loom reports as a deadlock. Each negative control removes one barrier of the Dekker pair and
-//! must fail.
+//! must fail. The models of the switch to symmetric fences run the notifier's light barrier as
+//! what it is on hardware (nothing) wherever the waiter no longer runs `membarrier`.
 
 use super::{
     EventCount, MODE_MASK, SYMMETRIC_ACKNOWLEDGED, SYMMETRIC_REQUESTED, force_slow_barrier,
@@ -302,4 +303,49 @@ fn loom_event_count_compiler_fence_notify_vs_switched_waiter() {
 #[should_panic(expected = "deadlock")]
 fn loom_negative_control_switch_before_the_acknowledgement_loses_the_wake_up() {
     compiler_fence_notify_vs_switched_waiter(true);
+}
+
+/// The async reader in the symmetric phase: a ring whose reader side switched before the model
+/// starts; the task runs the same waiter barrier (its `SeqCst` fence alone) and the writer's
+/// light barrier is modelled as what it is on hardware (nothing). With `ignore_mode`, the
+/// writer's notify treats the event count as asymmetric.
+#[cfg(feature = "async")]
+fn async_reader_in_symmetric_phase(ignore_mode: bool) {
+    use crate::ring::Ring;
+    use core::mem::ManuallyDrop;
+    loom::model(move || {
+        let ring = Ring::<u64>::with_capacity(1).unwrap();
+        ring.shared
+            .reader_wait
+            .inner
+            .waiters
+            .fetch_or(MODE_MASK, Ordering::Relaxed);
+        // Nothing is dropped while loom unwinds a deadlock (async_wait's loom models).
+        let mut reader = ManuallyDrop::new(ring.subscribe().unwrap());
+        let mut writer = ManuallyDrop::new(ring.writer().unwrap());
+        drop(ring);
+        let publisher = thread::spawn(move || {
+            SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
+            set_ignore_mode(ignore_mode);
+            writer.push(7);
+            writer
+        });
+        assert_eq!(loom::future::block_on(reader.next_async()), Some(7));
+        drop(ManuallyDrop::into_inner(publisher.join().unwrap()));
+        drop(ManuallyDrop::into_inner(reader));
+    });
+}
+
+#[cfg(feature = "async")]
+#[test]
+fn loom_event_count_async_reader_in_symmetric_phase() {
+    async_reader_in_symmetric_phase(false);
+}
+
+/// Negative control: the async reader's fence alone, against a writer that ignores the switch.
+#[cfg(feature = "async")]
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_async_reader_vs_writer_ignoring_the_switch_loses_the_wake_up() {
+    async_reader_in_symmetric_phase(true);
 }
