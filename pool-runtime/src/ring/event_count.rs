@@ -3,7 +3,7 @@
 //!
 //! # Protocol
 //!
-//! `waiters` holds how many waiters are *registered* (low half) and a *generation* (high half).
+//! `waiters` holds how many waiters are *registered* (low half) and a *generation* (top 30 bits).
 //! A waiter whose condition is false registers (adds itself to the count and remembers the
 //! generation it was counted under), runs the *waiter barrier*, reads the `epoch` as its key,
 //! re-checks the condition, checks that it is still registered, and only then sleeps — on a
@@ -224,9 +224,9 @@ pub(crate) struct EventCount {
 }
 
 struct Inner {
-    /// Registered threads (bits 0..16) and async waiters (bits 16..32), and the generation
-    /// (bits 32..64), which each notify that takes the registrations moves on. Read by every
-    /// notify.
+    /// Registered threads (bits 0..16) and async waiters (bits 16..32), the mode bits of the
+    /// switch to symmetric fences (32, 33), and the generation (bits 34..64), which each notify
+    /// that takes the registrations moves on. Read by every notify.
     waiters: AtomicU64,
     /// Bumped by each notify that takes a thread; sleepers sleep while it equals their key.
     epoch: AtomicU32,
