@@ -339,10 +339,13 @@ impl Arena {
     #[inline(always)]
     pub(crate) fn drop_route(&self) -> DropRoute {
         self.record_arena_access();
-        match self.drop_route.load(Ordering::Acquire) {
-            0 => DropRoute::Local,
-            1 => DropRoute::SharedOrHeap,
-            _ => DropRoute::Orphaned,
+        let raw = self.drop_route.load(Ordering::Acquire);
+        if raw == DropRoute::Local as u32 {
+            DropRoute::Local
+        } else if raw == DropRoute::SharedOrHeap as u32 {
+            DropRoute::SharedOrHeap
+        } else {
+            DropRoute::Orphaned
         }
     }
 

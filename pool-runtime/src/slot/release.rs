@@ -84,20 +84,16 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // Acquire: if we are the last holder, every other holder's drop (Release) happens before the
     // slot is reused.
     let current = state.load(Ordering::Acquire);
-    let freeing_word = if current.is_sole_without_weak() {
+    let (word, route) = if current.is_sole_without_weak() {
         // One load for the arena's kind and whether its allocator is gone (Acquire: then its
         // keepalive bias happens before our decrement in `release_orphaned_sole`).
         let route = arena_ref.drop_route();
-        if route == DropRoute::Orphaned {
-            // SAFETY: our strong reference is the slot's only one, and we give it up.
-            return unsafe { release_orphaned_sole(arena, index) };
-        }
-        // Sole holder and no weak handle this occupancy: no other thread can write this word
-        // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
-        // slot), so a plain store suffices.
-        let word = current.freeing();
-        state.store(word, Ordering::Relaxed);
         if route == DropRoute::Local {
+            // Sole holder and no weak handle this occupancy: no other thread can write this word
+            // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
+            // slot), so a plain store suffices.
+            let word = current.freeing();
+            state.store(word, Ordering::Relaxed);
             // A `LocalPools` slot has no step 2: step 3 inline, for the allocate/drop loop.
             let (addr, len) = arena_ref.slot_region(index);
             poison::poison(addr, len);
@@ -105,10 +101,11 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
             // SAFETY: we left the slot `F`; nothing below uses `arena_ref`.
             return unsafe { settle(arena, state, orphaned, plain_barrier, word) };
         }
-        word
+        // Not a live `LocalPools` slot: out of line, below (nothing stored yet).
+        (current, route)
     } else {
         match release_shared_reference(state) {
-            Some(word) => word,
+            Some(word) => (word, DropRoute::SharedOrHeap),
             None => {
                 // Not the last: another holder frees the slot, and the arena may be gone already.
                 #[cfg(loom)]
@@ -124,8 +121,9 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // registers it clobbers are still saved), which costs `free_slot` a stack frame. Passed raw
     // (one byte load, checked out of line), to keep the inlined drop small.
     let number = tid::assigned_raw();
-    // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
-    unsafe { free_slot(arena, index, freeing_word, number) };
+    // SAFETY: a sole holder's word as it read it (refcount 1), or the `F` word its last shared
+    // reference's decrement left; the slot is ours until `release_last` ends.
+    unsafe { release_last(arena, index, word, route, number) };
 }
 
 /// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word` (any arena
@@ -279,6 +277,43 @@ unsafe fn retire(arena: NonNull<Arena>, state: &StateWord, word: SlotState) {
     state.store(word.retired(), Ordering::Release);
     // SAFETY: the allocator counted this slot's share (it saw it held, or retired), and it is ours.
     unsafe { orphan::release_share(arena, keepalive) };
+}
+
+/// The rest of a last drop, out of line (one call site, so that every message drop stays small
+/// enough to inline): a sole holder's (refcount 1 in `word`, nothing stored yet) takes the
+/// orphaned fast path if `route` says so, else step 1 (a plain store) and [`free_slot`]; a
+/// shared reference's (`word` already `F`) goes to [`free_slot`].
+///
+/// # Safety
+///
+/// The caller gave up its strong reference: either the only one (no weak handle this
+/// occupancy; `word` is the word it read, and `route` the arena's) or the last of several (`word`
+/// is the `F` word its decrement left); it never touches the slot or the arena again. `number`
+/// is the calling thread's raw number ([`tid::assigned_raw`]).
+#[inline(never)]
+unsafe fn release_last(
+    arena: NonNull<Arena>,
+    index: u32,
+    word: SlotState,
+    route: DropRoute,
+    number: u8,
+) {
+    if word.refcount() == 0 {
+        // SAFETY: the slot is `F`, ours until `free_slot` ends.
+        return unsafe { free_slot(arena, index, word, number) };
+    }
+    if route == DropRoute::Orphaned {
+        // SAFETY: forwarded.
+        return unsafe { release_orphaned_sole(arena, index) };
+    }
+    // SAFETY: our strong reference keeps the arena alive until step 1; not used past it.
+    let state = unsafe { arena.as_ref() }.state(index);
+    // Sole holder and no weak handle this occupancy: a plain store suffices (see
+    // `release_strong`).
+    let freeing_word = word.freeing();
+    state.store(freeing_word, Ordering::Relaxed);
+    // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
+    unsafe { free_slot(arena, index, freeing_word, number) };
 }
 
 /// The last drop of a sole holder (refcount 1, no weak handle this occupancy) that found the
