@@ -542,11 +542,11 @@ impl Magazine {
             return None;
         }
         debug_assert!(len <= MAGAZINE);
-        // SAFETY: written by this owner (or read by thieves, which never write it); `len` is at
-        // most `MAGAZINE` (only `push` raises it, and not past that), so `len - 1` is in bounds.
-        let index = self
-            .slots
-            .with(|slots| unsafe { slots.cast::<u32>().add(len - 1).read() });
+        let index = self.slots.with(|slots| {
+            // SAFETY: written by this owner (or read by thieves, which never write it); `len` is
+            // at most `MAGAZINE` (only `push` raises it, and not past that): in bounds.
+            unsafe { slots.cast::<u32>().add(len - 1).read() }
+        });
         // The same pushes, one slot less (`len` is not 0).
         self.word.store(word - 1, Ordering::Relaxed);
         Some(index)
