@@ -9,6 +9,15 @@
 //! that stops waiting (its condition came true) takes its waker back out of the slot, so a
 //! notify that takes other waiters does not wake its task for nothing.
 //!
+//! Before it registers, a waiter that found nothing yields to the executor once (it wakes its own
+//! task and returns `Pending`): the executor runs the tasks queued behind it (the other readers,
+//! often the writer) and polls it again, by which time the other side, if it is running, has
+//! usually published (or freed room). Registering costs the waiter barrier (a `membarrier`
+//! system call that interrupts every core running the process) and, once the task sleeps, a
+//! wake-up through the executor, which may have to unpark a worker thread; a yield costs one trip
+//! through the executor's queue. It is bounded: a waiter yields at most once per registration
+//! (the next poll registers), so an idle task is polled twice and then sleeps until a notify.
+//!
 //! The paths that find an item (or room) at once are inlined into the caller's future: a check
 //! of the reader's cached `published` (or the writer's cached limit) and of one field of the
 //! waiter; registering and re-checking stay out of line.
@@ -27,10 +36,10 @@ use super::reader::{ReadBatch, Reader};
 use super::wakers::WakerSlot;
 use super::writer::Writer;
 
-/// How many checks an async waiter makes before it registers its waker: far fewer than a
-/// thread's `Block` wait, because a task that spins holds its worker thread, which the other
-/// side's task may be waiting for (64 checks cost `async_fanout_1_to_4` about a third of its
-/// throughput on two workers).
+/// How many checks an async waiter makes before it yields (or registers its waker): far fewer
+/// than a thread's `Block` wait, because a task that spins holds its worker thread, which the
+/// other side's task may be waiting for (64 checks cost `async_fanout_1_to_4` about a third of
+/// its throughput on two workers).
 const ASYNC_SPIN_CHECKS: u32 = if cfg!(loom) { 1 } else { 4 };
 
 /// One reader's or writer's part in its side's async waiting.
@@ -41,11 +50,15 @@ pub(crate) struct AsyncWaiter {
     /// The registration this waiter is counted in the event count's waiters under, if any (a
     /// notifier may have taken it since: `EventCount::async_waiter_registered`).
     counted: Option<Registration>,
+    /// Whether this waiter yielded to the executor since it last registered (or stopped
+    /// waiting): the next poll that finds nothing registers instead of yielding again.
+    yielded: bool,
 }
 
 impl AsyncWaiter {
-    /// `Ready` once `ready()` is true; otherwise registers the task's waker, counts this waiter
-    /// in and re-checks (in that order: module docs of `event_count.rs`).
+    /// `Ready` once `ready()` is true; otherwise yields to the executor once (module docs), and
+    /// on the next poll registers the task's waker, counts this waiter in and re-checks (in that
+    /// order: module docs of `event_count.rs`).
     pub(crate) fn poll_until(
         &mut self,
         notify: &EventCount,
@@ -62,12 +75,23 @@ impl AsyncWaiter {
             }
             core::hint::spin_loop();
         }
+        let is_registered = |counted: Option<Registration>| {
+            counted.is_some_and(|registration| notify.async_waiter_registered(registration))
+        };
+        if !self.yielded && !is_registered(self.counted) {
+            // Not counted (or a notifier took us and the condition is still false): one trip
+            // through the executor's queue before paying for a registration. The task is
+            // polled again without anyone else's notify, so nothing is lost.
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         let slot = *self.slot.get_or_insert_with(|| notify.wakers().claim());
         notify.wakers().register(slot, cx.waker());
-        let registered = self
-            .counted
-            .is_some_and(|registration| notify.async_waiter_registered(registration));
-        if !registered {
+        // Checked again after the waker is in place (module docs of `event_count.rs`): a take
+        // after the check above must either find this waker or be seen here.
+        if !is_registered(self.counted) {
+            self.yielded = false;
             self.counted = Some(notify.add_async_waiter());
             notify.waiter_barrier();
         }
@@ -82,6 +106,7 @@ impl AsyncWaiter {
     /// an item (or room) at once it is one check of a field.
     #[inline]
     pub(crate) fn done(&mut self, notify: &EventCount) {
+        self.yielded = false;
         if self.counted.is_some() {
             self.stop_waiting(notify);
         }
