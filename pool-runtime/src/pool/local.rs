@@ -267,9 +267,10 @@ impl LocalPools {
     /// [`Overflow::Fail`]. With [`Overflow::Heap`] the message goes to the heap instead.
     #[inline(always)]
     pub fn allocate<T: PooledMessage>(&mut self, value: T) -> Result<RingPtr<T>, PoolError> {
-        let (arena, index) = self.claim(SlotLayout::<T>::CHECKED_CLASS)?;
-        // SAFETY: `claim` returns a live arena of that class and a slot claimed for us alone.
-        let slot = unsafe { SlotHandle::write_claimed(arena, index, value) };
+        let class = SlotLayout::<T>::CHECKED_CLASS;
+        let (arena, index) = self.claim(class)?;
+        // SAFETY: `claim` returns a live arena of `class` and a slot claimed for us alone.
+        let slot = unsafe { SlotHandle::write_claimed(arena, index, class, value) };
         Ok(RingPtr::from_slot(slot))
     }
 

@@ -25,18 +25,33 @@ pub(crate) enum ArenaKind {
 }
 
 /// What a sole holder's last drop does (see `release`), read in one load that also stands for the
-/// `kind` check: `Local` and `SharedOrHeap` take the steps of `release` (the `orphaned` handshake
-/// included), `Orphaned` (the allocator's bias is added) gives up the slot's share and nothing else.
-/// A drop that reads a stale `Local` / `SharedOrHeap` is still right: it takes the handshake.
+/// `kind` check and the barrier flag: `LOCAL` and `SHARED` (a live allocator, in a process with
+/// asymmetric barriers) and `OTHER` take the steps of `release` (the `orphaned` handshake
+/// included), `ORPHANED` (the allocator's bias is added) gives up the slot's share and nothing
+/// else. A drop that reads a stale live route is still right: it takes the handshake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub(crate) enum DropRoute {
-    /// A `LocalPools` arena whose allocator lives (or whose drop has not reached its bias).
-    Local = 0,
-    /// A `Pools` or heap arena whose allocator lives (a heap arena's is never `Orphaned`).
-    SharedOrHeap = 1,
+pub(crate) struct DropRoute(u32);
+
+impl DropRoute {
+    /// A `LocalPools` arena whose allocator lives (or whose drop has not reached its bias), in a
+    /// process with asymmetric barriers: the drop's light barrier is a compiler fence.
+    pub(crate) const LOCAL: DropRoute = DropRoute(0);
+    /// A `Pools` arena whose allocator lives, in a process with asymmetric barriers.
+    pub(crate) const SHARED: DropRoute = DropRoute(1);
+    /// Any other arena whose allocator lives: a `LocalPools` or `Pools` one without asymmetric
+    /// barriers, or a heap arena (whose route is never `ORPHANED`).
+    pub(crate) const OTHER: DropRoute = DropRoute(2);
     /// The allocator is gone, and its bias is in the keepalive.
-    Orphaned = 2,
+    pub(crate) const ORPHANED: DropRoute = DropRoute(3);
+
+    /// The route of a new arena of `kind` (`plain_barrier`: the process has asymmetric barriers).
+    fn live(kind: ArenaKind, plain_barrier: bool) -> DropRoute {
+        match (kind, plain_barrier) {
+            (ArenaKind::Local, true) => DropRoute::LOCAL,
+            (ArenaKind::Shared, true) => DropRoute::SHARED,
+            _ => DropRoute::OTHER,
+        }
+    }
 }
 
 /// The memory of an arena's slots and metadata, zeroed: one anonymous mapping for a pooled arena
@@ -123,7 +138,7 @@ pub(crate) struct Arena {
     /// Set once, when the allocator is dropped (see `orphan`).
     orphaned: AtomicBool,
     /// What a sole holder's last drop does, in one load (see [`DropRoute`]): from `kind` at
-    /// creation, `Orphaned` once the allocator's drop has added its bias.
+    /// creation, `ORPHANED` once the allocator's drop has added its bias.
     drop_route: AtomicU32,
     /// loom only: one tracked cell per slot standing for its payload bytes, so the model checks
     /// every payload write (allocation) against every read (deref, drop).
@@ -219,11 +234,7 @@ impl Arena {
                 Stash::none()
             },
             region,
-            drop_route: AtomicU32::new(if kind == ArenaKind::Local {
-                DropRoute::Local
-            } else {
-                DropRoute::SharedOrHeap
-            } as u32),
+            drop_route: AtomicU32::new(DropRoute::live(kind, plain_barrier).0),
         });
         NonNull::from(Box::leak(arena))
     }
@@ -334,19 +345,12 @@ impl Arena {
         &self.orphaned
     }
 
-    /// The way a sole holder's last drop goes (see [`DropRoute`]). Acquire: `Orphaned` is stored
+    /// The way a sole holder's last drop goes (see [`DropRoute`]). Acquire: `ORPHANED` is stored
     /// with Release after the allocator's keepalive bias, which the drop's decrement then follows.
     #[inline(always)]
     pub(crate) fn drop_route(&self) -> DropRoute {
         self.record_arena_access();
-        let raw = self.drop_route.load(Ordering::Acquire);
-        if raw == DropRoute::Local as u32 {
-            DropRoute::Local
-        } else if raw == DropRoute::SharedOrHeap as u32 {
-            DropRoute::SharedOrHeap
-        } else {
-            DropRoute::Orphaned
-        }
+        DropRoute(self.drop_route.load(Ordering::Acquire))
     }
 
     /// Marks the arena orphaned for [`drop_route`](Self::drop_route): by the allocator's drop,
@@ -354,7 +358,7 @@ impl Arena {
     pub(crate) fn set_orphaned_route(&self) {
         self.record_arena_access();
         self.drop_route
-            .store(DropRoute::Orphaned as u32, Ordering::Release);
+            .store(DropRoute::ORPHANED.0, Ordering::Release);
     }
 
     pub(crate) fn free_stack(&self) -> &FreeStack {
@@ -456,13 +460,15 @@ impl Arena {
         // Acquire: pairs with the Release that freed the slot, so every access of its previous
         // holders happens before the new value is written.
         let current = state.load(Ordering::Acquire);
-        if !current.is_free() || (current.wraps_on_claim() && self.weak_handles_may_exist()) {
-            return false;
-        }
+        let claimed = match current.claimed_unless_wrapping() {
+            Some(claimed) => claimed,
+            None if !current.is_free() || self.weak_handles_may_exist() => return false,
+            None => current.claimed(),
+        };
         // Relaxed store: while the slot is free nothing but the owner writes this word (a stale
         // weak handle's upgrade only compares, and fails on refcount 0 / the old generation). The
         // new holder's handle reaches other threads through their own synchronisation.
-        state.store(current.claimed(), Ordering::Relaxed);
+        state.store(claimed, Ordering::Relaxed);
         self.unpoison_slot(index);
         true
     }
@@ -476,7 +482,20 @@ impl Arena {
         let state = self.state(index);
         // Relaxed: the pop's Acquire already ordered the freeing drop's listing before us; no one
         // else writes a free slot's word (see `try_claim_by_owner`).
-        let mut current = state.load(Ordering::Relaxed);
+        let current = state.load(Ordering::Relaxed);
+        let Some(claimed) = current.claimed_unless_wrapping() else {
+            return self.try_claim_popped_slow(index, current);
+        };
+        state.store(claimed, Ordering::Relaxed);
+        self.unpoison_slot(index);
+        true
+    }
+
+    /// [`try_claim_popped`](Self::try_claim_popped) of a slot whose word (`current`) is not free
+    /// yet (its last drop is still under way) or whose generation wraps on this claim.
+    #[cold]
+    #[inline(never)]
+    fn try_claim_popped_slow(&self, index: u32, mut current: SlotState) -> bool {
         if current.is_freeing() {
             current = self.wait_until_freed(index);
         }
@@ -484,7 +503,8 @@ impl Arena {
         if current.wraps_on_claim() && self.weak_handles_may_exist() {
             return false;
         }
-        state.store(current.claimed(), Ordering::Relaxed);
+        self.state(index)
+            .store(current.claimed(), Ordering::Relaxed);
         self.unpoison_slot(index);
         true
     }
@@ -535,16 +555,27 @@ impl Arena {
         self.lifetime.with(|_| ());
     }
 
-    /// Writes `value` into slot `index`, just claimed by the caller.
+    /// Writes `value` into slot `index`, just claimed by the caller, of this arena of `class` (a
+    /// constant where the caller's is, so the slot's offset is a shift by a constant).
     ///
     /// # Safety
     ///
-    /// The caller claimed slot `index` (refcount 1, held by the caller alone), `T` fits a slot of
-    /// this arena (`size_of::<T>() <= slot size`, `align_of::<T>() <= 64`).
+    /// The caller claimed slot `index` (refcount 1, held by the caller alone), `class` is this
+    /// arena's class, and `T` fits a slot of it (`size_of::<T>() <= slot size`,
+    /// `align_of::<T>() <= 64`).
     #[inline(always)]
-    pub(crate) unsafe fn write_value<T>(&self, index: u32, value: T) -> NonNull<T> {
+    pub(crate) unsafe fn write_value<T>(
+        &self,
+        index: u32,
+        class: SizeClass,
+        value: T,
+    ) -> NonNull<T> {
         self.record_write(index);
-        let slot = self.slot(index).cast::<T>();
+        debug_assert!(index < self.capacity && class == self.class);
+        // SAFETY: `index < capacity` and `class` is this arena's (caller's promise), whose slots
+        // are `1 << class.slot_shift()` bytes (`slot_shift` was computed from it at creation):
+        // the offset stays inside the payload.
+        let slot = unsafe { self.payload.add((index as usize) << class.slot_shift()) }.cast::<T>();
         // SAFETY: the slot is claimed by the caller alone, large and aligned enough for `T`
         // (caller's promise), and inside the live payload.
         unsafe { slot.as_ptr().write(value) };

@@ -83,14 +83,21 @@ impl<T: PooledMessage> SlotHandle<T> {
     /// # Safety
     ///
     /// `arena` is live, its slot `index` was claimed by the caller alone (refcount 1, no weak
-    /// handle) and belongs to the class `SlotLayout::<T>::CHECKED_CLASS` (so it holds a `T` at its
-    /// alignment: the class is computed from `size_of::<T>()`, and `align_of::<T>() <= 64`).
+    /// handle), and `class` is the arena's class and `SlotLayout::<T>::CHECKED_CLASS` (so the
+    /// slot holds a `T` at its alignment: the class is computed from `size_of::<T>()`, and
+    /// `align_of::<T>() <= 64`).
     #[inline(always)]
-    pub(crate) unsafe fn write_claimed(arena: NonNull<Arena>, index: u32, value: T) -> Self {
+    pub(crate) unsafe fn write_claimed(
+        arena: NonNull<Arena>,
+        index: u32,
+        class: SizeClass,
+        value: T,
+    ) -> Self {
         // SAFETY: live (caller's promise); the claimed slot keeps it so.
         let arena_ref = unsafe { arena.as_ref() };
-        // SAFETY: claimed by us alone, of a class that holds a `T` (caller's promise).
-        let payload = unsafe { arena_ref.write_value(index, value) };
+        // SAFETY: claimed by us alone, in an arena of `class`, which holds a `T` (caller's
+        // promise).
+        let payload = unsafe { arena_ref.write_value(index, class, value) };
         SlotHandle {
             payload,
             arena,

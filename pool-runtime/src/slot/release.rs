@@ -16,8 +16,9 @@
 //!    the last.
 //!
 //! A sole holder (refcount 1, no weak handle this occupancy) reads its arena's drop route first,
-//! one load that stands for the kind check too. If it reads `Orphaned` (stored by the allocator's
-//! drop after `orphaned`), it takes none of the steps: it leaves the word held and gives up the slot's share of
+//! one load that stands for the kind check and the barrier flag too (a `LocalPools` slot's drop
+//! runs inline, a `Pools` slot's goes straight to the magazine push). If it reads `ORPHANED`
+//! (stored by the allocator's drop after `orphaned`), it takes none of the steps: it leaves the word held and gives up the slot's share of
 //! the keepalive (see `orphan`). That is the common orphaned drop, and it costs one `fetch_sub`.
 //!
 //! A heap message's last drop (`Overflow::Heap`) takes step 1, then gives up the strong side's
@@ -85,10 +86,11 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // slot is reused.
     let current = state.load(Ordering::Acquire);
     let (word, route) = if current.is_sole_without_weak() {
-        // One load for the arena's kind and whether its allocator is gone (Acquire: then its
-        // keepalive bias happens before our decrement in `release_orphaned_sole`).
+        // One load for the arena's kind, its barrier flag and whether its allocator is gone
+        // (Acquire: then its keepalive bias happens before our decrement in
+        // `release_orphaned_sole`).
         let route = arena_ref.drop_route();
-        if route == DropRoute::Local {
+        if route == DropRoute::LOCAL {
             // Sole holder and no weak handle this occupancy: no other thread can write this word
             // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
             // slot), so a plain store suffices.
@@ -97,15 +99,16 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
             // A `LocalPools` slot has no step 2: step 3 inline, for the allocate/drop loop.
             let (addr, len) = arena_ref.slot_region(index);
             poison::poison(addr, len);
-            let (orphaned, plain_barrier) = (arena_ref.orphaned(), arena_ref.plain_barrier());
-            // SAFETY: we left the slot `F`; nothing below uses `arena_ref`.
-            return unsafe { settle(arena, state, orphaned, plain_barrier, word) };
+            let orphaned = arena_ref.orphaned();
+            // SAFETY: we left the slot `F`; nothing below uses `arena_ref`. `LOCAL`: the process
+            // has asymmetric barriers.
+            return unsafe { settle(arena, state, orphaned, true, word) };
         }
         // Not a live `LocalPools` slot: out of line, below (nothing stored yet).
         (current, route)
     } else {
         match release_shared_reference(state) {
-            Some(word) => (word, DropRoute::SharedOrHeap),
+            Some(word) => (word, DropRoute::OTHER),
             None => {
                 // Not the last: another holder frees the slot, and the arena may be gone already.
                 #[cfg(loom)]
@@ -138,7 +141,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 #[inline(never)]
 unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, number: u8) {
     // SAFETY: the caller's promise.
-    if unsafe { free_to_own_magazine(arena, index, freeing_word, number) } {
+    if unsafe { free_to_own_magazine(arena, index, freeing_word, number, None) } {
         return;
     }
     // SAFETY: the slot is still ours in `F`, listed nowhere.
@@ -147,7 +150,9 @@ unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, 
 
 /// Step 2 onto the dropping thread's own magazine, then step 3: `false` (nothing done, the slot
 /// still `F` and listed nowhere) when the arena is not a `Pools` one, the thread has no number,
-/// its magazine is full, a thief is registered or the allocator is gone.
+/// its magazine is full, a thief is registered or the allocator is gone. `shared_plain` is
+/// `Some(true)` when the caller read the route `SHARED` (a `Pools` arena whose barrier flag is
+/// set: neither is read again), `None` to read both.
 ///
 /// One light barrier serves both handshakes: the magazine's (*busy* mark before it, `thieves`
 /// after, see `stash`) and step 3's (our `F` store before it, `orphaned` after), since the mark
@@ -164,13 +169,16 @@ unsafe fn free_to_own_magazine(
     index: u32,
     freeing_word: SlotState,
     number: u8,
+    shared_plain: Option<bool>,
 ) -> bool {
     // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
     // past it.
     let arena_ref = unsafe { arena.as_ref() };
-    if arena_ref.kind() != ArenaKind::Shared {
-        return false;
-    }
+    let plain_barrier = match shared_plain {
+        Some(plain_barrier) => plain_barrier,
+        None if arena_ref.kind() != ArenaKind::Shared => return false,
+        None => arena_ref.plain_barrier(),
+    };
     let Some(number) = tid::number_of(number) else {
         return false;
     };
@@ -183,7 +191,7 @@ unsafe fn free_to_own_magazine(
     let pushed = unsafe {
         arena_ref
             .stash()
-            .push_own(number, arena_ref.plain_barrier(), index, || {
+            .push_own(number, plain_barrier, index, || {
                 // Acquire, after the barrier: as in `settle` (set: the slot is not pushed, and
                 // `free_slot_past_magazine` retires it).
                 !orphaned.load(Ordering::Acquire)
@@ -287,8 +295,8 @@ unsafe fn retire(arena: NonNull<Arena>, state: &StateWord, word: SlotState) {
 /// # Safety
 ///
 /// The caller gave up its strong reference: either the only one (no weak handle this
-/// occupancy; `word` is the word it read, and `route` the arena's) or the last of several (`word`
-/// is the `F` word its decrement left); it never touches the slot or the arena again. `number`
+/// occupancy; `word` is the word it read, and `route` the arena's, not `LOCAL`) or the last of
+/// several (`word` is the `F` word its decrement left); it never touches the slot or the arena again. `number`
 /// is the calling thread's raw number ([`tid::assigned_raw`]).
 #[inline(never)]
 unsafe fn release_last(
@@ -302,7 +310,7 @@ unsafe fn release_last(
         // SAFETY: the slot is `F`, ours until `free_slot` ends.
         return unsafe { free_slot(arena, index, word, number) };
     }
-    if route == DropRoute::Orphaned {
+    if route == DropRoute::ORPHANED {
         // SAFETY: forwarded.
         return unsafe { release_orphaned_sole(arena, index) };
     }
@@ -312,6 +320,17 @@ unsafe fn release_last(
     // `release_strong`).
     let freeing_word = word.freeing();
     state.store(freeing_word, Ordering::Relaxed);
+    if route == DropRoute::SHARED {
+        // A `Pools` slot with asymmetric barriers: the magazine push without reading the kind or
+        // the flag again.
+        // SAFETY: we left the slot `F` (step 1); it is ours, listed nowhere, until the push ends;
+        // `SHARED` is the route of a `Pools` arena whose barrier flag is set.
+        if unsafe { free_to_own_magazine(arena, index, freeing_word, number, Some(true)) } {
+            return;
+        }
+        // SAFETY: still ours in `F`, listed nowhere.
+        return unsafe { free_slot_past_magazine(arena, index, freeing_word) };
+    }
     // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
     unsafe { free_slot(arena, index, freeing_word, number) };
 }

@@ -313,12 +313,8 @@ impl Stash {
         index: u32,
         admit: impl FnOnce() -> bool,
     ) -> bool {
-        // A full magazine stays full but for steals: no handshake needed to find out (a steal
-        // missed here only sends this slot to the free list).
-        // SAFETY: forwarded.
-        if unsafe { self.magazine(number) }.len() >= MAGAZINE {
-            return false;
-        }
+        // No look at the length before the handshake: a push that finds room pays one load less,
+        // a full magazine (rare: its owner drops more than it allocates) the handshake.
         // SAFETY: forwarded.
         unsafe {
             self.as_owner(number, plain_barrier, |magazine| {
@@ -336,11 +332,8 @@ impl Stash {
     /// As [`Stash::as_owner`].
     #[inline(always)]
     pub(crate) unsafe fn pop_own(&self, number: usize, plain_barrier: bool) -> Option<u32> {
-        // Only the owner fills its magazine: an empty one stays empty, no handshake needed.
-        // SAFETY: forwarded.
-        if unsafe { self.magazine(number) }.len() == 0 {
-            return None;
-        }
+        // No look at the length before the handshake: a pop that finds a slot pays one load less,
+        // an empty magazine (once per refill) the handshake.
         // SAFETY: forwarded.
         unsafe { self.as_owner(number, plain_barrier, Magazine::pop) }
     }

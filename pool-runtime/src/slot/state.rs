@@ -159,6 +159,23 @@ impl SlotState {
     pub(crate) const fn claimed(self) -> SlotState {
         SlotState(((self.generation().wrapping_add(1) as u64) << 32) | Self::FREEING_FLAG | 1)
     }
+
+    /// [`claimed`](Self::claimed) for a free word whose generation does not wrap on this claim
+    /// (the claim's fast path: one test and one add with its carry); `None` for any other word
+    /// (not free, or [`wraps_on_claim`](Self::wraps_on_claim)).
+    #[inline(always)]
+    pub(crate) const fn claimed_unless_wrapping(self) -> Option<SlotState> {
+        if !self.is_free() {
+            return None;
+        }
+        // The low half all ones, plus one: the next generation above zeros, or 0 exactly when
+        // the generation was `u32::MAX`.
+        let next_generation = (self.0 | u32::MAX as u64).wrapping_add(1);
+        if next_generation == 0 {
+            return None;
+        }
+        Some(SlotState(next_generation | Self::FREEING_FLAG | 1))
+    }
 }
 
 /// A slot's state word in arena memory. Zeroed memory is a valid word: free, generation 0.
