@@ -8,6 +8,7 @@ use super::Shared;
 use super::error::{Overrun, TooManyReaders};
 use super::handle::SharedRef;
 use super::policy::{Backpressure, Overwrite, Policy};
+use super::slots::SlotCursor;
 use super::wait::{WaitStrategy, deadline_after};
 use crate::sync::Ordering;
 
@@ -445,13 +446,22 @@ pub struct ReadBatch<'r, T, P: Policy = Backpressure> {
     next: u64,
     /// One past the last sequence of the batch.
     end: u64,
+    /// Backpressure: the slot of sequence `next`, stepped per item without reloading anything
+    /// from the ring (see `InPlaceSlots::cursor_at`); `reader` keeps the slots alive.
+    slots: SlotCursor<T>,
 }
 
 impl<'r, T, P: Policy> ReadBatch<'r, T, P> {
     /// Everything the reader's cached `available` says is published.
     fn new(reader: &'r mut Reader<T, P>) -> Self {
         let (next, end) = (reader.next, reader.available);
-        Self { reader, next, end }
+        let slots = reader.shared.in_place.cursor_at(next);
+        Self {
+            reader,
+            next,
+            end,
+            slots,
+        }
     }
 
     /// How many items of the batch are left.
@@ -472,18 +482,15 @@ impl<T> ReadBatch<'_, T, Backpressure> {
         if self.next >= self.end {
             return None;
         }
-        let seq = self.next;
         self.next += 1;
-        // SAFETY: `seq < end <= published`, so the slot holds item `seq` and the writer leaves
-        // it alone while our registered cursor is at or below `seq`.
-        let item = unsafe {
-            self.reader
-                .shared
-                .in_place
-                .read_with(seq, |item| item as *const T)
-        };
-        // SAFETY: the cursor is committed only when this batch drops, so the slot keeps item
-        // `seq` for as long as the returned borrow (tied to `&mut self`) lives.
+        // SAFETY: the cursor started on slot `reader.next` and steps once per item, so it is on
+        // the slot of the sequence just taken, which is below `end <= published`: the slot holds
+        // that item, and the writer leaves it alone while our registered cursor is at or below
+        // it. The reader (borrowed by the batch) keeps the ring, and so its non-empty
+        // (Backpressure) slot array, alive.
+        let item = unsafe { self.slots.next_ptr() };
+        // SAFETY: the cursor is committed only when this batch drops, so the slot keeps the item
+        // for as long as the returned borrow (tied to `&mut self`) lives.
         Some(unsafe { &*item })
     }
 }

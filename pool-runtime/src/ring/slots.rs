@@ -101,20 +101,32 @@ impl<T> InPlaceSlots<T> {
     /// item that still needs dropping (it is overwritten without being dropped).
     #[inline]
     pub(crate) unsafe fn write(&self, seq: u64, item: T) {
-        // SAFETY: the caller's contract is this function's.
-        unsafe { self.view().write(seq, item) }
+        self.cell(seq).with_mut(|slot| {
+            // SAFETY: exclusive access and nothing to drop in the slot (caller's contract).
+            unsafe { (*slot).write(item) };
+        })
     }
 
-    /// The array's base and mask by value, for a writer filling a claim: a caller that keeps
-    /// the copy in a local computes each slot's address from registers, where reading them
-    /// through the ring on every item reloads both after each item's store (which the compiler
-    /// cannot prove leaves them alone).
+    /// A cursor on the slot of sequence `seq`, for a caller that walks consecutive sequences
+    /// (a writer filling a claim, a reader taking a batch): each step is a pointer increment
+    /// with a wrap at the end of the array, where indexing through the ring would reload the
+    /// array's base and length and mask the sequence on every item (the compiler cannot prove
+    /// that a slot's store or the caller's code leaves them alone).
     #[inline]
-    pub(crate) fn view(&self) -> SlotsView<T> {
-        SlotsView {
+    pub(crate) fn cursor_at(&self, seq: u64) -> SlotCursor<T> {
+        // The empty array (len 0) hands out a cursor nobody reads or writes through.
+        let index = if self.len == 0 {
+            0
+        } else {
+            (seq as usize) & (self.len - 1)
+        };
+        // SAFETY: `index < len` (or 0 for the empty array) and `len` cells from `base` lie in
+        // one allocation (type invariant), so both offsets stay within it or one past its end.
+        let (at, end) = unsafe { (self.base.add(index), self.base.add(self.len)) };
+        SlotCursor {
+            at,
             base: self.base,
-            // Wrapping: the empty array (len 0) hands out a view nobody writes through.
-            mask: self.len.wrapping_sub(1),
+            end,
         }
     }
 
@@ -148,45 +160,69 @@ impl<T> InPlaceSlots<T> {
     }
 }
 
-/// A copy of an [`InPlaceSlots`]' base and mask (see [`InPlaceSlots::view`]).
+/// A position in an [`InPlaceSlots`] array that steps to the next slot, wrapping at the end
+/// (see [`InPlaceSlots::cursor_at`]).
 ///
-/// Invariant: copied from a live `InPlaceSlots`; valid to write through while it lives.
-pub(crate) struct SlotsView<T> {
+/// Invariant: copied from a live `InPlaceSlots` whose cells are `base..end`; `at` is in
+/// `base..end` unless the array is empty (then all three are equal). Valid to read and write
+/// through while that array lives.
+pub(crate) struct SlotCursor<T> {
+    at: NonNull<Cell<T>>,
     base: NonNull<Cell<T>>,
-    mask: usize,
+    end: NonNull<Cell<T>>,
 }
 
-// SAFETY: a view gives the access `InPlaceSlots` does (moving `T`s in), so it is sendable and
-// shareable exactly when the array is (see the impls on `InPlaceSlots`).
-unsafe impl<T: Send> Send for SlotsView<T> {}
+// SAFETY: a cursor gives the access `InPlaceSlots` does (moving `T`s in, lending `&T`s out), so
+// it is sendable and shareable exactly when the array is (see the impls on `InPlaceSlots`).
+unsafe impl<T: Send> Send for SlotCursor<T> {}
 // SAFETY: as above.
-unsafe impl<T: Send + Sync> Sync for SlotsView<T> {}
+unsafe impl<T: Send + Sync> Sync for SlotCursor<T> {}
 
-impl<T> Clone for SlotsView<T> {
-    fn clone(&self) -> Self {
-        *self
+impl<T> SlotCursor<T> {
+    /// Moves to the next slot, back to the first one after the last.
+    #[inline(always)]
+    fn step(&mut self) {
+        // SAFETY: `at < end` (the caller of `write_next` / `next_ptr` guarantees a non-empty
+        // array, and `at` is in `base..end` by the invariant), so `at + 1 <= end` stays within
+        // the allocation or one past it; for a zero-sized `T` the address does not move.
+        let next = unsafe { self.at.add(1) };
+        self.at = if next == self.end { self.base } else { next };
     }
-}
 
-impl<T> Copy for SlotsView<T> {}
-
-impl<T> SlotsView<T> {
-    /// Stores `item` as sequence `seq`.
+    /// Stores `item` in the slot under the cursor and steps to the next one.
     ///
     /// # Safety
     ///
-    /// As [`InPlaceSlots::write`], and the `InPlaceSlots` this view was taken from is alive and
-    /// not empty.
-    #[inline]
-    pub(crate) unsafe fn write(self, seq: u64, item: T) {
-        let index = (seq as usize) & self.mask;
-        // SAFETY: the array is alive and not empty (caller), so `base` points to `mask + 1`
-        // initialised cells (its invariant) and `index <= mask` by the mask.
-        let cell = unsafe { &*self.base.as_ptr().add(index) };
+    /// The array is alive and not empty, and the slot under the cursor may be written as
+    /// [`InPlaceSlots::write`] requires for its sequence.
+    #[inline(always)]
+    pub(crate) unsafe fn write_next(&mut self, item: T) {
+        // SAFETY: the array is alive and not empty (caller), so `at` points to one of its
+        // initialised cells (invariant).
+        let cell = unsafe { self.at.as_ref() };
         cell.with_mut(|slot| {
-            // SAFETY: exclusive access (caller); the slot holds nothing that needs dropping.
+            // SAFETY: exclusive access; the slot holds nothing that needs dropping (caller).
             unsafe { (*slot).write(item) };
-        })
+        });
+        self.step();
+    }
+
+    /// A pointer to the item in the slot under the cursor; steps to the next slot.
+    ///
+    /// # Safety
+    ///
+    /// The array is alive and not empty, and the slot under the cursor holds an item the
+    /// caller may read (as [`InPlaceSlots::read_with`] requires for its sequence). The pointer
+    /// may be dereferenced for as long as that stays true.
+    #[inline(always)]
+    pub(crate) unsafe fn next_ptr(&mut self) -> *const T {
+        // SAFETY: the array is alive and not empty (caller), so `at` points to one of its
+        // initialised cells (invariant).
+        let cell = unsafe { self.at.as_ref() };
+        // `MaybeUninit<T>` has `T`'s layout; the item is initialised (caller).
+        let item = cell.with(|slot| slot.cast::<T>());
+        self.step();
+        item
     }
 }
 
@@ -202,5 +238,54 @@ impl<T> Drop for InPlaceSlots<T> {
             // SAFETY: allocated in `new` with exactly this layout, not freed before.
             unsafe { std::alloc::dealloc(self.base.as_ptr().cast(), self.layout) };
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::ring::Ring;
+
+    /// A claim and a batch that run past the last slot continue at the first one.
+    #[test]
+    fn claims_and_batches_wrap_around_the_end_of_the_slots() {
+        let ring = Ring::<String>::with_capacity(4).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let mut reader = ring.subscribe().unwrap();
+        for round in 0..3 {
+            // Starts at slot 3, 2 and 1 in turn: each claim of 4 wraps.
+            let start = 3 * round + 3;
+            for seq in start - 3..start {
+                writer.push(seq.to_string());
+            }
+            assert_eq!(reader.read_batch().count(), 3);
+            let mut claim = writer.claim(4).unwrap();
+            for seq in start..start + 4 {
+                claim.push(seq.to_string()).unwrap();
+            }
+            assert_eq!(claim.push("extra".into()), Err(crate::ring::Full("extra".into())));
+            claim.commit();
+            let mut batch = reader.read_batch();
+            for seq in start..start + 4 {
+                assert_eq!(batch.next_ref(), Some(&seq.to_string()));
+            }
+            assert_eq!(batch.next_ref(), None);
+        }
+    }
+
+    /// Zero-sized items: the cursor never moves, and every push and read still counts.
+    #[test]
+    fn claims_and_batches_of_zero_sized_items() {
+        let ring = Ring::<()>::with_capacity(2).unwrap();
+        let mut writer = ring.writer().unwrap();
+        let mut reader = ring.subscribe().unwrap();
+        for _ in 0..3 {
+            let mut claim = writer.claim(2).unwrap();
+            claim.push(()).unwrap();
+            claim.push(()).unwrap();
+            claim.commit();
+            assert_eq!(reader.read_batch().count(), 2);
+        }
+        assert_eq!(writer.published(), 6);
+        assert_eq!(reader.position(), 6);
     }
 }

@@ -9,7 +9,7 @@ use super::error::{ClaimError, Full, TooManyReaders};
 use super::handle::SharedRef;
 use super::policy::{Backpressure, Overwrite, Policy};
 use super::reader::Reader;
-use super::slots::SlotsView;
+use super::slots::SlotCursor;
 use super::wait::{WaitStrategy, deadline_after};
 use crate::sync::Ordering;
 
@@ -493,9 +493,10 @@ impl<T, P: Policy> core::fmt::Debug for Writer<T, P> {
 #[must_use = "a claim publishes the items pushed into it when committed or dropped; one dropped \
               at once publishes nothing"]
 pub struct Claim<'w, T, P: Policy = Backpressure> {
-    /// Backpressure: the ring's slots, copied out of the shared state so that filling a claim
-    /// reloads nothing per item (see `InPlaceSlots::view`); `writer` keeps them alive.
-    slots: SlotsView<T>,
+    /// Backpressure: the slot the next push fills (sequence `writer.next + written`), stepped
+    /// per item without reloading anything from the ring (see `InPlaceSlots::cursor_at`);
+    /// `writer` keeps the slots alive.
+    slots: SlotCursor<T>,
     writer: &'w mut Writer<T, P>,
     len: usize,
     written: usize,
@@ -504,7 +505,7 @@ pub struct Claim<'w, T, P: Policy = Backpressure> {
 impl<'w, T, P: Policy> Claim<'w, T, P> {
     fn new(writer: &'w mut Writer<T, P>, len: usize) -> Self {
         Self {
-            slots: writer.shared.in_place.view(),
+            slots: writer.shared.in_place.cursor_at(writer.next),
             writer,
             len,
             written: 0,
@@ -549,10 +550,11 @@ impl<T> Claim<'_, T, Backpressure> {
             !core::mem::needs_drop::<T>()
                 || seq < self.writer.dropped + self.writer.shared.capacity as u64
         );
-        // SAFETY: as in `Writer::store`: sole writer (the claim borrows it mutably), `seq <
+        // SAFETY: the cursor started on slot `writer.next` and steps once per push, so it is on
+        // slot `seq`; as in `Writer::store`: sole writer (the claim borrows it mutably), `seq <
         // limit` (above), so no reader touches the slot and it holds nothing to drop; the
-        // claim's writer keeps the ring, and so the slots of this view, alive.
-        unsafe { self.slots.write(seq, item) };
+        // claim's writer keeps the ring, and so its non-empty (Backpressure) slot array, alive.
+        unsafe { self.slots.write_next(item) };
         self.written += 1;
         Ok(())
     }
