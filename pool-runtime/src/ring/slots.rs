@@ -262,7 +262,10 @@ mod tests {
             for seq in start..start + 4 {
                 claim.push(seq.to_string()).unwrap();
             }
-            assert_eq!(claim.push("extra".into()), Err(crate::ring::Full("extra".into())));
+            assert_eq!(
+                claim.push("extra".into()),
+                Err(crate::ring::Full("extra".into()))
+            );
             claim.commit();
             let mut batch = reader.read_batch();
             for seq in start..start + 4 {
