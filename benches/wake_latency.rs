@@ -9,10 +9,27 @@
 //! `crossbeam-channel`, and for async, ringpool's `next_async` against `tokio::sync::broadcast`,
 //! each receiver task on its own current-thread runtime. Prints a table and one
 //! `REPORT wake_latency_<load> <peer> p50_ns=… p99_ns=… p999_ns=…` line per run for
-//! `scripts/bench-report`. The peers take turns, each running a fifth of the pauses at a time,
-//! so that load from elsewhere on the host falls on all of them alike. Criterion measures means,
-//! so this is a plain binary (`harness = false`); `--quick`-sized criterion arguments shrink the
-//! run, and bare arguments filter the peers by `<load>/<peer>` (`-- load2/ringpool_block`).
+//! `scripts/bench-report`. Criterion measures means, so this is a plain binary
+//! (`harness = false`); `--quick`-sized criterion arguments shrink the run, and bare arguments
+//! filter the peers by `<load>/<peer>` (`-- load2/ringpool_block`).
+//!
+//! # Reading the tails
+//!
+//! On a loaded host some wake-ups wait for a scheduler slice, milliseconds, whatever the
+//! primitive: on the project's shared 2-vCPU machine, from none to a few percent of them,
+//! changing from one second to the next. One stall of the receiver also delays every message
+//! sent while it lasts (an 87 ms stall, seen with `perf sched`, made about 290 late samples). A
+//! p99 sits on that knee: microseconds when fewer than 1% of the wake-ups were slow,
+//! milliseconds when more were. So the run gives every peer the same host as far as it can:
+//!
+//! - the peers take turns in segments of [`SEGMENT_MESSAGES`] messages (about 30 ms), so a burst
+//!   of load from elsewhere falls on all of them rather than on whichever ran then;
+//! - each segment starts with a warm-up message that is not recorded (the segment's ring, sender
+//!   thread and runtime are new);
+//! - the short run records 5 000 wake-ups per peer and load (its p99 is the 50th slowest, its
+//!   p99.9 the 5th), the full run 10 000;
+//! - the table also prints how many wake-ups took over 200 µs, which says whether a p99 fell on
+//!   the knee. Compare peers by that count over several runs, not by one run's p99.
 
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -44,8 +61,13 @@ fn pauses(messages: usize) -> Vec<Duration> {
         .collect()
 }
 
-/// Runs `send` on a new thread (one call per pause, after the pause) while `receive` runs here
-/// and returns the histogram of latencies it recorded.
+/// The stamp of a segment's first message, which `record` skips (module docs).
+const WARM_UP: u64 = u64::MAX;
+/// The pause before the warm-up message.
+const WARM_UP_PAUSE: Duration = Duration::from_micros(200);
+
+/// Runs `send` on a new thread (a [`WARM_UP`] message, then one call per pause, after the pause)
+/// while `receive` runs here and returns the histogram of latencies it recorded.
 fn paced(
     pauses: &[Duration],
     base: Instant,
@@ -55,6 +77,8 @@ fn paced(
     let mut histogram = empty_histogram();
     thread::scope(|scope| {
         let sender = scope.spawn(move || {
+            thread::sleep(WARM_UP_PAUSE);
+            send(WARM_UP);
             for pause in pauses {
                 thread::sleep(*pause);
                 send(stamp(base));
@@ -72,6 +96,9 @@ fn empty_histogram() -> Histogram<u64> {
 }
 
 fn record(histogram: &mut Histogram<u64>, base: Instant, sent: u64) {
+    if sent == WARM_UP {
+        return;
+    }
     histogram.saturating_record(stamp(base).saturating_sub(sent).max(1));
 }
 
@@ -156,7 +183,7 @@ fn tokio_broadcast(pauses: &[Duration]) -> Histogram<u64> {
     let base = Instant::now();
     // Room for every message: a receiver held off its core for longer than 64 pauses (a loaded
     // host) would otherwise lag and lose some, and this measures wake-ups, not lag policy.
-    let (sender, mut receiver) = tokio::sync::broadcast::channel::<u64>(pauses.len().max(1));
+    let (sender, mut receiver) = tokio::sync::broadcast::channel::<u64>(pauses.len() + 1);
     paced(
         pauses,
         base,
@@ -244,15 +271,23 @@ const PEERS: &[Peer] = &[
     ("tokio_broadcast", tokio_broadcast),
 ];
 
-/// How many turns each peer's messages are split into (see `main`).
-const SEGMENTS: usize = 5;
+/// How many messages a peer handles in each of its turns (module docs): about 30 ms.
+const SEGMENT_MESSAGES: usize = 100;
+
+/// The table counts the wake-ups slower than this (module docs).
+const SLOW_WAKE_NS: u64 = 200_000;
 
 /// Whether the arguments ask for a short run: criterion's `--quick` settings (a measurement
 /// time under 2 s), or a test run (`cargo test --benches`, no `--bench`).
 fn quick(args: &[String]) -> bool {
+    let short = |value: &str| value.parse::<f64>().is_ok_and(|seconds| seconds < 2.0);
+    // Both spellings: `--measurement-time 1` and `--measurement-time=1` (scripts/bench-report).
     let short_measurement = args
         .windows(2)
-        .any(|w| w[0] == "--measurement-time" && w[1].parse::<f64>().is_ok_and(|s| s < 2.0));
+        .any(|w| w[0] == "--measurement-time" && short(&w[1]))
+        || args
+            .iter()
+            .any(|arg| arg.strip_prefix("--measurement-time=").is_some_and(short));
     short_measurement || !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test")
 }
 
@@ -299,13 +334,16 @@ fn main() {
     let messages = if test_mode {
         20
     } else if quick(&args) {
-        1_500
-    } else {
         5_000
+    } else {
+        10_000
     };
     let filters = filters(&args);
     let pauses = pauses(messages);
-    println!("wake_latency: {messages} paced messages per run (50-500 µs apart), ns");
+    println!(
+        "wake_latency: {messages} paced messages per run (50-500 µs apart, in turns of \
+         {SEGMENT_MESSAGES}), ns"
+    );
     for (load_name, load) in [
         ("quiet", Load::Quiet),
         ("load2", Load::Threads(2)),
@@ -328,11 +366,10 @@ fn main() {
                 continue;
             }
         };
-        // The peers take turns, a segment of the pauses each, so a burst of load from
-        // elsewhere on the host lands on all of them rather than on whichever ran then.
+        // The peers take turns (module docs).
         let mut histograms: Vec<Histogram<u64>> =
             selected.iter().map(|_| empty_histogram()).collect();
-        for segment in pauses.chunks(pauses.len().div_ceil(SEGMENTS)) {
+        for segment in pauses.chunks(SEGMENT_MESSAGES) {
             for ((_, run), histogram) in selected.iter().zip(&mut histograms) {
                 histogram.add(run(segment)).expect("same bounds");
             }
@@ -345,8 +382,10 @@ fn main() {
                 histogram.value_at_quantile(0.999),
             );
             println!(
-                "  {load_name:<9} {name:<20} p50 {p50:>9}  p99 {p99:>9}  p99.9 {p999:>9}  max {:>9}",
-                histogram.max()
+                "  {load_name:<9} {name:<20} p50 {p50:>9}  p99 {p99:>9}  p99.9 {p999:>9}  max {:>9}  \
+                 over 200 µs {:>5}",
+                histogram.max(),
+                histogram.count_between(SLOW_WAKE_NS, u64::MAX),
             );
             println!(
                 "REPORT wake_latency_{load_name} {name} p50_ns={p50} p99_ns={p99} p999_ns={p999}"
