@@ -42,15 +42,23 @@ const BATCH: usize = 64;
 const LATENCY_BUDGET: Duration = Duration::from_secs(10);
 
 /// A 256-byte message, moved by value (or allocated from a pool in `ring_spsc_ring_ptr`).
+///
+/// Aligned to a cache line so that every peer's slots are: ringpool aligns its slot array to
+/// 64 bytes whatever the item, while rtrb, the disruptor and `ArrayQueue` allocate theirs with
+/// the item's own alignment, and for 256 KiB glibc returns a page plus 16 bytes. With 8-byte
+/// alignment each of their messages then spans five lines, and `consume` (first and last word)
+/// touches line `4i` and line `4i + 4`, which is also message `i + 1`'s first: about one new
+/// line per message against two for aligned slots, so the comparison measured malloc's offset
+/// as much as the hand-off (docs/bench-runs/spsc-notes.md).
 #[derive(Clone, Copy, Pod, Zeroable, PooledMessage)]
 #[bytemuck(crate = "ringpool::bytemuck")]
-#[repr(C)]
+#[repr(C, align(64))]
 struct Msg {
     seq: u64,
     body: [u64; 31],
 }
 
-const _: () = assert!(size_of::<Msg>() == 256);
+const _: () = assert!(size_of::<Msg>() == 256 && align_of::<Msg>() == 64);
 
 #[inline]
 fn msg(seq: u64) -> Msg {
