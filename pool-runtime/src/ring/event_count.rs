@@ -79,6 +79,13 @@
 //! The mode never goes back: that event count then costs a `SeqCst` fence on every notify. The
 //! async waiters run the same waiter barrier, so they follow the same rule.
 //!
+//! Why not symmetric from the start, given that the `membarrier` interrupts every CPU running a
+//! thread of the process: beside two busy threads of the same process (`wake_latency`'s
+//! `load2`), a ring built with symmetric fences, and one switched at its first sleep, were
+//! measured against this rule, taking turns in the same runs, and neither was told apart from
+//! an identical copy of the default (`docs/bench-runs/wake-and-pacing-notes.md`). So the
+//! notifier keeps its one load until a barrier proves slow.
+//!
 //! Sleepers are woken all at once (every reader of a ring waits on the reader event count);
 //! each re-checks its own condition. A sleep may end early (a signal, a bump meant for another
 //! waiter): callers loop. Nothing relies on a timeout; one is only used for a caller's own
