@@ -24,15 +24,21 @@
 //!
 //! - the peers take turns in segments of [`SEGMENT_MESSAGES`] messages (about 30 ms), so a burst
 //!   of load from elsewhere falls on all of them rather than on whichever ran then;
-//! - each segment starts with a warm-up message that is not recorded (the segment's ring, sender
-//!   thread and runtime are new);
+//! - each segment starts with a warm-up message that is not recorded (the segment's ring or
+//!   channel and runtime are new);
+//! - one thread sends for every peer, for the whole run, and the receiver is always the main
+//!   thread. With a sender spawned per turn, where the two ran depended on the peer: in one quiet
+//!   run each under `perf sched`, ringpool's reader woke on the CPU the sender had just run on
+//!   88% of the time, mpsc's 99%, and a reader woken on the other CPU waited about twice as long
+//!   to run (median 18 against 9 µs);
 //! - the short run records 5 000 wake-ups per peer and load (its p99 is the 50th slowest, its
 //!   p99.9 the 5th), the full run 10 000;
 //! - the table also prints how many wake-ups took over 200 µs, which says whether a p99 fell on
 //!   the knee. Compare peers by that count over several runs, not by one run's p99.
 
 use std::process::{Child, Command, Stdio};
-use std::thread;
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
@@ -66,27 +72,86 @@ const WARM_UP: u64 = u64::MAX;
 /// The pause before the warm-up message.
 const WARM_UP_PAUSE: Duration = Duration::from_micros(200);
 
-/// Runs `send` on a new thread (a [`WARM_UP`] message, then one call per pause, after the pause)
-/// while `receive` runs here and returns the histogram of latencies it recorded.
+/// One turn of a peer's sends, run on the [`SenderThread`].
+type Turn = Box<dyn FnOnce() + Send>;
+
+/// The one thread that sends every peer's messages, for the whole run: a sender spawned per
+/// turn would start wherever the scheduler puts a new thread, and how soon the receiver and
+/// sender then share a CPU differs from peer to peer (module docs).
+struct SenderThread {
+    turns: Option<mpsc::Sender<Turn>>,
+    finished: mpsc::Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SenderThread {
+    fn start() -> Self {
+        let (turns, turn_queue) = mpsc::channel::<Turn>();
+        let (finish, finished) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("wake-sender".into())
+            .spawn(move || {
+                for turn in turn_queue {
+                    turn();
+                    if finish.send(()).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("spawning the sender thread");
+        Self {
+            turns: Some(turns),
+            finished,
+            thread: Some(thread),
+        }
+    }
+
+    /// Runs `turn` on the sender thread; [`wait`](Self::wait) for it to end.
+    fn start_turn(&self, turn: Turn) {
+        self.turns
+            .as_ref()
+            .expect("running")
+            .send(turn)
+            .expect("sender thread alive");
+    }
+
+    fn wait(&self) {
+        self.finished.recv().expect("sender thread panicked");
+    }
+}
+
+impl Drop for SenderThread {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread's loop.
+        drop(self.turns.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs `send` on the sender thread (a [`WARM_UP`] message, then one call per pause, after the
+/// pause) while `receive` runs here and returns the histogram of latencies it recorded.
+/// `send` is dropped when the turn ends, which ends `receive`'s stream.
 fn paced(
+    sender: &SenderThread,
     pauses: &[Duration],
     base: Instant,
-    mut send: impl FnMut(u64) + Send,
+    mut send: impl FnMut(u64) + Send + 'static,
     receive: impl FnOnce(&mut Histogram<u64>),
 ) -> Histogram<u64> {
+    let pauses = pauses.to_vec();
+    sender.start_turn(Box::new(move || {
+        thread::sleep(WARM_UP_PAUSE);
+        send(WARM_UP);
+        for pause in pauses {
+            thread::sleep(pause);
+            send(stamp(base));
+        }
+    }));
     let mut histogram = empty_histogram();
-    thread::scope(|scope| {
-        let sender = scope.spawn(move || {
-            thread::sleep(WARM_UP_PAUSE);
-            send(WARM_UP);
-            for pause in pauses {
-                thread::sleep(*pause);
-                send(stamp(base));
-            }
-        });
-        receive(&mut histogram);
-        sender.join().expect("sender panicked");
-    });
+    receive(&mut histogram);
+    sender.wait();
     histogram
 }
 
@@ -102,7 +167,11 @@ fn record(histogram: &mut Histogram<u64>, base: Instant, sent: u64) {
     histogram.saturating_record(stamp(base).saturating_sub(sent).max(1));
 }
 
-fn ringpool_sync(pauses: &[Duration], strategy: WaitStrategy) -> Histogram<u64> {
+fn ringpool_sync(
+    sender_thread: &SenderThread,
+    pauses: &[Duration],
+    strategy: WaitStrategy,
+) -> Histogram<u64> {
     let base = Instant::now();
     let ring = Ring::<u64>::with_capacity(64).expect("capacity");
     let mut writer = ring.writer().expect("writer");
@@ -112,6 +181,7 @@ fn ringpool_sync(pauses: &[Duration], strategy: WaitStrategy) -> Histogram<u64> 
         .with_wait_strategy(strategy);
     drop(ring);
     paced(
+        sender_thread,
         pauses,
         base,
         move |sent| writer.push(sent),
@@ -123,10 +193,11 @@ fn ringpool_sync(pauses: &[Duration], strategy: WaitStrategy) -> Histogram<u64> 
     )
 }
 
-fn std_mpsc(pauses: &[Duration]) -> Histogram<u64> {
+fn std_mpsc(sender_thread: &SenderThread, pauses: &[Duration]) -> Histogram<u64> {
     let base = Instant::now();
     let (sender, receiver) = std::sync::mpsc::channel::<u64>();
     paced(
+        sender_thread,
         pauses,
         base,
         move |sent| sender.send(sent).expect("receiver alive"),
@@ -138,10 +209,11 @@ fn std_mpsc(pauses: &[Duration]) -> Histogram<u64> {
     )
 }
 
-fn crossbeam(pauses: &[Duration]) -> Histogram<u64> {
+fn crossbeam(sender_thread: &SenderThread, pauses: &[Duration]) -> Histogram<u64> {
     let base = Instant::now();
     let (sender, receiver) = crossbeam_channel::unbounded::<u64>();
     paced(
+        sender_thread,
         pauses,
         base,
         move |sent| sender.send(sent).expect("receiver alive"),
@@ -159,13 +231,14 @@ fn current_thread() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-fn ringpool_async(pauses: &[Duration]) -> Histogram<u64> {
+fn ringpool_async(sender_thread: &SenderThread, pauses: &[Duration]) -> Histogram<u64> {
     let base = Instant::now();
     let ring = Ring::<u64>::with_capacity(64).expect("capacity");
     let mut writer = ring.writer().expect("writer");
     let mut reader = ring.subscribe().expect("reader");
     drop(ring);
     paced(
+        sender_thread,
         pauses,
         base,
         move |sent| writer.push(sent),
@@ -179,12 +252,13 @@ fn ringpool_async(pauses: &[Duration]) -> Histogram<u64> {
     )
 }
 
-fn tokio_broadcast(pauses: &[Duration]) -> Histogram<u64> {
+fn tokio_broadcast(sender_thread: &SenderThread, pauses: &[Duration]) -> Histogram<u64> {
     let base = Instant::now();
     // Room for every message: a receiver held off its core for longer than 64 pauses (a loaded
     // host) would otherwise lag and lose some, and this measures wake-ups, not lag policy.
     let (sender, mut receiver) = tokio::sync::broadcast::channel::<u64>(pauses.len() + 1);
     paced(
+        sender_thread,
         pauses,
         base,
         move |sent| {
@@ -257,13 +331,20 @@ impl Drop for RunningLoad {
     }
 }
 
-type Peer = (&'static str, fn(&[Duration]) -> Histogram<u64>);
+type Peer = (
+    &'static str,
+    fn(&SenderThread, &[Duration]) -> Histogram<u64>,
+);
 
 const PEERS: &[Peer] = &[
-    ("ringpool_block", |p| ringpool_sync(p, WaitStrategy::Block)),
-    ("ringpool_yield", |p| ringpool_sync(p, WaitStrategy::Yield)),
-    ("ringpool_busy_spin", |p| {
-        ringpool_sync(p, WaitStrategy::BusySpin)
+    ("ringpool_block", |s, p| {
+        ringpool_sync(s, p, WaitStrategy::Block)
+    }),
+    ("ringpool_yield", |s, p| {
+        ringpool_sync(s, p, WaitStrategy::Yield)
+    }),
+    ("ringpool_busy_spin", |s, p| {
+        ringpool_sync(s, p, WaitStrategy::BusySpin)
     }),
     ("std_mpsc", std_mpsc),
     ("crossbeam_channel", crossbeam),
@@ -340,6 +421,7 @@ fn main() {
     };
     let filters = filters(&args);
     let pauses = pauses(messages);
+    let sender = SenderThread::start();
     println!(
         "wake_latency: {messages} paced messages per run (50-500 µs apart, in turns of \
          {SEGMENT_MESSAGES}), ns"
@@ -371,7 +453,7 @@ fn main() {
             selected.iter().map(|_| empty_histogram()).collect();
         for segment in pauses.chunks(SEGMENT_MESSAGES) {
             for ((_, run), histogram) in selected.iter().zip(&mut histograms) {
-                histogram.add(run(segment)).expect("same bounds");
+                histogram.add(run(&sender, segment)).expect("same bounds");
             }
         }
         for ((name, _), histogram) in selected.iter().zip(&histograms) {
