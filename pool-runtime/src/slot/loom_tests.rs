@@ -4,8 +4,9 @@
 //! models catch a weakened free ordering, a weakened magazine push, a magazine owner without its
 //! barrier, an exhaustion check blind to busy owners, a take off the free list for a magazine
 //! outside its owner's *busy* window, an uncounted steal, an untagged free list,
-//! a drop that reads its arena after the decrement that may free it, and a last drop without its
-//! side of the orphan handshake.
+//! a drop that reads its arena after the decrement that may free it, a last drop without its
+//! side of the orphan handshake, and an allocator's drop that ignores the magazine owners'
+//! *busy* marks (a sole holder's magazine drop frees its word inside that window).
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime --lib -- loom`
 
@@ -15,7 +16,7 @@ use super::arena::destroyed;
 use super::asymmetric::SKIP_LIGHT_BARRIER;
 use super::free_stack::FreeStack;
 use super::release::{READ_ARENA_AFTER_DECREMENT, WEAKEN_FREE_ORDERING};
-use super::stash::WEAKEN_STASH_FILL;
+use super::stash::{ORPHAN_SCAN_IGNORES_BUSY, WEAKEN_STASH_FILL};
 use crate::class::SizeClass;
 use crate::sync::{Arc, thread};
 use crate::{LocalPools, PoolConfig, PooledMessage, Pools, RingPtr};
@@ -324,6 +325,21 @@ fn loom_negative_control_magazine_drop_without_barrier_leaks_orphan() {
             shared_allocator_dropped_while_last_message_drops(true),
             "arena freed by its last user"
         );
+    });
+}
+
+/// Negative control: the allocator's drop reads the slot words without waiting for the owners'
+/// *busy* marks, so it can read the word of a sole holder's magazine drop still held (before its
+/// free inside the window) while that drop reads `orphaned` clear: the arena leaks, and the model
+/// must find that schedule.
+#[test]
+#[should_panic(expected = "arena freed by its last user")]
+fn loom_negative_control_orphan_scan_ignoring_busy_owners_leaks_orphan() {
+    model(|| {
+        ORPHAN_SCAN_IGNORES_BUSY.with(|ignore| ignore.set(true));
+        let freed = shared_allocator_dropped_while_last_message_drops(false);
+        ORPHAN_SCAN_IGNORES_BUSY.with(|ignore| ignore.set(false));
+        assert!(freed, "arena freed by its last user");
     });
 }
 

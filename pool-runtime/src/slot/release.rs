@@ -17,7 +17,9 @@
 //!
 //! A sole holder (refcount 1, no weak handle this occupancy) reads its arena's drop route first,
 //! one load that stands for the kind check and the barrier flag too (a `LocalPools` slot's drop
-//! runs inline, a `Pools` slot's goes straight to the magazine push). If it reads `ORPHANED`
+//! runs inline). A `Pools` sole holder (route `SHARED`) that its thread's magazine takes skips
+//! step 1: the magazine's *busy* window is its orphan handshake, and its word goes from held to
+//! free inside it (see `release_sole_shared` and `orphan`). If it reads `ORPHANED`
 //! (stored by the allocator's drop after `orphaned`), it takes none of the steps: it leaves the word held and gives up the slot's share of
 //! the keepalive (see `orphan`). That is the common orphaned drop, and it costs one `fetch_sub`.
 //!
@@ -33,6 +35,7 @@ use super::arena::{Arena, ArenaKind, DropRoute};
 use super::asymmetric;
 use super::orphan;
 use super::poison;
+use super::stash::{OwnFree, Stash};
 use super::state::{SlotState, StateWord};
 use super::tid;
 use crate::sync::{AtomicBool, Ordering};
@@ -141,7 +144,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 #[inline(never)]
 unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, number: u8) {
     // SAFETY: the caller's promise.
-    if unsafe { free_to_own_magazine(arena, index, freeing_word, number, None) } {
+    if unsafe { free_to_own_magazine(arena, index, freeing_word, number) } {
         return;
     }
     // SAFETY: the slot is still ours in `F`, listed nowhere.
@@ -150,9 +153,7 @@ unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, 
 
 /// Step 2 onto the dropping thread's own magazine, then step 3: `false` (nothing done, the slot
 /// still `F` and listed nowhere) when the arena is not a `Pools` one, the thread has no number,
-/// its magazine is full, a thief is registered or the allocator is gone. `shared_plain` is
-/// `Some(true)` when the caller read the route `SHARED` (a `Pools` arena whose barrier flag is
-/// set: neither is read again), `None` to read both.
+/// its magazine is full, a thief is registered or the allocator is gone.
 ///
 /// One light barrier serves both handshakes: the magazine's (*busy* mark before it, `thieves`
 /// after, see `stash`) and step 3's (our `F` store before it, `orphaned` after), since the mark
@@ -169,16 +170,14 @@ unsafe fn free_to_own_magazine(
     index: u32,
     freeing_word: SlotState,
     number: u8,
-    shared_plain: Option<bool>,
 ) -> bool {
     // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
     // past it.
     let arena_ref = unsafe { arena.as_ref() };
-    let plain_barrier = match shared_plain {
-        Some(plain_barrier) => plain_barrier,
-        None if arena_ref.kind() != ArenaKind::Shared => return false,
-        None => arena_ref.plain_barrier(),
-    };
+    if arena_ref.kind() != ArenaKind::Shared {
+        return false;
+    }
+    let plain_barrier = arena_ref.plain_barrier();
     let Some(number) = tid::number_of(number) else {
         return false;
     };
@@ -306,6 +305,12 @@ unsafe fn release_last(
     route: DropRoute,
     number: u8,
 ) {
+    if route == DropRoute::SHARED {
+        // Only a sole holder passes `SHARED` (the last of several references passes `OTHER`).
+        // SAFETY: forwarded: a sole holder's held word, in a `Pools` arena with asymmetric
+        // barriers.
+        return unsafe { release_sole_shared(arena, index, word, number) };
+    }
     if word.refcount() == 0 {
         // SAFETY: the slot is `F`, ours until `free_slot` ends.
         return unsafe { free_slot(arena, index, word, number) };
@@ -320,19 +325,64 @@ unsafe fn release_last(
     // `release_strong`).
     let freeing_word = word.freeing();
     state.store(freeing_word, Ordering::Relaxed);
-    if route == DropRoute::SHARED {
-        // A `Pools` slot with asymmetric barriers: the magazine push without reading the kind or
-        // the flag again.
-        // SAFETY: we left the slot `F` (step 1); it is ours, listed nowhere, until the push ends;
-        // `SHARED` is the route of a `Pools` arena whose barrier flag is set.
-        if unsafe { free_to_own_magazine(arena, index, freeing_word, number, Some(true)) } {
-            return;
-        }
-        // SAFETY: still ours in `F`, listed nowhere.
-        return unsafe { free_slot_past_magazine(arena, index, freeing_word) };
-    }
     // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
     unsafe { free_slot(arena, index, freeing_word, number) };
+}
+
+/// The last drop of a sole holder (refcount 1 in `word`, no weak handle this occupancy) of a
+/// `Pools` slot whose arena's route read `SHARED`: onto the dropping thread's magazine with no
+/// step 1, the magazine's *busy* window serving as the orphan handshake (see
+/// [`Stash::free_sole_own`] and `orphan`): the word goes from held to free inside it. If the
+/// allocator turns out to be gone, the word stays held and the drop gives up the slot's share
+/// (as [`release_orphaned_sole`]); if the magazine refuses the slot, steps 1 to 3 as usual.
+///
+/// # Safety
+///
+/// As [`release_last`] for a sole holder, in an arena whose route the caller read `SHARED`.
+///
+/// [`Stash::free_sole_own`]: super::stash::Stash::free_sole_own
+#[inline(always)]
+unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState, number: u8) {
+    if let Some(own) = tid::number_of(number) {
+        // SAFETY: our held slot keeps the arena alive; this reference is not used past the call
+        // below, which passes the stash on as a raw pointer.
+        let arena_ref = unsafe { arena.as_ref() };
+        // Claimable once freed in the magazine: poisoned first (again on the paths below, which
+        // is harmless).
+        let (addr, len) = arena_ref.slot_region(index);
+        poison::poison(addr, len);
+        let (state, orphaned) = (arena_ref.state(index), arena_ref.orphaned());
+        let stash = NonNull::from(arena_ref.stash());
+        // SAFETY: the stash of a live `Pools` arena with asymmetric barriers (`SHARED`), kept
+        // alive by our held slot; our own thread's number; the slot is ours (held, listed
+        // nowhere), and `free` frees exactly it.
+        let outcome = unsafe {
+            Stash::free_sole_own(
+                stash,
+                own,
+                index,
+                // Acquire, after the barrier: as in `settle` (set: the bias happens before our
+                // decrement in `release_orphaned_sole`).
+                || orphaned.load(Ordering::Acquire),
+                // Release: our reads of the payload happen before the slot's next claim (by us,
+                // or by a thief or the allocator's drop once they see the *busy* clear).
+                || state.store(word.freed(), free_store_ordering()),
+            )
+        };
+        match outcome {
+            OwnFree::Pushed => return,
+            // SAFETY: our held slot, `orphaned` read set with Acquire; nothing stored.
+            OwnFree::Orphaned => return unsafe { release_orphaned_sole(arena, index) },
+            OwnFree::Refused => {}
+        }
+    }
+    // Steps 1 to 3, past the magazine.
+    // SAFETY: our held slot keeps the arena alive until step 1; not used past it.
+    let state = unsafe { arena.as_ref() }.state(index);
+    let freeing_word = word.freeing();
+    state.store(freeing_word, Ordering::Relaxed);
+    // SAFETY: we left the slot `F` (step 1); it is ours, listed nowhere.
+    unsafe { free_slot_past_magazine(arena, index, freeing_word) };
 }
 
 /// The last drop of a sole holder (refcount 1, no weak handle this occupancy) that found the

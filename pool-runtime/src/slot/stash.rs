@@ -30,6 +30,11 @@
 //!   (Acquire of the *busy* clear: sees the owner's stores), and steal it with a compare-exchange
 //!   of its word (against other thieves); unregister (Release).
 //!
+//! The allocator's drop takes the thief's side too, without registering: after its heavy
+//! barrier it waits for every *busy* mark to clear before it reads the slot words, so a sole
+//! holder's last drop onto its own magazine may free its word inside its window (see
+//! [`Stash::free_sole_own`] and `orphan`).
+//!
 //! The barriers guarantee that the owner sees the registration or the thief sees the *busy* mark,
 //! so while a thief is registered no owner touches its magazine: the slot array is plain memory
 //! written only by its owner, read by thieves. The light barrier is a compiler fence where the
@@ -56,6 +61,8 @@
 //!
 //! `Pools::claim_when_list_empty` decides exhaustion only when two reads of `steals` around its
 //! look at the magazines, the list and the fresh counter are equal with no steal in flight.
+
+use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
@@ -102,6 +109,13 @@ loom::thread_local! {
     /// loom negative control: an owner refilling its magazine takes the slots off the free list
     /// before its *busy* mark, so they are in transit where no exhaustion check can see them.
     pub(crate) static TAKE_OUTSIDE_BUSY: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom negative control: the allocator's drop reads the slot words without waiting for the
+    /// owners' *busy* marks to clear (see [`Stash::wait_until_owners_idle`]).
+    pub(crate) static ORPHAN_SCAN_IGNORES_BUSY: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
 #[cfg(loom)]
@@ -324,6 +338,77 @@ impl Stash {
         .is_some()
     }
 
+    /// The last drop of a sole holder, whose slot `index` is still held, onto the magazine of
+    /// thread number `number`, the caller's own, in a process with asymmetric barriers. Inside the
+    /// owner's side of the handshake, after its light barrier: [`OwnFree::Orphaned`] (nothing
+    /// done) if `orphaned` says the allocator is gone, else, if there is room, pushes `index`
+    /// and runs `free` (the store that frees the slot's word): [`OwnFree::Pushed`].
+    /// [`OwnFree::Refused`] (nothing done) when the magazine is full or a thief is registered.
+    ///
+    /// The *busy* mark doubles as the drop's half of the orphan handshake (the allocator's drop
+    /// waits for every owner's mark to clear, see `orphan`), so once it is cleared the arena may be
+    /// freed: the stash comes as a raw pointer, and the clear is made through its `&AtomicBool`
+    /// alone.
+    ///
+    /// # Safety
+    ///
+    /// `stash` is the stash of a live `Pools` arena whose barrier flag is set, kept alive by the
+    /// caller's held slot; `number` as in [`Stash::as_owner`]; the caller owns slot `index`
+    /// (held, listed nowhere), and `free` frees exactly that slot.
+    #[inline(always)]
+    pub(crate) unsafe fn free_sole_own(
+        stash: NonNull<Stash>,
+        number: usize,
+        index: u32,
+        orphaned: impl FnOnce() -> bool,
+        free: impl FnOnce(),
+    ) -> OwnFree {
+        // SAFETY: live until the *busy* clear below (caller's promise); neither reference is used
+        // past it.
+        let shared = unsafe { stash.as_ref().shared() };
+        debug_assert!(shared.plain_barrier);
+        debug_assert!(number < MAX_TIDS);
+        // SAFETY: `number < MAX_TIDS` (caller's promise), the array's length.
+        let magazine = unsafe { shared.magazines.get_unchecked(number) };
+        // Relaxed, then the light barrier: as in `as_owner` (for thieves and for the allocator's
+        // drop alike).
+        magazine.busy.store(true, Ordering::Relaxed);
+        asymmetric::light();
+        // Acquire: as in `as_owner`.
+        let outcome = if shared.thieves.load(Ordering::Acquire) != 0 {
+            OwnFree::Refused
+        } else if orphaned() {
+            OwnFree::Orphaned
+        } else if magazine.push(index) {
+            free();
+            OwnFree::Pushed
+        } else {
+            OwnFree::Refused
+        };
+        let busy: &AtomicBool = &magazine.busy;
+        // Release: a thief, or the allocator's drop, that sees the mark cleared (Acquire) sees
+        // our push and the slot's free. Our last access to the arena.
+        busy.store(false, busy_clear_ordering());
+        outcome
+    }
+
+    /// Waits until no owner is inside an operation that began before the caller's heavy barrier
+    /// (the allocator's drop, see `orphan`; nothing for a stash that is not a `Pools` arena's).
+    pub(crate) fn wait_until_owners_idle(&self) {
+        #[cfg(loom)]
+        if ORPHAN_SCAN_IGNORES_BUSY.with(|i| i.get()) {
+            return;
+        }
+        for magazine in self.all() {
+            let backoff = crate::sync::Backoff::new();
+            // Acquire: the owner's operation, a sole holder's free included, happens before our
+            // reads of slot words.
+            while magazine.busy.load(Ordering::Acquire) {
+                backoff.snooze();
+            }
+        }
+    }
+
     /// Pops a slot from the magazine of thread number `number`, the caller's own, if any (`None`
     /// also while a thief is registered).
     ///
@@ -544,6 +629,16 @@ impl Magazine {
         self.word.store(word - 1, Ordering::Relaxed);
         Some(index)
     }
+}
+
+/// What [`Stash::free_sole_own`] did.
+pub(crate) enum OwnFree {
+    /// The slot is in the magazine, and free.
+    Pushed,
+    /// The allocator is gone: the slot is untouched, still held.
+    Orphaned,
+    /// The magazine is full or a thief is registered: the slot is untouched, still held.
+    Refused,
 }
 
 /// What [`Stash::refill_own`] did.
