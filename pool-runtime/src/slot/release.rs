@@ -97,7 +97,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
             // Sole holder and no weak handle this occupancy: no other thread can write this word
             // (clone and downgrade need a strong handle, upgrade a weak one, the allocator a free
             // slot), so a plain store suffices.
-            let word = current.freeing();
+            let word = current.sole_freeing();
             state.store(word, Ordering::Relaxed);
             // A `LocalPools` slot has no step 2: step 3 inline, for the allocate/drop loop.
             let (addr, len) = arena_ref.slot_region(index);
@@ -323,7 +323,7 @@ unsafe fn release_last(
     let state = unsafe { arena.as_ref() }.state(index);
     // Sole holder and no weak handle this occupancy: a plain store suffices (see
     // `release_strong`).
-    let freeing_word = word.freeing();
+    let freeing_word = word.sole_freeing();
     state.store(freeing_word, Ordering::Relaxed);
     // SAFETY: we left the slot `F` (step 1); the slot is ours until `free_slot` ends.
     unsafe { free_slot(arena, index, freeing_word, number) };
@@ -366,7 +366,7 @@ unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState
                 || orphaned.load(Ordering::Acquire),
                 // Release: our reads of the payload happen before the slot's next claim (by us,
                 // or by a thief or the allocator's drop once they see the *busy* clear).
-                || state.store(word.freed(), free_store_ordering()),
+                || state.store(word.sole_freed(), free_store_ordering()),
             )
         };
         match outcome {
@@ -379,7 +379,7 @@ unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState
     // Steps 1 to 3, past the magazine.
     // SAFETY: our held slot keeps the arena alive until step 1; not used past it.
     let state = unsafe { arena.as_ref() }.state(index);
-    let freeing_word = word.freeing();
+    let freeing_word = word.sole_freeing();
     state.store(freeing_word, Ordering::Relaxed);
     // SAFETY: we left the slot `F` (step 1); it is ours, listed nowhere.
     unsafe { free_slot_past_magazine(arena, index, freeing_word) };

@@ -53,6 +53,8 @@ impl SlotState {
     const FREEING_FLAG: u64 = 1 << 30;
     /// `W`: a weak handle was made during the current occupancy.
     const WEAK_FLAG: u64 = 1 << 31;
+    /// Refcount and flags: everything below the generation.
+    const LOW_BITS: u64 = u32::MAX as u64;
     /// Clones beyond this abort the process (like `Arc`'s `isize::MAX` limit). Far below the
     /// refcount's width, so racing clones that each overshoot by one can never carry into `R`.
     const MAX_REFCOUNT: u64 = 1 << 27;
@@ -141,10 +143,28 @@ impl SlotState {
         )
     }
 
-    /// The word the last holder leaves while its drop is under way (see the module docs).
-    #[inline(always)]
+    /// The word the last holder leaves while its drop is under way (see the module docs); the
+    /// drops build it with [`sole_freeing`](Self::sole_freeing) or a decrement.
+    #[cfg(test)]
     pub(crate) const fn freeing(self) -> SlotState {
         SlotState(self.freed().0 | Self::FREEING_FLAG)
+    }
+
+    /// The word a sole holder (refcount 1, `F`, no `W`, no `R`: see
+    /// [`is_sole_without_weak`](Self::is_sole_without_weak)) leaves while its drop is under way
+    /// (*freeing*: `F`, refcount 0), in one subtraction.
+    #[inline(always)]
+    pub(crate) const fn sole_freeing(self) -> SlotState {
+        debug_assert!(self.0 & Self::LOW_BITS == Self::FREEING_FLAG | 1);
+        SlotState(self.0 - 1)
+    }
+
+    /// [`freed`](Self::freed) of a sole holder's word (as for
+    /// [`sole_freeing`](Self::sole_freeing)), in one subtraction.
+    #[inline(always)]
+    pub(crate) const fn sole_freed(self) -> SlotState {
+        debug_assert!(self.0 & Self::LOW_BITS == Self::FREEING_FLAG | 1);
+        SlotState(self.0 - (Self::FREEING_FLAG | 1))
     }
 
     /// The word of a slot whose last drop found the allocator gone.
@@ -310,6 +330,11 @@ mod tests {
             "the last decrement leaves it freeing"
         );
         assert_eq!(free.claimed().with_one_less(), free.claimed().freeing());
+        assert_eq!(free.claimed().sole_freeing(), free.claimed().freeing());
+        assert_eq!(free.claimed().sole_freed(), free.claimed().freed());
+        assert_eq!(free.claimed_unless_wrapping(), Some(free.claimed()));
+        assert_eq!(SlotState(u64::MAX << 32).claimed_unless_wrapping(), None);
+        assert_eq!(free.claimed().claimed_unless_wrapping(), None);
         assert_eq!(
             SlotState(u64::MAX << 32).claimed().generation(),
             0,
