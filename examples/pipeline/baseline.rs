@@ -16,8 +16,10 @@ use ringpool::PooledMessage;
 use ringpool::bytemuck;
 
 use crate::alloc_count::thread_allocations;
+use crate::clock::Clock;
 use crate::market::{BookSnapshot, BookUpdate, Trade};
 use crate::progress::Progress;
+use crate::stages::DecodeTimes;
 use crate::strategy::{MessageRef, Strategy, StrategyOutcome};
 use crate::transport::FrameSource;
 use crate::{DecoderOutcome, RunContext, StartSignal};
@@ -41,6 +43,7 @@ pub fn run(
         clock,
         progress,
         ready,
+        decode_times,
     } = *context;
     let mut start_signal = StartSignal::new(ready);
     thread::scope(|scope| {
@@ -54,12 +57,14 @@ pub fn run(
                 thread::Builder::new()
                     .name(format!("strategy-{reader}"))
                     .spawn_scoped(scope, move || {
-                        strategy_loop(receiver, Strategy::new(options.symbols, clock, counter))
+                        let strategy = Strategy::new(options.symbols, clock, counter, decode_times);
+                        strategy_loop(receiver, strategy)
                     })?,
             );
         }
         start_signal.release();
-        let decoded = decode_loop(source, &senders, progress);
+        let stamps = decode_times.map(|times| (times, clock));
+        let decoded = decode_loop(source, &senders, progress, stamps);
         // Closing the channels ends the strategies' input.
         drop(senders);
         let outcomes: Vec<StrategyOutcome> = strategies
@@ -74,11 +79,16 @@ fn decode_loop(
     source: FrameSource,
     senders: &[SyncSender<Arc<RawFrame>>],
     progress: &Progress,
+    decode_times: Option<(&DecodeTimes, Clock)>,
 ) -> io::Result<DecoderOutcome> {
     let mut reader = BufReader::with_capacity(64 * 1024, source);
     let allocations_before = thread_allocations();
     let mut decoded = 0u64;
     while let Some(frame) = read_frame_naive(&mut reader)? {
+        // The feed numbers messages 1, 2, ... and the stream keeps their order.
+        if let Some((times, clock)) = decode_times {
+            times.record(decoded + 1, clock.now_ns());
+        }
         let frame = Arc::new(frame);
         for sender in senders {
             sender

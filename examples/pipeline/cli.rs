@@ -74,6 +74,8 @@ pub struct Options {
     pub fault: Option<Fault>,
     /// Pass the verdict even if some messages went to the heap because a pool class was full.
     pub allow_heap: bool,
+    /// Also split each latency at the decoder (feed → decoded, decoded → handled).
+    pub stage_latency: bool,
 }
 
 impl Default for Options {
@@ -95,6 +97,7 @@ impl Default for Options {
             report_line: false,
             fault: None,
             allow_heap: false,
+            stage_latency: false,
         }
     }
 }
@@ -136,6 +139,9 @@ FLAGS:
     --quiet             no status line every second
     --report            also print a `REPORT pipeline <run> <metric>=<value>...` line (for
                         scripts/bench-report)
+    --stage-latency     also split each latency where the decoder hands the message on:
+                        feed -> decoded (socket, decoder) and decoded -> strategy (ring or
+                        channels, strategy); costs one store and one load per message
     --fault KIND        self-check of the verdict: drop (lose one message) or leak (keep one
                         pool slot forever); the run must then exit with status 1
     -h, --help          this text
@@ -185,6 +191,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, UsageEr
             "--quiet" => options.quiet = true,
             "--report" => options.report_line = true,
             "--allow-heap" => options.allow_heap = true,
+            "--stage-latency" => options.stage_latency = true,
             "--messages" => options.messages = number(&flag, &value(&flag)?, 1, u64::MAX)?,
             "--readers" => options.readers = number(&flag, &value(&flag)?, 1, 64)? as usize,
             "--duration" => options.duration = Some(seconds(&flag, &value(&flag)?)?),

@@ -28,6 +28,7 @@ mod market;
 mod pooled;
 mod progress;
 mod report;
+mod stages;
 mod strategy;
 mod transport;
 
@@ -42,6 +43,7 @@ use crate::clock::Clock;
 use crate::feed::FeedPlan;
 use crate::progress::Progress;
 use crate::report::RunResults;
+use crate::stages::DecodeTimes;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -57,6 +59,8 @@ pub struct RunContext<'a> {
     pub progress: &'a Progress,
     /// The feed starts sending once the decoder side is set up (see [`StartSignal`]).
     pub ready: &'a Barrier,
+    /// With `--stage-latency`: where the decoder notes when it read each message.
+    pub decode_times: Option<&'a DecodeTimes>,
 }
 
 /// Tells the feed that the decoder side is ready: on [`release`](StartSignal::release), or when
@@ -163,11 +167,15 @@ fn run(options: &Options) -> Result<RunResults, Box<dyn std::error::Error>> {
         seed: options.seed,
     };
     let ready = Barrier::new(2);
+    let decode_times = options
+        .stage_latency
+        .then(|| DecodeTimes::new(options.ring_capacity));
     let context = RunContext {
         options,
         clock,
         progress: &progress,
         ready: &ready,
+        decode_times: decode_times.as_ref(),
     };
     let _load = load::BackgroundLoad::start(options.background_load);
     let started = Instant::now();

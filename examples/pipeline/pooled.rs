@@ -97,6 +97,7 @@ pub fn run(
         clock,
         progress,
         ready,
+        decode_times,
     } = *context;
     let mut start_signal = StartSignal::new(ready);
     let mut pools = LocalPools::try_new(pool_config(
@@ -115,7 +116,12 @@ pub fn run(
     thread::scope(|scope| {
         let mut strategies = Vec::with_capacity(readers.len());
         for (index, reader) in readers.into_iter().enumerate() {
-            let strategy = Strategy::new(options.symbols, clock, &progress.handled[index]);
+            let strategy = Strategy::new(
+                options.symbols,
+                clock,
+                &progress.handled[index],
+                decode_times,
+            );
             strategies.push(
                 thread::Builder::new()
                     .name(format!("strategy-{index}"))
@@ -132,6 +138,10 @@ pub fn run(
             match Inbound::read_from(&mut input, &mut pools) {
                 Ok(message) => {
                     decoded += 1;
+                    // The feed numbers messages 1, 2, ... and the stream keeps their order.
+                    if let Some(times) = decode_times {
+                        times.record(decoded, clock.now_ns());
+                    }
                     if decoded == FAULT_AT && inject_fault(options.fault, &message) {
                         continue;
                     }

@@ -10,7 +10,7 @@ use crate::cli::Options;
 use crate::feed::FeedOutcome;
 use crate::market::MarketBook;
 use crate::progress::{CLASSES, Progress};
-use crate::strategy::StrategyOutcome;
+use crate::strategy::{StageLatency, StrategyOutcome};
 
 const CLASS_NAMES: [&str; CLASSES] = ["XS", "S", "M", "L", "XL"];
 
@@ -95,6 +95,21 @@ pub fn print_summary(options: &Options, results: &RunResults) -> bool {
         ns(latency.value_at_quantile(0.999)),
         ns(latency.max()),
     );
+    let stages = merged_stages(strategies);
+    if let Some(stages) = &stages {
+        for (name, histogram) in [
+            ("feed -> decoded", &stages.to_decoder),
+            ("decoded -> strategy", &stages.to_strategy),
+        ] {
+            println!(
+                "  {name:<20} p50 {}  p99 {}  p99.9 {}  max {}",
+                ns(histogram.value_at_quantile(0.50)),
+                ns(histogram.value_at_quantile(0.99)),
+                ns(histogram.value_at_quantile(0.999)),
+                ns(histogram.max()),
+            );
+        }
+    }
     if options.rate == 0 {
         println!(
             "               (the feed ran flat out, so latency includes time queued in the socket and \
@@ -170,9 +185,24 @@ pub fn print_summary(options: &Options, results: &RunResults) -> bool {
         }
     }
     if options.report_line {
-        print_report_line(options, results, &latency, pass);
+        print_report_line(options, results, &latency, stages.as_ref(), pass);
     }
     pass
+}
+
+/// The strategies' stage histograms added together, as for the total latency.
+fn merged_stages(strategies: &[StrategyOutcome]) -> Option<StageLatency> {
+    let mut merged: Option<StageLatency> = None;
+    for stages in strategies.iter().filter_map(|s| s.stages.as_ref()) {
+        let sum = merged.get_or_insert_with(StageLatency::new);
+        sum.to_decoder
+            .add(&stages.to_decoder)
+            .expect("histograms share their bounds");
+        sum.to_strategy
+            .add(&stages.to_strategy)
+            .expect("histograms share their bounds");
+    }
+    merged
 }
 
 /// One line `scripts/bench-report` turns into a table row:
@@ -181,6 +211,7 @@ fn print_report_line(
     options: &Options,
     results: &RunResults,
     latency: &Histogram<u64>,
+    stages: Option<&StageLatency>,
     pass: bool,
 ) {
     let mode = if options.baseline {
@@ -203,9 +234,20 @@ fn print_report_line(
         format!("_load{}", options.background_load)
     };
     let sent = results.feed.sent.max(1) as f64;
+    let stage_metrics = stages.map_or_else(String::new, |stages| {
+        format!(
+            " to_decoder_p99_ns={} to_decoder_p999_ns={} to_strategy_p99_ns={} \
+             to_strategy_p999_ns={}",
+            stages.to_decoder.value_at_quantile(0.99),
+            stages.to_decoder.value_at_quantile(0.999),
+            stages.to_strategy.value_at_quantile(0.99),
+            stages.to_strategy.value_at_quantile(0.999),
+        )
+    });
     println!(
         "REPORT pipeline {mode}_{transport}{rate}{load} messages={} readers={} msgs_per_s={:.0} \
-         p50_ns={} p99_ns={} p999_ns={} max_ns={} decoder_allocs_per_msg={:.2} verdict={}",
+         p50_ns={} p99_ns={} p999_ns={} max_ns={}{stage_metrics} decoder_allocs_per_msg={:.2} \
+         verdict={}",
         results.feed.sent,
         options.readers,
         results.feed.sent as f64 / results.wall.as_secs_f64().max(1e-9),

@@ -6,6 +6,7 @@ use hdrhistogram::Histogram;
 use crate::clock::Clock;
 use crate::market::{BookSnapshot, BookUpdate, MarketBook, Trade};
 use crate::progress::Counter;
+use crate::stages::DecodeTimes;
 
 /// Largest latency the histogram tracks exactly (60 s); larger values are clamped.
 const MAX_TRACKED_NS: u64 = 60_000_000_000;
@@ -33,6 +34,29 @@ pub struct Strategy<'a> {
     /// Messages naming a symbol the feed does not have.
     corrupt: u64,
     latency: Histogram<u64>,
+    /// With `--stage-latency`: the decoder's times and the two halves of each latency.
+    stages: Option<(&'a DecodeTimes, StageLatency)>,
+}
+
+/// Each latency split where the decoder hands the message on (`--stage-latency`).
+pub struct StageLatency {
+    /// From the feed's send to the decoder having read the message.
+    pub to_decoder: Histogram<u64>,
+    /// From the decoder having read the message to the strategy handling it.
+    pub to_strategy: Histogram<u64>,
+}
+
+impl StageLatency {
+    pub fn new() -> Self {
+        StageLatency {
+            to_decoder: latency_histogram(),
+            to_strategy: latency_histogram(),
+        }
+    }
+}
+
+fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_TRACKED_NS, 3).expect("static histogram bounds are valid")
 }
 
 /// What a strategy reports when its input ends.
@@ -43,12 +67,19 @@ pub struct StrategyOutcome {
     pub stale: u64,
     pub corrupt: u64,
     pub latency: Histogram<u64>,
+    /// With `--stage-latency`: the two halves of each latency.
+    pub stages: Option<StageLatency>,
     /// Heap allocations this actor's thread made while handling messages.
     pub allocations: u64,
 }
 
 impl<'a> Strategy<'a> {
-    pub fn new(symbols: u32, clock: Clock, handled_counter: &'a Counter) -> Self {
+    pub fn new(
+        symbols: u32,
+        clock: Clock,
+        handled_counter: &'a Counter,
+        decode_times: Option<&'a DecodeTimes>,
+    ) -> Self {
         Strategy {
             clock,
             handled_counter,
@@ -58,8 +89,8 @@ impl<'a> Strategy<'a> {
             missing: 0,
             stale: 0,
             corrupt: 0,
-            latency: Histogram::new_with_bounds(1, MAX_TRACKED_NS, 3)
-                .expect("static histogram bounds are valid"),
+            latency: latency_histogram(),
+            stages: decode_times.map(|times| (times, StageLatency::new())),
         }
     }
 
@@ -69,8 +100,18 @@ impl<'a> Strategy<'a> {
             MessageRef::Trade(m) => (m.seq, m.sent_ns),
             MessageRef::Snapshot(m) => (m.seq, m.sent_ns),
         };
+        let now_ns = self.clock.now_ns();
         self.latency
-            .saturating_record(self.clock.now_ns().saturating_sub(sent_ns).max(1));
+            .saturating_record(now_ns.saturating_sub(sent_ns).max(1));
+        if let Some((times, stages)) = &mut self.stages {
+            let decoded_ns = times.decoded_at(seq);
+            stages
+                .to_decoder
+                .saturating_record(decoded_ns.saturating_sub(sent_ns).max(1));
+            stages
+                .to_strategy
+                .saturating_record(now_ns.saturating_sub(decoded_ns).max(1));
+        }
         self.check_sequence(seq);
         let applied = match message {
             MessageRef::Book(m) => self.book.apply_book(m),
@@ -106,6 +147,7 @@ impl<'a> Strategy<'a> {
             stale: self.stale,
             corrupt: self.corrupt,
             latency: self.latency,
+            stages: self.stages.map(|(_, stages)| stages),
             allocations,
         }
     }
