@@ -1,8 +1,9 @@
 //! loom models of the ring's cursor protocols: one writer and two readers around a ring of
 //! capacity 2 (so the writer wraps), for both policies, plus a reader joining mid-stream, the
 //! writer dropping items as readers move past them, a reader leaving, exact lag counts, and
-//! negative controls (a `Relaxed` publish, a seqlock without its fence, a join without its
-//! handshake, a `Relaxed` cursor advance, the old lossy lag rule) that loom must catch.
+//! a reader joining into the entry another reader left, and negative controls (a `Relaxed`
+//! publish, a seqlock without its fence, a join without its handshake, a `Relaxed` claim of a
+//! left entry, a `Relaxed` cursor advance, the old lossy lag rule) that loom must catch.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime
 //! --test loom_ring`
@@ -302,6 +303,60 @@ fn loom_backpressure_join_handshake_holds() {
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_join_without_handshake_is_caught() {
     model(|| join_while_wrapping(true));
+}
+
+/// A reader reads item 0 of a one-slot, one-entry ring and leaves on one thread; another tries
+/// to join into its entry on a second thread, while the writer tries item 1, which goes where
+/// item 0 was read. The read must happen-before that overwrite, though the writer may have seen
+/// only the joiner's cursor stores (`ReaderCursors::join`, "Reusing an entry"). One attempt
+/// each (loom checks every interleaving of them). With `relaxed_claim` the joiner claims the
+/// entry with `Relaxed`; with `skip_barrier` it joins without its barrier, which is the join as
+/// ThreadSanitizer sees it.
+fn join_into_a_left_entry(relaxed_claim: bool, skip_barrier: bool) {
+    let ring = Ring::<u64>::with_capacity_and_readers(1, 1).unwrap();
+    let mut writer = ring.writer().unwrap();
+    let mut leaver = ring.subscribe().unwrap();
+    writer.try_push(10).unwrap();
+    let leaving = thread::spawn(move || {
+        // In place: a read of the slot itself. The reader leaves as the closure ends.
+        assert_eq!(leaver.try_read_with(|item| *item), Some(10));
+    });
+    let joining = thread::spawn(move || {
+        loom_controls::set_relaxed_join_claim(relaxed_claim);
+        loom_controls::set_skip_join_barrier(skip_barrier);
+        // Fails while the leaver still holds the only entry.
+        if let Ok(mut joiner) = ring.subscribe() {
+            // Item 1 may have been pushed before the join (once the leaver was past item 0).
+            match joiner.position() {
+                1 => assert!(matches!(joiner.try_next(), None | Some(11))),
+                start => assert_eq!((start, joiner.try_next()), (2, None)),
+            }
+        }
+    });
+    let _ = writer.try_push(11);
+    joining.join().unwrap();
+    leaving.join().unwrap();
+}
+
+#[test]
+fn loom_backpressure_join_into_a_left_entry_orders_the_left_readers_reads() {
+    model(|| join_into_a_left_entry(false, false));
+}
+
+/// The `Acquire` claim alone orders the hand-off: it holds without the join's barrier, so
+/// ThreadSanitizer, which cannot see that barrier, sees it too.
+#[test]
+fn loom_backpressure_join_claim_orders_the_handoff_without_the_barrier() {
+    model(|| join_into_a_left_entry(false, true));
+}
+
+/// Negative control: the join as ThreadSanitizer saw it before the fix (a `Relaxed` claim, and
+/// a barrier it cannot see). The writer may then overwrite the slot with only the joiner's
+/// cursor store acquired, and loom must report the slot access against the left reader's read.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_relaxed_join_claim_without_barrier_is_caught() {
+    model(|| join_into_a_left_entry(true, true));
 }
 
 /// The writer drops items as soon as the reader is past them (at its next push or `reclaim`),

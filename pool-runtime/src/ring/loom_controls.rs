@@ -17,6 +17,8 @@ loom::thread_local! {
     static LOSSY_LAG: Cell<bool> = Cell::new(false);
     static WEAK_ADVANCE: Cell<bool> = Cell::new(false);
     static WEAK_TEARDOWN: Cell<bool> = Cell::new(false);
+    static RELAXED_JOIN_CLAIM: Cell<bool> = Cell::new(false);
+    static SKIP_JOIN_BARRIER: Cell<bool> = Cell::new(false);
 }
 
 /// On an overrun, skip the oldest item still in the ring too (the accounting before exact lag
@@ -78,4 +80,25 @@ pub fn set_weak_teardown(on: bool) {
 
 pub(crate) fn weak_teardown() -> bool {
     WEAK_TEARDOWN.with(Cell::get)
+}
+
+/// A joining reader claims its cursor entry with a `Relaxed` CAS instead of `Acquire` (the
+/// ordering before the fix for ThreadSanitizer's report), so the entry's last reader's reads
+/// reach the writer only through the join's barrier. Set in the joining thread.
+pub fn set_relaxed_join_claim(on: bool) {
+    RELAXED_JOIN_CLAIM.with(|flag| flag.set(on));
+}
+
+pub(crate) fn relaxed_join_claim() -> bool {
+    RELAXED_JOIN_CLAIM.with(Cell::get)
+}
+
+/// A joining reader skips its barrier (keeping the re-read of `published`): the join as
+/// ThreadSanitizer sees it, since TSan ignores fences and `membarrier`. Set in the joining thread.
+pub fn set_skip_join_barrier(on: bool) {
+    SKIP_JOIN_BARRIER.with(|flag| flag.set(on));
+}
+
+pub(crate) fn skip_join_barrier() -> bool {
+    SKIP_JOIN_BARRIER.with(Cell::get)
 }

@@ -86,31 +86,60 @@ impl ReaderCursors {
     /// `membarrier` (`crate::slot::asymmetric`): the writer scans on every push of an item with
     /// drop glue, so it must not pay a `SeqCst` fence each time; joins are rare. Elsewhere
     /// both are `SeqCst` fences.
+    ///
+    /// Reusing an entry: the entry's last reader (maybe on another thread) stored `FREE` with
+    /// `Release` after its last reads, and the writer may overwrite the slots it read once it
+    /// sees any later value of the entry. Our cursor stores are plain `Release` stores, which
+    /// end that reader's release sequence: a writer that reads them synchronises with us only.
+    /// So the claim that reads `FREE` is `Acquire`, and the last reader's reads happen-before
+    /// our stores and, through them, the writer's overwrite. The barrier after the claim would
+    /// order them too (a `SeqCst` fence acquires what the relaxed claim read), but not as
+    /// ThreadSanitizer sees it (it ignores fences and `membarrier`), nor in the language's
+    /// model where the barrier is a `membarrier` system call.
     pub(crate) fn join(&self, published: &Sequence) -> Option<(usize, u64)> {
         let lower_bound = published.load_acquire();
+        #[cfg(loom)]
+        let claim = if super::loom_controls::relaxed_join_claim() {
+            Ordering::Relaxed
+        } else {
+            Ordering::Acquire
+        };
+        #[cfg(not(loom))]
+        let claim = Ordering::Acquire;
         let index = self.entries.iter().position(|entry| {
             // Relaxed on failure: a taken entry tells us nothing we need to order with.
-            // Relaxed on success too: the SeqCst fence below orders this store before our
-            // re-read of `published`, which is all the protocol needs.
+            // Acquire on success: we read the `FREE` of the entry's last reader (a `Release`
+            // store, `leave`), so its reads of the slots happen-before our own `Release` cursor
+            // stores, the only ones the writer acquires from now on ("Reusing an entry" above).
             entry
-                .compare_exchange(FREE, lower_bound, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(FREE, lower_bound, claim, Ordering::Relaxed)
                 .is_ok()
         })?;
-        // Relaxed: ordered before the writer's scan by the SeqCst fence below (see above).
+        // Relaxed: ordered before the writer's scan by the barrier below (see above).
         self.high_water.fetch_max(index + 1, Ordering::Relaxed);
         #[cfg(loom)]
         if super::loom_controls::weak_join() {
             return Some((index, lower_bound));
+        }
+        self.join_barrier();
+        let start = published.load_acquire();
+        // Release: this only moves the cursor forward; the writer reads it with Acquire.
+        self.entries[index].store(start, Ordering::Release);
+        Some((index, start))
+    }
+
+    /// The joiner's side of the barrier pair with [`min_cursor`](Self::min_cursor).
+    #[inline]
+    fn join_barrier(&self) {
+        #[cfg(loom)]
+        if super::loom_controls::skip_join_barrier() {
+            return;
         }
         if self.asymmetric {
             asymmetric::heavy();
         } else {
             fence(Ordering::SeqCst);
         }
-        let start = published.load_acquire();
-        // Release: this only moves the cursor forward; the writer reads it with Acquire.
-        self.entries[index].store(start, Ordering::Release);
-        Some((index, start))
     }
 
     /// Reader `index` has finished with every item below `next`.
