@@ -42,16 +42,8 @@ pub(crate) fn light_or_fence(plain: bool) {
     if plain {
         light();
     } else {
-        fence_out_of_line();
+        crate::sync::fence(crate::sync::Ordering::SeqCst);
     }
-}
-
-/// The `SeqCst` fence of [`light_or_fence`], out of line so that the light side's code falls
-/// through (the fence costs far more than the call).
-#[cold]
-#[inline(never)]
-fn fence_out_of_line() {
-    crate::sync::fence(crate::sync::Ordering::SeqCst);
 }
 
 /// [`heavy`] where it is `available` (`plain`), else a full `SeqCst` fence: the rare side.
