@@ -419,13 +419,13 @@ impl<'r> RingView<'r> {
     /// CLAIM_END load sees, so an overlapping overwrite cannot go unnoticed.
     #[inline]
     pub(crate) fn intact(&self, start: u64) -> bool {
-        #[cfg(loom)]
+        #[cfg(all(loom, test))]
         match weakened::mode() {
             weakened::Mode::Sound => fence(Ordering::Acquire),
             weakened::Mode::NoAcquireFence => {}
             weakened::Mode::NoCheck => return true,
         }
-        #[cfg(not(loom))]
+        #[cfg(not(all(loom, test)))]
         fence(Ordering::Acquire);
         // Relaxed: ordered by the fence above.
         let claimed = self.header[word::CLAIM_END].load(Ordering::Relaxed);
@@ -500,9 +500,10 @@ impl<'r> RingView<'r> {
     }
 }
 
-/// Deliberately broken validation for the loom negative controls (loom builds only). The mode is
-/// per OS thread: loom runs a whole model on the thread that calls `loom::model`.
-#[cfg(loom)]
+/// Deliberately broken validation for the loom negative controls (the crate's own loom tests
+/// only). The mode is per OS thread: loom runs a whole model on the thread that calls
+/// `loom::model`.
+#[cfg(all(loom, test))]
 pub(crate) mod weakened {
     use std::cell::Cell;
 
