@@ -150,73 +150,6 @@ pub(crate) fn force_slow_barrier(on: bool) {
     SLOW_BARRIER_FORCED.with(|forced| forced.set(on));
 }
 
-#[cfg(loom)]
-loom::thread_local! {
-    /// loom negative control: the notifier ignores the mode bits (no fence after the switch).
-    static IGNORE_MODE: core::cell::Cell<bool> = core::cell::Cell::new(false);
-}
-
-/// loom negative control: notifies on this thread ignore the switch to symmetric fences.
-#[cfg(all(loom, test))]
-pub(crate) fn set_ignore_mode(on: bool) {
-    IGNORE_MODE.with(|ignore| ignore.set(on));
-}
-
-#[cfg(loom)]
-loom::thread_local! {
-    /// loom negative control: waiters drop `membarrier` on the request, not the acknowledgement.
-    static SWITCH_ON_REQUEST: core::cell::Cell<bool> = core::cell::Cell::new(false);
-}
-
-/// loom negative control: waiters on this thread use a fence as soon as a switch is requested.
-#[cfg(all(loom, test))]
-pub(crate) fn set_switch_on_request(on: bool) {
-    SWITCH_ON_REQUEST.with(|switch| switch.set(on));
-}
-
-#[cfg(loom)]
-loom::thread_local! {
-    /// loom negative control: waiters skip their barrier before the re-check.
-    static SKIP_WAITER_BARRIER: core::cell::Cell<bool> = core::cell::Cell::new(false);
-}
-
-#[cfg(loom)]
-loom::thread_local! {
-    /// loom negative control: waiters sleep without checking that they are still registered.
-    static SKIP_GENERATION_CHECK: core::cell::Cell<bool> = core::cell::Cell::new(false);
-}
-
-#[cfg(loom)]
-loom::thread_local! {
-    /// loom negative control: a joining reader does not notify the writer.
-    static SKIP_JOIN_NOTIFY: core::cell::Cell<bool> = core::cell::Cell::new(false);
-}
-
-/// Whether a joining reader skips its notify (loom negative control).
-#[cfg(loom)]
-pub(crate) fn skip_join_notify() -> bool {
-    SKIP_JOIN_NOTIFY.with(|skip| skip.get())
-}
-
-/// loom negative control: joining readers on this thread do not notify the writer.
-#[cfg(all(loom, test))]
-pub(crate) fn set_skip_join_notify(on: bool) {
-    SKIP_JOIN_NOTIFY.with(|skip| skip.set(on));
-}
-
-/// loom negative control: make waiters on this thread skip their barrier.
-#[cfg(all(loom, test))]
-pub(crate) fn set_skip_waiter_barrier(on: bool) {
-    SKIP_WAITER_BARRIER.with(|skip| skip.set(on));
-}
-
-/// loom negative control: make waiters on this thread sleep (threads) or stay pending (async
-/// waiters) even when a notifier took them.
-#[cfg(all(loom, test))]
-pub(crate) fn set_skip_generation_check(on: bool) {
-    SKIP_GENERATION_CHECK.with(|skip| skip.set(on));
-}
-
 /// The generation a waiter was registered under (module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Registration(u64);
@@ -303,7 +236,7 @@ impl EventCount {
     fn notify_slow(&self, mut waiters: u64) {
         let inner = &*self.inner;
         #[cfg(loom)]
-        let ignore_mode = IGNORE_MODE.with(|ignore| ignore.get());
+        let ignore_mode = super::loom_controls::ignore_mode();
         #[cfg(not(loom))]
         let ignore_mode = false;
         if waiters & MODE_MASK != 0 && !ignore_mode {
@@ -363,7 +296,7 @@ impl EventCount {
     #[inline]
     pub(crate) fn waiter_barrier(&self) {
         #[cfg(loom)]
-        if SKIP_WAITER_BARRIER.with(|skip| skip.get()) {
+        if super::loom_controls::skip_waiter_barrier() {
             return;
         }
         let inner = &*self.inner;
@@ -378,7 +311,7 @@ impl EventCount {
         // Relaxed: the fence below acquires the acknowledgement (module docs).
         let waiters = inner.waiters.load(Ordering::Relaxed);
         #[cfg(loom)]
-        let switched = if SWITCH_ON_REQUEST.with(|switch| switch.get()) {
+        let switched = if super::loom_controls::switch_on_request() {
             MODE_MASK
         } else {
             SYMMETRIC_ACKNOWLEDGED
@@ -478,7 +411,7 @@ impl EventCount {
                     return true;
                 }
                 #[cfg(loom)]
-                let check = !SKIP_GENERATION_CHECK.with(|skip| skip.get());
+                let check = !super::loom_controls::skip_generation_check();
                 #[cfg(not(loom))]
                 let check = true;
                 if check && !self.is_registered(registration) {
@@ -520,7 +453,7 @@ impl EventCount {
     #[cfg(feature = "async")]
     pub(crate) fn async_waiter_registered(&self, registration: Registration) -> bool {
         #[cfg(loom)]
-        if SKIP_GENERATION_CHECK.with(|skip| skip.get()) {
+        if super::loom_controls::skip_generation_check() {
             return true;
         }
         self.is_registered(registration)

@@ -1,12 +1,14 @@
 //! Deliberate weakenings of the ring's protocol, for the negative controls of the loom models
-//! (`tests/loom_ring.rs`): each must make loom report a failure, which shows the models can
+//! (`tests/loom_ring.rs`, and the event count's in `event_count/loom_tests.rs` and
+//! `async_wait/loom_tests.rs`): each must make loom report a failure, which shows the models can
 //! catch the bug class. Compiled only under `--cfg loom`; off unless a test switches them on.
 //!
 //! The switches are loom thread-locals: each model thread (and each execution of a model)
 //! starts with every switch off, and a switch set in one model thread weakens only that
 //! thread's steps. A control sets its switch inside the model, in the thread whose step it
 //! weakens (the writer for a publish, the reader for its cursor or seqlock, the joining reader
-//! for a join, every thread that may drop the last handle for the teardown).
+//! for a join, every thread that may drop the last handle for the teardown, the waiter or the
+//! notifier for an event count's steps).
 
 use core::cell::Cell;
 
@@ -19,6 +21,11 @@ loom::thread_local! {
     static WEAK_TEARDOWN: Cell<bool> = Cell::new(false);
     static RELAXED_JOIN_CLAIM: Cell<bool> = Cell::new(false);
     static SKIP_JOIN_BARRIER: Cell<bool> = Cell::new(false);
+    static SKIP_JOIN_NOTIFY: Cell<bool> = Cell::new(false);
+    static IGNORE_MODE: Cell<bool> = Cell::new(false);
+    static SWITCH_ON_REQUEST: Cell<bool> = Cell::new(false);
+    static SKIP_WAITER_BARRIER: Cell<bool> = Cell::new(false);
+    static SKIP_GENERATION_CHECK: Cell<bool> = Cell::new(false);
 }
 
 /// On an overrun, skip the oldest item still in the ring too (the accounting before exact lag
@@ -101,4 +108,55 @@ pub fn set_skip_join_barrier(on: bool) {
 
 pub(crate) fn skip_join_barrier() -> bool {
     SKIP_JOIN_BARRIER.with(Cell::get)
+}
+
+/// A joining reader does not notify the writer's event count, so a writer asleep on the bound
+/// the join showed for a moment is not told the cursor moved. Set in the joining thread.
+pub fn set_skip_join_notify(on: bool) {
+    SKIP_JOIN_NOTIFY.with(|flag| flag.set(on));
+}
+
+pub(crate) fn skip_join_notify() -> bool {
+    SKIP_JOIN_NOTIFY.with(Cell::get)
+}
+
+/// An event count's notifier ignores the mode bits, so it does not fence after the switch to
+/// symmetric fences. Set in the notifier's thread.
+pub fn set_ignore_mode(on: bool) {
+    IGNORE_MODE.with(|flag| flag.set(on));
+}
+
+pub(crate) fn ignore_mode() -> bool {
+    IGNORE_MODE.with(Cell::get)
+}
+
+/// An event count's waiter drops `membarrier` for a fence as soon as a switch to symmetric
+/// fences is requested, not once it is acknowledged. Set in the waiter's thread.
+pub fn set_switch_on_request(on: bool) {
+    SWITCH_ON_REQUEST.with(|flag| flag.set(on));
+}
+
+pub(crate) fn switch_on_request() -> bool {
+    SWITCH_ON_REQUEST.with(Cell::get)
+}
+
+/// An event count's waiter (thread or async) skips its barrier between registering and
+/// re-checking its condition. Set in the waiter's thread.
+pub fn set_skip_waiter_barrier(on: bool) {
+    SKIP_WAITER_BARRIER.with(|flag| flag.set(on));
+}
+
+pub(crate) fn skip_waiter_barrier() -> bool {
+    SKIP_WAITER_BARRIER.with(Cell::get)
+}
+
+/// An event count's waiter sleeps (a thread) or stays pending (an async waiter) without
+/// checking that it is still registered, even when a notifier took it. Set in the waiter's
+/// thread.
+pub fn set_skip_generation_check(on: bool) {
+    SKIP_GENERATION_CHECK.with(|flag| flag.set(on));
+}
+
+pub(crate) fn skip_generation_check() -> bool {
+    SKIP_GENERATION_CHECK.with(Cell::get)
 }

@@ -49,7 +49,7 @@ impl<T, P: Policy> Reader<T, P> {
             // start: a writer that saw the bound may have gone to sleep on it, so it is told
             // the cursor moved (without this, it slept until some other reader moved).
             #[cfg(loom)]
-            let skip = super::event_count::skip_join_notify();
+            let skip = super::loom_controls::skip_join_notify();
             #[cfg(not(loom))]
             let skip = false;
             if !skip {

@@ -13,7 +13,7 @@ use core::mem::ManuallyDrop;
 use loom::future::block_on;
 
 use crate::ring::Ring;
-use crate::ring::event_count::{set_skip_generation_check, set_skip_waiter_barrier};
+use crate::ring::loom_controls::{set_skip_generation_check, set_skip_waiter_barrier};
 use crate::slot::asymmetric::SKIP_LIGHT_BARRIER;
 use crate::sync::thread;
 

@@ -6,6 +6,8 @@
 
 use super::{
     EventCount, MODE_MASK, SYMMETRIC_ACKNOWLEDGED, SYMMETRIC_REQUESTED, force_slow_barrier,
+};
+use crate::ring::loom_controls::{
     set_ignore_mode, set_skip_generation_check, set_skip_join_notify, set_skip_waiter_barrier,
     set_switch_on_request,
 };
