@@ -355,6 +355,9 @@ unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState
         poison::poison(addr, len);
         let (state, orphaned) = (arena_ref.state(index), arena_ref.orphaned());
         let stash = NonNull::from(arena_ref.stash());
+        // The closures below capture `orphaned` and `state` by reference to these locals, so
+        // the references into the arena are not arguments of `free_sole_own` themselves; each
+        // closure runs (if at all) before the *busy* clear, and dropping it after is a no-op.
         // SAFETY: the stash of a live `Pools` arena with asymmetric barriers (`SHARED`), kept
         // alive by our held slot; our own thread's number; the slot is ours (held, listed
         // nowhere), and `free` frees exactly it.

@@ -394,6 +394,12 @@ impl Stash {
 
     /// Waits until no owner is inside an operation that began before the caller's heavy barrier
     /// (the allocator's drop, see `orphan`; nothing for a stash that is not a `Pools` arena's).
+    ///
+    /// One clear mark seen per magazine suffices: an owner whose mark the heavy barrier did not
+    /// order before it reads `orphaned` set in that window (the Dekker pair), so its sole-holder
+    /// drop leaves its word held, which the scan counts whenever it reads it. Every one of the
+    /// `MAX_TIDS` magazines is waited on, whether its number's thread has exited (its mark stays
+    /// clear) or the number was given to a new thread (one more short window to wait out).
     pub(crate) fn wait_until_owners_idle(&self) {
         #[cfg(loom)]
         if ORPHAN_SCAN_IGNORES_BUSY.with(|i| i.get()) {
