@@ -483,11 +483,11 @@ impl<T> ReadBatch<'_, T, Backpressure> {
             return None;
         }
         self.next += 1;
-        // SAFETY: the cursor started on slot `reader.next` and steps once per item, so it is on
-        // the slot of the sequence just taken, which is below `end <= published`: the slot holds
-        // that item, and the writer leaves it alone while our registered cursor is at or below
-        // it. The reader (borrowed by the batch) keeps the ring, and so its non-empty
-        // (Backpressure) slot array, alive.
+        // The cursor started on slot `reader.next` and steps once per item, so it is on the slot
+        // of the sequence just taken, which is below `end <= published`.
+        // SAFETY: that slot holds the item, and the writer leaves it alone while our registered
+        // cursor is at or below it; the reader (borrowed by the batch) keeps the ring, and so
+        // its non-empty (Backpressure) slot array, alive.
         let item = unsafe { self.slots.next_ptr() };
         // SAFETY: the cursor is committed only when this batch drops, so the slot keeps the item
         // for as long as the returned borrow (tied to `&mut self`) lives.

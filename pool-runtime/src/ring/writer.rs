@@ -550,10 +550,10 @@ impl<T> Claim<'_, T, Backpressure> {
             !core::mem::needs_drop::<T>()
                 || seq < self.writer.dropped + self.writer.shared.capacity as u64
         );
-        // SAFETY: the cursor started on slot `writer.next` and steps once per push, so it is on
-        // slot `seq`; as in `Writer::store`: sole writer (the claim borrows it mutably), `seq <
-        // limit` (above), so no reader touches the slot and it holds nothing to drop; the
-        // claim's writer keeps the ring, and so its non-empty (Backpressure) slot array, alive.
+        // The cursor started on slot `writer.next` and steps once per push, so it is on slot `seq`.
+        // SAFETY: as in `Writer::store`: sole writer (the claim borrows it mutably), `seq < limit`
+        // (above), so no reader touches the slot and it holds nothing to drop; the claim's writer
+        // keeps the ring, and so its non-empty (Backpressure) slot array, alive.
         unsafe { self.slots.write_next(item) };
         self.written += 1;
         Ok(())
