@@ -460,15 +460,30 @@ impl Arena {
         // Acquire: pairs with the Release that freed the slot, so every access of its previous
         // holders happens before the new value is written.
         let current = state.load(Ordering::Acquire);
-        let claimed = match current.claimed_unless_wrapping() {
-            Some(claimed) => claimed,
-            None if !current.is_free() || self.weak_handles_may_exist() => return false,
-            None => current.claimed(),
+        let Some(claimed) = current.claimed_unless_wrapping() else {
+            // A busy slot (the owner's common miss, see `LocalPools`) is decided inline.
+            return current.is_free() && self.try_claim_by_owner_slow(index, current);
         };
         // Relaxed store: while the slot is free nothing but the owner writes this word (a stale
         // weak handle's upgrade only compares, and fails on refcount 0 / the old generation). The
         // new holder's handle reaches other threads through their own synchronisation.
         state.store(claimed, Ordering::Relaxed);
+        self.unpoison_slot(index);
+        true
+    }
+
+    /// [`try_claim_by_owner`](Self::try_claim_by_owner) of a free slot whose word (`current`) has
+    /// `W` set or the generation that wraps on this claim.
+    #[cold]
+    #[inline(never)]
+    fn try_claim_by_owner_slow(&self, index: u32, current: SlotState) -> bool {
+        debug_assert!(current.is_free());
+        if current.wraps_on_claim() && self.weak_handles_may_exist() {
+            return false;
+        }
+        // Relaxed: as in `try_claim_by_owner`.
+        self.state(index)
+            .store(current.claimed(), Ordering::Relaxed);
         self.unpoison_slot(index);
         true
     }
@@ -492,7 +507,8 @@ impl Arena {
     }
 
     /// [`try_claim_popped`](Self::try_claim_popped) of a slot whose word (`current`) is not free
-    /// yet (its last drop is still under way) or whose generation wraps on this claim.
+    /// yet (its last drop is still under way), is free with `W` set, or whose generation wraps on
+    /// this claim.
     #[cold]
     #[inline(never)]
     fn try_claim_popped_slow(&self, index: u32, mut current: SlotState) -> bool {
@@ -627,5 +643,36 @@ pub(crate) mod destroyed {
         DESTROYED
             .get((id / 64) as usize)
             .is_some_and(|word| word.load(Ordering::Acquire) & (1 << (id % 64)) != 0)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// Drops leave free words with a zero low half, which the claims' fast paths take; a free word
+    /// with `W` left set (none is made today) is still claimed, by their slow paths.
+    #[test]
+    fn a_free_word_with_its_weak_flag_set_is_still_claimed() {
+        for kind in [ArenaKind::Local, ArenaKind::Shared] {
+            let created = Arena::create(SizeClass::XS, 4, kind);
+            // SAFETY: just created, used by this test alone until its destroy below.
+            let arena = unsafe { created.as_ref() };
+            // Relaxed: a single-threaded test.
+            arena.state(2).flag_weak(Ordering::Relaxed);
+            let claimed = match kind {
+                ArenaKind::Local => arena.try_claim_by_owner(2),
+                _ => arena.try_claim_popped(2),
+            };
+            assert!(claimed, "{kind:?}");
+            let word = arena.state(2).load(Ordering::Relaxed);
+            assert!(
+                word.is_sole_without_weak() && word.generation() == 1,
+                "{kind:?}"
+            );
+            assert!(!arena.try_claim_by_owner(2), "a held slot is not claimed");
+            // SAFETY: nothing else refers to the arena (the held slot is only a word here).
+            unsafe { Arena::destroy(created) };
+        }
     }
 }
