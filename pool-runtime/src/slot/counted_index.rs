@@ -1,6 +1,6 @@
-//! A slot index and a counter in one `u64`: `count:40 | index:24`, `NIL` for "no slot". The
-//! free list's head (counter: pops, its ABA tag) and the magazines (counter: pushes) both use it,
-//! so that a word read twice with the same value proves nothing was listed in between.
+//! A slot index and a counter in one `u64`: `count:40 | index:24`, `NIL` for "no slot": the free
+//! list's head (counter: pops, its ABA tag), so that a word read twice with the same value proves
+//! nothing was listed in between. (The magazines' words, `stash`, pack a length the same way.)
 
 const INDEX_BITS: u32 = 24;
 const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;

@@ -7,8 +7,9 @@
 //! last drop is still to come into one share:
 //!
 //! 1. add a bias larger than any number of shares (so no drop can take the count to 0 early);
-//! 2. set `orphaned`, then the arena's drop route to `Orphaned` (Release both), then the heavy
-//!    side of the handshake with the drops (below);
+//! 2. set `orphaned`, then the arena's drop route to `Orphaned`, then the `ORPHANED` bit of its
+//!    magazines' gate (`Pools` arenas, see `stash`) (Release all three), then the heavy side of
+//!    the handshake with the drops (below);
 //! 3. wait until no `Pools` magazine owner is *busy* (below), then read every slot ever handed
 //!    out once: held, or retired by a drop that saw `orphaned`, owes
 //!    a share; free owes none; *freeing* (`F`: a drop between its free and its look at
@@ -17,14 +18,14 @@
 //!    (this one, a slot's last drop in `release`, or a weak handle's drop) frees the arena.
 //!
 //! The handshake with the drops is Dekker's: a last drop (`release`) stores `F`, runs its barrier,
-//! then loads `orphaned`; the allocator stores `orphaned`, runs its barrier, then loads every slot
-//! word (step 3). One of the two sees the other's store. A `Pools` sole holder that drops onto its
-//! own magazine stores no `F`: its magazine's *busy* mark stands for it (it marks, runs its
-//! barrier, loads `orphaned` and, if clear, frees its word before it clears the mark), and the
-//! allocator, after its barrier, waits for every mark to clear before it reads the words. So
-//! either that drop sees `orphaned` (and leaves its word held, giving up the share the scan
-//! counts), or the allocator sees the mark and then reads the word free. The drop's barrier is a
-//! compiler fence
+//! then loads `orphaned` (or, pushing onto its magazine, the gate's `ORPHANED` bit); the allocator
+//! stores both, runs its barrier, then loads every slot word (step 3). One of the two sees the
+//! other's store. A `Pools` sole holder that drops onto its own magazine stores no `F`: its
+//! magazine's *busy* mark stands for it (it marks, runs its barrier, loads the gate and, if that
+//! is open, so without `ORPHANED`, frees its word before it clears the mark), and the allocator,
+//! after its barrier, waits for every mark to clear before it reads the words. So either that drop
+//! sees `ORPHANED` (and leaves its word held, giving up the share the scan counts), or the
+//! allocator sees the mark and then reads the word free. The drop's barrier is a compiler fence
 //! where the process has asymmetric barriers (`asymmetric`: the allocator pays with
 //! `membarrier`), else a `SeqCst` fence on both sides.
 //!
@@ -122,6 +123,7 @@ unsafe fn abandon(arena: NonNull<Arena>) {
     keepalive.fetch_add(BIAS, Ordering::Relaxed);
     arena_ref.orphaned().store(true, Ordering::Release);
     arena_ref.set_orphaned_route();
+    arena_ref.stash().close_orphaned();
     asymmetric::heavy_or_fence(arena_ref.plain_barrier());
     // A sole holder's drop onto its magazine frees its word inside its owner's *busy* window:
     // wait those out, so the scan reads such a word free (see the module docs).

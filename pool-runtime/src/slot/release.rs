@@ -144,7 +144,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 /// The caller's last drop left the slot `F` (`freeing_word`) and never touches the arena again;
 /// `number` is the calling thread's raw number ([`tid::assigned_raw`]).
 #[inline(never)]
-unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, number: u8) {
+unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, number: usize) {
     // SAFETY: the caller's promise.
     if unsafe { free_to_own_magazine(arena, index, freeing_word, number) } {
         return;
@@ -157,10 +157,11 @@ unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, 
 /// still `F` and listed nowhere) when the arena is not a `Pools` one, the thread has no number,
 /// its magazine is full, a thief is registered or the allocator is gone.
 ///
-/// One light barrier serves both handshakes: the magazine's (*busy* mark before it, `thieves`
-/// after, see `stash`) and step 3's (our `F` store before it, `orphaned` after), since the mark
-/// and `F` are both stored before it and both loads come after it. So `orphaned` is read inside
-/// the magazine operation, and the slot is pushed only while it reads clear.
+/// One light barrier and one load serve both handshakes: the magazine's (*busy* mark before it,
+/// the stash's gate after, see `stash`) and step 3's (our `F` store before it, the gate's
+/// `ORPHANED` bit after, which the allocator's drop sets after `orphaned`), since the mark and `F`
+/// are both stored before it. So the slot is pushed only while the gate reads open, which
+/// includes "the allocator lives".
 ///
 /// # Safety
 ///
@@ -171,7 +172,7 @@ unsafe fn free_to_own_magazine(
     arena: NonNull<Arena>,
     index: u32,
     freeing_word: SlotState,
-    number: u8,
+    number: usize,
 ) -> bool {
     // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
     // past it.
@@ -179,7 +180,6 @@ unsafe fn free_to_own_magazine(
     if arena_ref.kind() != ArenaKind::Shared {
         return false;
     }
-    let plain_barrier = arena_ref.plain_barrier();
     let Some(number) = tid::number_of(number) else {
         return false;
     };
@@ -187,23 +187,16 @@ unsafe fn free_to_own_magazine(
     // `free_slot_past_magazine` if the push fails, which is harmless).
     let (addr, len) = arena_ref.slot_region(index);
     poison::poison(addr, len);
-    let (state, orphaned) = (arena_ref.state(index), arena_ref.orphaned());
+    let state = arena_ref.state(index);
     // SAFETY: a `Shared` arena, our own thread's number, and the slot is ours, listed nowhere.
-    let pushed = unsafe {
-        arena_ref
-            .stash()
-            .push_own(number, plain_barrier, index, || {
-                // Acquire, after the barrier: as in `settle` (set: the slot is not pushed, and
-                // `free_slot_past_magazine` retires it).
-                !orphaned.load(Ordering::Acquire)
-            })
-    };
+    let pushed = unsafe { arena_ref.stash().push_own(number, index) };
     if !pushed {
         return false;
     }
-    // Step 3 with `orphaned` read clear after the barrier (see `settle`). Release: our reads of
-    // the payload (and the listing) happen before the slot's next claim. Nothing after this
-    // store uses the arena.
+    // Step 3 with the gate read open after the barrier, so without `ORPHANED` (see `settle`):
+    // the Dekker pair is our `F` and that bit, which the allocator's drop sets after `orphaned`.
+    // Release: our reads of the payload (and the listing) happen before the slot's next claim.
+    // Nothing after this store uses the arena.
     state.store(freeing_word.freed(), free_store_ordering());
     true
 }
@@ -305,7 +298,7 @@ unsafe fn release_last(
     index: u32,
     word: SlotState,
     route: DropRoute,
-    number: u8,
+    number: usize,
 ) {
     if route == DropRoute::SHARED {
         // Only a sole holder passes `SHARED` (the last of several references passes `OTHER`).
@@ -344,7 +337,7 @@ unsafe fn release_last(
 ///
 /// [`Stash::free_sole_own`]: super::stash::Stash::free_sole_own
 #[inline(always)]
-unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState, number: u8) {
+unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState, number: usize) {
     if let Some(own) = tid::number_of(number) {
         // SAFETY: our held slot keeps the arena alive; this reference is not used past the call
         // below, which passes the stash on as a raw pointer.
@@ -353,11 +346,11 @@ unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState
         // is harmless).
         let (addr, len) = arena_ref.slot_region(index);
         poison::poison(addr, len);
-        let (state, orphaned) = (arena_ref.state(index), arena_ref.orphaned());
+        let state = arena_ref.state(index);
         let stash = NonNull::from(arena_ref.stash());
-        // The closures below capture `orphaned` and `state` by reference to these locals, so
-        // the references into the arena are not arguments of `free_sole_own` themselves; each
-        // closure runs (if at all) before the *busy* clear, and dropping it after is a no-op.
+        // The closure below captures `state` by reference to this local, so the reference into
+        // the arena is not an argument of `free_sole_own` itself; it runs (if at all) before the
+        // *busy* clear, and dropping it after is a no-op.
         // SAFETY: the stash of a live `Pools` arena with asymmetric barriers (`SHARED`), kept
         // alive by our held slot; our own thread's number; the slot is ours (held, listed
         // nowhere), and `free` frees exactly it.
@@ -366,9 +359,6 @@ unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState
                 stash,
                 own,
                 index,
-                // Acquire, after the barrier: as in `settle` (set: the bias happens before our
-                // decrement in `release_orphaned_sole`).
-                || orphaned.load(Ordering::Acquire),
                 // Release: our reads of the payload happen before the slot's next claim (by us,
                 // or by a thief or the allocator's drop once they see the *busy* clear).
                 || state.store(word.sole_freed(), free_store_ordering()),

@@ -133,7 +133,7 @@ impl<'a> SharedArena<'a> {
         let arena = self.get();
         // SAFETY: a `Shared` arena's stash (only `create` builds arenas here), and our own
         // thread's number.
-        unsafe { arena.stash().pop_own(number, arena.plain_barrier()) }
+        unsafe { arena.stash().pop_own(number) }
     }
 
     /// Takes a chunk of never-used slots: the first is returned, the rest go into the calling
@@ -150,9 +150,7 @@ impl<'a> SharedArena<'a> {
         unsafe {
             arena
                 .stash()
-                .take_fresh_chunk(number, arena.plain_barrier(), |max| {
-                    arena.take_fresh_chunk(max, chunk)
-                })
+                .take_fresh_chunk(number, |max| arena.take_fresh_chunk(max, chunk))
         }
     }
 }
@@ -177,9 +175,7 @@ impl SharedArena<'_> {
         unsafe {
             arena
                 .stash()
-                .refill_own(number, arena.plain_barrier(), |out| {
-                    arena.free_stack().pop_many(out)
-                })
+                .refill_own(number, |out| arena.free_stack().pop_many(out))
         }
     }
 }

@@ -21,19 +21,20 @@
 //!
 //! An owner pushes and pops with plain loads and stores, in a Dekker handshake with thieves:
 //!
-//! - owner: mark its magazine *busy*; light barrier; if no thief is registered on the stash, push
-//!   or pop (or fill from a fresh chunk) with plain loads and stores; clear *busy* (Release). If a
-//!   thief is registered, it clears *busy* and leaves its magazine alone: the allocation goes to
-//!   the free list, the free onto it.
-//! - thief: register (a counter on the stash); heavy barrier; then for each magazine: wait while
+//! - owner: mark its magazine *busy*; light barrier; if the stash's *gate* reads open (no thief
+//!   registered, the allocator alive, see below), push or pop (or fill from a fresh chunk) with
+//!   plain loads and stores; clear *busy* (Release). Otherwise it clears *busy* and leaves its
+//!   magazine alone: the allocation goes to the free list, the free onto it.
+//! - thief: register (a count in the gate); heavy barrier; then for each magazine: wait while
 //!   its owner is *busy* (a few instructions: an operation begun before the registration), read it
 //!   (Acquire of the *busy* clear: sees the owner's stores), and steal it with a compare-exchange
 //!   of its word (against other thieves); unregister (Release).
 //!
-//! The allocator's drop takes the thief's side too, without registering: after its heavy
-//! barrier it waits for every *busy* mark to clear before it reads the slot words, so a sole
-//! holder's last drop onto its own magazine may free its word inside its window (see
-//! [`Stash::free_sole_own`] and `orphan`).
+//! The allocator's drop takes the thief's side too: it closes the gate for good (its `ORPHANED`
+//! bit, Release, after the drop's keepalive bias), and after its heavy barrier it waits for every
+//! *busy* mark to clear before it reads the slot words. So a drop that finds the gate open pushes
+//! its slot and may free its word inside its window (see [`Stash::free_sole_own`] and `orphan`),
+//! and one that finds it orphaned leaves its magazine alone.
 //!
 //! The barriers guarantee that the owner sees the registration or the thief sees the *busy* mark,
 //! so while a thief is registered no owner touches its magazine: the slot array is plain memory
@@ -41,7 +42,12 @@
 //! process has asymmetric barriers (`asymmetric`: thieves pay with `membarrier`), else a `SeqCst`
 //! fence on both sides.
 //!
-//! A magazine's word is a 40-bit push count above its 24-bit length. Pushes bump the count, pops
+//! The gate is one word, so that an owner decides with one load: the count of registered thieves,
+//! the `ORPHANED` bit, and the `FENCED` bit, set at creation where the process has no asymmetric
+//! barriers (so an owner that reads it set runs its `SeqCst` fence out of line, then reads the
+//! gate again: open if it holds `FENCED` alone).
+//!
+//! A magazine's word is a 56-bit push count above its 8-bit length. Pushes bump the count, pops
 //! and steals keep it, so two reads of a magazine that return the same word prove nothing was
 //! pushed in between. The counts also give the statistics (see [`Stash::pops`]).
 //!
@@ -67,12 +73,33 @@ use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use super::asymmetric;
-use super::counted_index::{count_of as pushes_of, index_of as len_of, pack};
 use super::tid::MAX_TIDS;
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, UnsafeCell};
 
 /// The most free slots one thread keeps in one class's magazine (fills two cache lines).
 pub(crate) const MAGAZINE: usize = if cfg!(loom) { 2 } else { 28 };
+
+/// Bits of a magazine word's length (see the module docs), below its push count.
+const LEN_BITS: u32 = 8;
+const _: () = assert!(MAGAZINE < 1 << LEN_BITS);
+
+/// The magazine word holding `pushes` (modulo 2⁵⁶) and `len`.
+#[inline(always)]
+const fn pack(pushes: u64, len: u32) -> u64 {
+    (pushes << LEN_BITS) | len as u64
+}
+
+/// The length of a magazine word: its low byte (one zero-extending move).
+#[inline(always)]
+const fn len_of(word: u64) -> u32 {
+    word as u8 as u32
+}
+
+/// The push count of a magazine word.
+#[inline(always)]
+const fn pushes_of(word: u64) -> u64 {
+    word >> LEN_BITS
+}
 
 /// How many never-used slots an owner takes at once: two cache lines of state words (16 × 8
 /// bytes). Every chunk ends at a multiple of it, so chunks stay line-aligned.
@@ -147,7 +174,7 @@ fn busy_clear_ordering() -> Ordering {
 /// allocation and free; 128 bytes also keeps the adjacent-line prefetcher off its neighbours).
 #[repr(C, align(128))]
 pub(crate) struct Magazine {
-    /// `pushes:40 | len:24`. Written by the owner with plain stores (see the module docs), by
+    /// `pushes:56 | len:8`. Written by the owner with plain stores (see the module docs), by
     /// thieves with a compare-exchange.
     word: AtomicU64,
     /// Set by the owner around each operation (see the module docs).
@@ -163,17 +190,23 @@ const _: () = assert!(size_of::<Magazine>() == 128);
 /// The magazines of a `Pools` arena, the thieves looking through them, and the steals under way.
 struct Magazines {
     magazines: [Magazine; MAX_TIDS],
-    thieves: CachePadded<AtomicUsize>,
+    /// `ORPHANED | FENCED | thieves`: open (0) while no thief is registered and the allocator
+    /// lives, in a process with asymmetric barriers (see the module docs).
+    gate: CachePadded<AtomicUsize>,
     /// Steals started and steals done (see the module docs).
     steals: CachePadded<[AtomicU64; 2]>,
     /// Slots taken out of magazines by steals (a statistic), and fresh slots put into magazines
     /// by owners (one update per chunk): on their own line, off every hot one.
     stolen: CachePadded<AtomicU64>,
     fresh_kept: CachePadded<AtomicU64>,
-    /// Whether the process has asymmetric barriers (see the module docs): the arena's own flag,
-    /// which owners read from the arena's first line.
+    /// Whether the process has asymmetric barriers (see the module docs): the arena's own flag.
     plain_barrier: bool,
 }
+
+/// The gate's bit for an allocator that is gone (see the module docs).
+const ORPHANED: usize = 1 << (usize::BITS - 1);
+/// The gate's bit for a process without asymmetric barriers (see the module docs).
+const FENCED: usize = 1 << (usize::BITS - 2);
 
 /// What one look at every magazine saw (see [`Stash::snapshot`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -225,7 +258,7 @@ impl Stash {
                     busy: AtomicBool::new(false),
                     slots: UnsafeCell::new([0; MAGAZINE]),
                 }),
-                thieves: CachePadded::new(AtomicUsize::new(0)),
+                gate: CachePadded::new(AtomicUsize::new(if plain_barrier { 0 } else { FENCED })),
                 steals: CachePadded::new([AtomicU64::new(0), AtomicU64::new(0)]),
                 stolen: CachePadded::new(AtomicU64::new(0)),
                 fresh_kept: CachePadded::new(AtomicU64::new(0)),
@@ -271,12 +304,12 @@ impl Stash {
     }
 
     /// Runs `op` on the magazine of thread number `number` inside the owner's side of the
-    /// handshake; `None` (without running it) while a thief is registered.
+    /// handshake; `None` (without running it) while the gate is closed: a thief is registered, or
+    /// the allocator is gone.
     ///
-    /// `plain_barrier` is the arena's flag (the one this stash was built with). The light barrier
-    /// comes after the *busy* mark and before `op`, so `op` may also hold the load side of another
-    /// Dekker handshake whose store the caller made before this call (a last drop's `F`, see
-    /// `release`).
+    /// The light barrier comes after the *busy* mark and before `op`, so `op` may also hold the
+    /// load side of another Dekker handshake whose store the caller made before this call (a last
+    /// drop's `F`, see `release`).
     ///
     /// # Safety
     ///
@@ -286,21 +319,20 @@ impl Stash {
     unsafe fn as_owner<R>(
         &self,
         number: usize,
-        plain_barrier: bool,
         op: impl FnOnce(&Magazine) -> Option<R>,
     ) -> Option<R> {
         // SAFETY: the caller's promise.
         let shared = unsafe { self.shared() };
-        debug_assert_eq!(plain_barrier, shared.plain_barrier);
         // SAFETY: the caller's promise.
         let magazine = unsafe { self.magazine(number) };
-        // Relaxed: the light barrier orders this store before the load of `thieves` for any thief
-        // that runs the heavy barrier (see the module docs).
+        // Relaxed: the light barrier orders this store before the load of the gate for any thief
+        // (or allocator's drop) that runs the heavy barrier (see the module docs).
         magazine.busy.store(true, Ordering::Relaxed);
-        asymmetric::light_or_fence(plain_barrier);
+        asymmetric::light();
         // Acquire: if we read the count a thief left when it unregistered (Release), its steals
         // (maybe of this very magazine) happen before our plain accesses.
-        let result = if shared.thieves.load(Ordering::Acquire) == 0 {
+        let gate = shared.gate.load(Ordering::Acquire);
+        let result = if gate == 0 || shared.open_after_fence(gate) {
             op(magazine)
         } else {
             None
@@ -311,37 +343,25 @@ impl Stash {
         result
     }
 
-    /// Pushes the free slot `index` onto the magazine of thread number `number`, the caller's own,
-    /// if `admit` (run after the owner's barrier, see [`Stash::as_owner`]) says so; `false`
-    /// (nothing done) when the magazine is full, a thief is registered or `admit` refused: the
-    /// caller lists the slot on the free list instead.
+    /// Pushes the free slot `index` onto the magazine of thread number `number`, the caller's own;
+    /// `false` (nothing done) when the magazine is full or the gate is closed (a thief is
+    /// registered, or the allocator is gone): the caller lists or retires the slot instead.
     ///
     /// # Safety
     ///
     /// As [`Stash::as_owner`], and the caller owns slot `index` (listed nowhere).
     #[inline(always)]
-    pub(crate) unsafe fn push_own(
-        &self,
-        number: usize,
-        plain_barrier: bool,
-        index: u32,
-        admit: impl FnOnce() -> bool,
-    ) -> bool {
+    pub(crate) unsafe fn push_own(&self, number: usize, index: u32) -> bool {
         // No look at the length before the handshake: a push that finds room pays one load less,
         // a full magazine (rare: its owner drops more than it allocates) the handshake.
         // SAFETY: forwarded.
-        unsafe {
-            self.as_owner(number, plain_barrier, |magazine| {
-                (admit() && magazine.push(index)).then_some(())
-            })
-        }
-        .is_some()
+        unsafe { self.as_owner(number, |magazine| magazine.push(index).then_some(())) }.is_some()
     }
 
     /// The last drop of a sole holder, whose slot `index` is still held, onto the magazine of
     /// thread number `number`, the caller's own, in a process with asymmetric barriers. Inside the
     /// owner's side of the handshake, after its light barrier: [`OwnFree::Orphaned`] (nothing
-    /// done) if `orphaned` says the allocator is gone, else, if there is room, pushes `index`
+    /// done) if the gate says the allocator is gone, else, if there is room, pushes `index`
     /// and runs `free` (the store that frees the slot's word): [`OwnFree::Pushed`].
     /// [`OwnFree::Refused`] (nothing done) when the magazine is full or a thief is registered.
     ///
@@ -360,7 +380,6 @@ impl Stash {
         stash: NonNull<Stash>,
         number: usize,
         index: u32,
-        orphaned: impl FnOnce() -> bool,
         free: impl FnOnce(),
     ) -> OwnFree {
         // SAFETY: live until the *busy* clear below (caller's promise); neither reference is used
@@ -374,11 +393,11 @@ impl Stash {
         // drop alike).
         magazine.busy.store(true, Ordering::Relaxed);
         asymmetric::light();
-        // Acquire: as in `as_owner`.
-        let outcome = if shared.thieves.load(Ordering::Acquire) != 0 {
-            OwnFree::Refused
-        } else if orphaned() {
-            OwnFree::Orphaned
+        // Acquire: as in `as_owner`; and if we read `ORPHANED`, the allocator's keepalive bias
+        // (added before its Release) happens before our decrement in `release_orphaned_sole`.
+        let gate = shared.gate.load(Ordering::Acquire);
+        let outcome = if gate != 0 {
+            closed_outcome(gate)
         } else if magazine.push(index) {
             free();
             OwnFree::Pushed
@@ -416,23 +435,23 @@ impl Stash {
     }
 
     /// Pops a slot from the magazine of thread number `number`, the caller's own, if any (`None`
-    /// also while a thief is registered).
+    /// also while the gate is closed).
     ///
     /// # Safety
     ///
     /// As [`Stash::as_owner`].
     #[inline(always)]
-    pub(crate) unsafe fn pop_own(&self, number: usize, plain_barrier: bool) -> Option<u32> {
+    pub(crate) unsafe fn pop_own(&self, number: usize) -> Option<u32> {
         // No look at the length before the handshake: a pop that finds a slot pays one load less,
         // an empty magazine (once per refill) the handshake.
         // SAFETY: forwarded.
-        unsafe { self.as_owner(number, plain_barrier, Magazine::pop) }
+        unsafe { self.as_owner(number, Magazine::pop) }
     }
 
     /// Takes a chunk of never-used slots with `take` (given how many it may take, returning the
     /// first and how many it took) inside the owner's side of the handshake: returns the first,
     /// the rest go into the magazine of thread number `number`, the caller's own. `None` if the
-    /// magazine has no room, a thief is registered, or `take` found none.
+    /// magazine has no room, the gate is closed, or `take` found none.
     ///
     /// # Safety
     ///
@@ -441,14 +460,13 @@ impl Stash {
     pub(crate) unsafe fn take_fresh_chunk(
         &self,
         number: usize,
-        plain_barrier: bool,
         take: impl FnOnce(u32) -> Option<(u32, u32)>,
     ) -> Option<u32> {
         // SAFETY: forwarded.
         let shared = unsafe { self.shared() };
         // SAFETY: forwarded.
         let taken = unsafe {
-            self.as_owner(number, plain_barrier, |magazine| {
+            self.as_owner(number, |magazine| {
                 let room = MAGAZINE - magazine.len();
                 let (first, taken) = take(room as u32 + 1)?;
                 for index in first + 1..first + taken {
@@ -471,7 +489,7 @@ impl Stash {
     /// Takes slots off the free list with `take` (given room for at most `room + 1` indices,
     /// returning how many it wrote, the top first) inside the owner's side of the handshake:
     /// returns the first, the rest go into the magazine of thread number `number`, the caller's
-    /// own. [`Refill::NotOwner`] (nothing taken) while a thief is registered.
+    /// own. [`Refill::NotOwner`] (nothing taken) while the gate is closed.
     ///
     /// # Safety
     ///
@@ -480,7 +498,6 @@ impl Stash {
     pub(crate) unsafe fn refill_own(
         &self,
         number: usize,
-        plain_barrier: bool,
         take: impl FnOnce(&mut [u32]) -> usize,
     ) -> Refill {
         let mut taken = [0; MAGAZINE + 1];
@@ -495,7 +512,7 @@ impl Stash {
         };
         // SAFETY: forwarded.
         let ran = unsafe {
-            self.as_owner(number, plain_barrier, |magazine| {
+            self.as_owner(number, |magazine| {
                 let room = MAGAZINE - magazine.len();
                 #[cfg(loom)]
                 let count = match (take.take(), taken_early) {
@@ -518,11 +535,21 @@ impl Stash {
         ran.unwrap_or(Refill::NotOwner)
     }
 
+    /// Closes the gate for good: the allocator is gone (its drop, after its keepalive bias and
+    /// before its heavy barrier; see `orphan`). Nothing for a stash that is not a `Pools` arena's.
+    pub(crate) fn close_orphaned(&self) {
+        if let Some(shared) = self.magazines.as_deref() {
+            // Release: the allocator's keepalive bias happens before the decrement of a drop that
+            // reads the bit (Acquire).
+            shared.gate.fetch_or(ORPHANED, Ordering::Release);
+        }
+    }
+
     /// Registers the caller as a thief until the returned guard drops (see the module docs).
     pub(crate) fn thief(&self) -> Thief<'_> {
         if let Some(shared) = self.magazines.as_deref() {
             // Relaxed: the heavy barrier below makes it visible to every owner's next check.
-            shared.thieves.fetch_add(1, Ordering::Relaxed);
+            shared.gate.fetch_add(1, Ordering::Relaxed);
             asymmetric::heavy_or_fence(shared.plain_barrier);
         }
         Thief { stash: self }
@@ -586,6 +613,35 @@ impl Stash {
         self.magazines
             .as_deref()
             .map_or(0, |m| m.fresh_kept.load(Ordering::Relaxed))
+    }
+}
+
+impl Magazines {
+    /// The owner's look at a gate it read closed (`gate`, not 0): in a process without asymmetric
+    /// barriers (`FENCED`) its light barrier was a compiler fence only, so it runs the `SeqCst`
+    /// fence here and reads the gate again: open if that holds `FENCED` alone. Out of line: the
+    /// fast path reads an open gate.
+    #[cold]
+    #[inline(never)]
+    fn open_after_fence(&self, gate: usize) -> bool {
+        if gate & FENCED == 0 {
+            return false;
+        }
+        crate::sync::fence(Ordering::SeqCst);
+        // Acquire: as in `Stash::as_owner`.
+        self.gate.load(Ordering::Acquire) == FENCED
+    }
+}
+
+/// What [`Stash::free_sole_own`] does at a closed gate (`gate`, not 0; asymmetric barriers, so
+/// no `FENCED`). Inline: a call there would cost the drop a stack frame.
+#[inline(always)]
+fn closed_outcome(gate: usize) -> OwnFree {
+    debug_assert_eq!(gate & FENCED, 0);
+    if gate & ORPHANED != 0 {
+        OwnFree::Orphaned
+    } else {
+        OwnFree::Refused
     }
 }
 
@@ -653,7 +709,7 @@ pub(crate) enum Refill {
     Taken(u32),
     /// The free list was empty.
     Empty,
-    /// A thief is registered: the caller pops the free list itself.
+    /// The gate is closed (a thief is registered): the caller pops the free list itself.
     NotOwner,
 }
 
@@ -742,7 +798,7 @@ impl Drop for Thief<'_> {
     fn drop(&mut self) {
         if let Some(shared) = self.stash.magazines.as_deref() {
             // Release: our steals happen before an owner's operation that sees us gone.
-            shared.thieves.fetch_sub(1, Ordering::Release);
+            shared.gate.fetch_sub(1, Ordering::Release);
         }
     }
 }
@@ -756,19 +812,18 @@ mod tests {
         let plain = asymmetric::available();
         let stash = Stash::for_shared_arena(plain);
         // This test thread is the only owner of every magazine it pushes to or pops from.
-        let push = |number: usize, index: u32, admit: bool| {
+        let push = |number: usize, index: u32| {
             // SAFETY: a stash built by `for_shared_arena`; see above for the owner.
-            unsafe { stash.push_own(number, plain, index, || admit) }
+            unsafe { stash.push_own(number, index) }
         };
         let pop = |number: usize| {
             // SAFETY: as in `push`.
-            unsafe { stash.pop_own(number, plain) }
+            unsafe { stash.pop_own(number) }
         };
         for index in 0..MAGAZINE as u32 {
-            assert!(push(3, index, true));
+            assert!(push(3, index));
         }
-        assert!(!push(3, 99, true), "a full magazine refuses");
-        assert!(!push(4, 98, false), "a refused push");
+        assert!(!push(3, 99), "a full magazine refuses");
         assert_eq!(pop(4), None, "nothing was pushed");
         assert_eq!(pop(3), Some(MAGAZINE as u32 - 1));
         assert_eq!(stash.pops(), 1);
@@ -776,7 +831,7 @@ mod tests {
         assert!(before.holds_slots() && !before.settled_empty());
         let thief = stash.thief();
         assert_eq!(pop(3), None, "owners keep off");
-        assert!(!push(3, 99, true), "owners keep off");
+        assert!(!push(3, 99), "owners keep off");
         assert!(thief.steal(2).is_none(), "an empty magazine");
         let stolen = thief.steal(3).expect("a full magazine");
         assert!(!stash.steals().none_in_flight());
@@ -790,7 +845,36 @@ mod tests {
         drop(thief);
         assert!(stash.snapshot().settled_empty());
         assert_eq!(stash.pops(), 1, "stolen slots are not owner pops");
-        assert!(push(3, 5, true), "owners are back");
+        assert!(push(3, 5), "owners are back");
+        stash.close_orphaned();
+        assert!(!push(3, 6), "the allocator is gone");
+        assert_eq!(pop(3), None, "the allocator is gone");
+    }
+
+    #[test]
+    fn owners_without_asymmetric_barriers_fence_and_respect_the_gate() {
+        // A stash as built where `membarrier` is unavailable: owners read `FENCED`, fence, and
+        // go on while nothing else is in the gate.
+        let stash = Stash::for_shared_arena(false);
+        // SAFETY: a stash built by `for_shared_arena`; this thread is the only owner of magazine 2.
+        let push = |index: u32| unsafe { stash.push_own(2, index) };
+        // SAFETY: as in `push`.
+        let pop = || unsafe { stash.pop_own(2) };
+        assert!(push(7) && push(8));
+        assert_eq!(pop(), Some(8));
+        let thief = stash.thief();
+        assert!(!push(9), "owners keep off while a thief is registered");
+        assert_eq!(pop(), None, "owners keep off while a thief is registered");
+        assert_eq!(
+            thief.steal(2).map(|s| s.slots().collect::<Vec<_>>()),
+            Some(vec![7])
+        );
+        thief.steal_done();
+        drop(thief);
+        assert!(push(10), "owners are back");
+        stash.close_orphaned();
+        assert!(!push(11), "the allocator is gone");
+        assert_eq!(pop(), None, "the allocator is gone");
     }
 
     #[test]
@@ -798,11 +882,11 @@ mod tests {
         let plain = asymmetric::available();
         let stash = Stash::for_shared_arena(plain);
         // SAFETY: see the test above (magazine 1).
-        let first = unsafe { stash.take_fresh_chunk(1, plain, |max| Some((32, max.min(4)))) };
+        let first = unsafe { stash.take_fresh_chunk(1, |max| Some((32, max.min(4)))) };
         assert_eq!(first, Some(32));
         assert_eq!(stash.fresh_kept(), 3);
         // SAFETY: as above.
-        let popped: Vec<_> = core::iter::from_fn(|| unsafe { stash.pop_own(1, plain) }).collect();
+        let popped: Vec<_> = core::iter::from_fn(|| unsafe { stash.pop_own(1) }).collect();
         assert_eq!(popped, [35, 34, 33]);
     }
 }

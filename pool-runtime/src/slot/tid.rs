@@ -180,13 +180,14 @@ mod registry {
         (usize::from(number) < MAX_TIDS).then_some(usize::from(number))
     }
 
-    /// [`assigned`] as the raw byte (a number is below `MAX_TIDS`; see [`number_of`]): one
-    /// thread-local load and nothing else, for a drop that passes it on to an out-of-line step.
+    /// [`assigned`] as the raw byte, zero-extended (a number is below `MAX_TIDS`; see
+    /// [`number_of`]): one thread-local load and nothing else, for a drop that passes it on to an
+    /// out-of-line step.
     ///
     /// [`number_of`]: super::number_of
     #[inline(always)]
-    pub(crate) fn assigned_raw() -> u8 {
-        NUMBER.with(Cell::get)
+    pub(crate) fn assigned_raw() -> usize {
+        usize::from(NUMBER.with(Cell::get))
     }
 
     /// The calling thread's number, assigned on first use; `None` while every number is held by
@@ -210,14 +211,14 @@ mod registry {
 
 /// The number in a raw byte from `assigned_raw`, if it is one.
 #[inline(always)]
-pub(crate) fn number_of(raw: u8) -> Option<usize> {
-    (usize::from(raw) < MAX_TIDS).then_some(usize::from(raw))
+pub(crate) fn number_of(raw: usize) -> Option<usize> {
+    (raw < MAX_TIDS).then_some(raw)
 }
 
-/// Under loom: as [`current`], as a raw byte (`u8::MAX` for none).
+/// Under loom: as [`current`], raw (`usize::MAX` for none).
 #[cfg(loom)]
-pub(crate) fn assigned_raw() -> u8 {
-    current().map_or(u8::MAX, |number| number as u8)
+pub(crate) fn assigned_raw() -> usize {
+    current().unwrap_or(usize::MAX)
 }
 
 /// Under loom: as [`current`] (every model thread has its number from the start).
