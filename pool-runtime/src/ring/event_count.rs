@@ -45,7 +45,14 @@
 //! compiler fence (it only stops the compiler from moving the `waiters` load above the store),
 //! and the waiter, which is about to make a system call to sleep anyway, pays for the
 //! process-wide barrier. Without `membarrier` both are `SeqCst` fences, whose single total order
-//! gives the same either-or. A `SeqCst` fence on the waiter alone would *not* do: a `Release`
+//! gives the same either-or. Such an event count is built in the symmetric phase described
+//! below (mode *acknowledged* from the start, so every notifier's first load, made after the
+//! construction, sees it): its notifier, too, runs the compiler fence and loads `waiters`, sees
+//! the mode bit, and decides from a re-read after a `SeqCst` fence. Every notify's common path
+//! is thus the same compiler fence, load and test of one word, with no branch on how the event
+//! count was built: on the reader's commit, such a branch sat between the copy of the item and
+//! the end of the read, which cost instructions per item (docs/bench-runs/spsc-notes.md).
+//! A `SeqCst` fence on the waiter alone would *not* do: a `Release`
 //! store followed by a plain load on the notifier is not ordered against the waiter under the
 //! C++ memory model (a store buffer lets the load pass the store), which is what the loom
 //! model's negative control shows.
@@ -170,7 +177,8 @@ struct Inner {
     waiters: AtomicU64,
     /// Bumped by each notify that takes a thread; sleepers sleep while it equals their key.
     epoch: AtomicU32,
-    /// Whether the asymmetric barrier pair is available (decided once, at construction).
+    /// Whether the asymmetric barrier pair is available (decided once, at construction). Read
+    /// by the waiter's barrier; the notifier learns it from the mode bits (module docs).
     asymmetric: bool,
     /// Whether a slow waiter barrier may switch this event count to symmetric fences: only
     /// with the asymmetric pair and a single notifier (module docs).
@@ -196,10 +204,20 @@ impl EventCount {
     }
 
     fn build(one_notifier: bool) -> Self {
-        let asymmetric = asymmetric::available();
+        Self::build_with(asymmetric::available(), one_notifier)
+    }
+
+    /// An event count that uses the asymmetric barrier pair if `asymmetric`, else `SeqCst`
+    /// fences on both sides (the symmetric phase from the start: module docs).
+    fn build_with(asymmetric: bool, one_notifier: bool) -> Self {
+        let mode = if asymmetric {
+            0
+        } else {
+            SYMMETRIC_ACKNOWLEDGED
+        };
         Self {
             inner: CachePadded::new(Inner {
-                waiters: AtomicU64::new(0),
+                waiters: AtomicU64::new(mode),
                 epoch: AtomicU32::new(0),
                 asymmetric,
                 may_switch: asymmetric && one_notifier,
@@ -214,18 +232,16 @@ impl EventCount {
     /// Wakes every registered waiter, if there is one. Call after making a waiter's condition
     /// true.
     ///
-    /// Costs a compiler fence and one `Relaxed` load while nobody waits (a `SeqCst` fence and
-    /// the load where `membarrier` is unavailable, or after a switch to symmetric fences).
+    /// Costs a compiler fence and one `Relaxed` load while nobody waits (plus, out of line, a
+    /// `SeqCst` fence and a second load where `membarrier` is unavailable, or after a switch
+    /// to symmetric fences).
     #[inline]
     pub(crate) fn notify(&self) {
         let inner = &*self.inner;
-        if inner.asymmetric {
-            asymmetric::light();
-        } else {
-            fence(Ordering::SeqCst);
-        }
-        // The barriers order it against the waiter (module docs). Relaxed: the take below
-        // acquires what the registrations released.
+        asymmetric::light();
+        // The barriers order it against the waiter (module docs); a mode bit sends us to the
+        // slow path, which fences and decides from a re-read. Relaxed: the take below acquires
+        // what the registrations released.
         let waiters = inner.waiters.load(Ordering::Relaxed);
         if waiters & (COUNT_MASK | MODE_MASK) != 0 {
             self.notify_slow(waiters);
@@ -240,7 +256,8 @@ impl EventCount {
         #[cfg(not(loom))]
         let ignore_mode = false;
         if waiters & MODE_MASK != 0 && !ignore_mode {
-            // Switched (or switching) to symmetric fences: decide from a read after a fence.
+            // Symmetric fences (built without `membarrier`, switched, or switching): decide from
+            // a read after a fence.
             fence(Ordering::SeqCst);
             waiters = if waiters & SYMMETRIC_ACKNOWLEDGED == 0 {
                 // AcqRel: Release makes our earlier publishes visible to a waiter whose fence

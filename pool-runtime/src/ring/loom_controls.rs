@@ -121,7 +121,7 @@ pub(crate) fn skip_join_notify() -> bool {
 }
 
 /// An event count's notifier ignores the mode bits, so it does not fence after the switch to
-/// symmetric fences. Set in the notifier's thread.
+/// symmetric fences (or, built without `membarrier`, at all). Set in the notifier's thread.
 pub fn set_ignore_mode(on: bool) {
     IGNORE_MODE.with(|flag| flag.set(on));
 }

@@ -220,6 +220,43 @@ fn loom_negative_control_notifier_ignoring_the_switch_loses_the_wake_up() {
     symmetric_phase_publish_vs_sleep(true);
 }
 
+/// An event count built without `membarrier` (both barriers `SeqCst` fences) starts in the
+/// symmetric phase: its notifier has no branch on how it was built, runs the light barrier
+/// (modelled as what it is on hardware: nothing) and loads `waiters`, and only the mode bit
+/// set at construction sends it to the fence. With `ignore_mode`, the notifier skips that
+/// fence, as a notify without the mode bit would.
+fn built_symmetric_publish_vs_sleep(ignore_mode: bool) {
+    loom::model(move || {
+        let notify = Arc::new(EventCount::build_with(false, false));
+        let flag = Arc::new(AtomicBool::new(false));
+        let notifier = {
+            let (notify, flag) = (Arc::clone(&notify), Arc::clone(&flag));
+            thread::spawn(move || {
+                SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
+                set_ignore_mode(ignore_mode);
+                // Release: as the ring's publish.
+                flag.store(true, Ordering::Release);
+                notify.notify();
+            })
+        };
+        assert!(notify.sleep_until(|| flag.load(Ordering::Acquire), None));
+        notifier.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_event_count_built_symmetric_publish_vs_sleep() {
+    built_symmetric_publish_vs_sleep(false);
+}
+
+/// Negative control: without the fence its mode bit asks for, the notifier of an event count
+/// built without `membarrier` misses the waiter's registration.
+#[test]
+#[should_panic(expected = "deadlock")]
+fn loom_negative_control_built_symmetric_notifier_ignoring_the_mode_loses_the_wake_up() {
+    built_symmetric_publish_vs_sleep(true);
+}
+
 /// The switch in flight: the waiter's barriers count as slow, so its first sleep requests the
 /// switch; the notifier publishes two items (each with a notify, which acknowledges the
 /// request once it sees it) while the waiter sleeps for each in turn, its second sleep on

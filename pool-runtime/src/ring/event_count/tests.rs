@@ -60,7 +60,7 @@ fn a_cancelled_wait_counts_itself_out() {
 /// the reader asleep and the test hanging).
 #[test]
 fn a_slow_barrier_switches_the_reader_side_to_symmetric_fences_without_losing_a_wake_up() {
-    use super::{MODE_MASK, THREAD_MASK, force_slow_barrier};
+    use super::{MODE_MASK, SYMMETRIC_ACKNOWLEDGED, THREAD_MASK, force_slow_barrier};
     use crate::ring::Ring;
 
     const ITEMS: u64 = 200;
@@ -69,7 +69,13 @@ fn a_slow_barrier_switches_the_reader_side_to_symmetric_fences_without_losing_a_
     let mut reader = ring.subscribe().unwrap();
     let reader_wait = &ring.shared.reader_wait;
     let sleeping = || reader_wait.inner.waiters.load(Ordering::Relaxed) & THREAD_MASK != 0;
-    assert_eq!(reader_wait.mode(), 0, "a new ring starts asymmetric");
+    let built = if reader_wait.inner.asymmetric {
+        0
+    } else {
+        // No membarrier (RINGPOOL_NO_MEMBARRIER): symmetric from the start.
+        SYMMETRIC_ACKNOWLEDGED
+    };
+    assert_eq!(reader_wait.mode(), built, "a new ring starts as built");
     std::thread::scope(|scope| {
         let consumer = scope.spawn(move || {
             force_slow_barrier(true);
@@ -92,8 +98,8 @@ fn a_slow_barrier_switches_the_reader_side_to_symmetric_fences_without_losing_a_
         // The first sleep's barrier asked, the next notify acknowledged.
         MODE_MASK
     } else {
-        // No membarrier (RINGPOOL_NO_MEMBARRIER): symmetric fences from the start, no switch.
-        0
+        // Nothing to switch: no request was made.
+        built
     };
     assert_eq!(reader_wait.mode(), expected);
 }
@@ -118,5 +124,36 @@ fn an_event_count_with_several_notifiers_never_switches() {
         sleeper.join().unwrap();
     });
     notify.notify();
-    assert_eq!(notify.mode(), 0);
+    // Built without membarrier (RINGPOOL_NO_MEMBARRIER) it is symmetric from the start.
+    let built = if notify.inner.asymmetric {
+        0
+    } else {
+        super::SYMMETRIC_ACKNOWLEDGED
+    };
+    assert_eq!(notify.mode(), built);
+}
+
+/// An event count built without `membarrier` starts in the symmetric phase (its notifier
+/// fences because of the mode bit, with no branch on how it was built), and a wake-up through
+/// it is not lost: a sleeper registered before the publish is woken and counted out.
+#[test]
+fn an_event_count_without_membarrier_starts_symmetric_and_wakes_its_sleeper() {
+    use super::{MODE_MASK, SYMMETRIC_ACKNOWLEDGED};
+
+    let notify = EventCount::build_with(false, true);
+    assert_eq!(notify.mode(), SYMMETRIC_ACKNOWLEDGED);
+    let ready = AtomicBool::new(false);
+    let registrations = || notify.inner.waiters.load(Ordering::Relaxed) & COUNT_MASK;
+    std::thread::scope(|scope| {
+        let sleeper = scope.spawn(|| notify.sleep_until(|| ready.load(Ordering::Acquire), None));
+        while registrations() == 0 {
+            std::thread::yield_now();
+        }
+        ready.store(true, Ordering::Release);
+        notify.notify();
+        assert_eq!(registrations(), 0, "the notify took the sleeper");
+        assert!(sleeper.join().unwrap());
+    });
+    // The take kept the mode, and no waiter asked for a switch (there is nothing to switch).
+    assert_eq!(notify.mode() & MODE_MASK, SYMMETRIC_ACKNOWLEDGED);
 }
