@@ -460,30 +460,15 @@ impl Arena {
         // Acquire: pairs with the Release that freed the slot, so every access of its previous
         // holders happens before the new value is written.
         let current = state.load(Ordering::Acquire);
-        let Some(claimed) = current.claimed_unless_wrapping() else {
-            // A busy slot (the owner's common miss, see `LocalPools`) is decided inline.
-            return current.is_free() && self.try_claim_by_owner_slow(index, current);
+        let claimed = match current.claimed_unless_wrapping() {
+            Some(claimed) => claimed,
+            None if !current.is_free() || self.weak_handles_may_exist() => return false,
+            None => current.claimed(),
         };
         // Relaxed store: while the slot is free nothing but the owner writes this word (a stale
         // weak handle's upgrade only compares, and fails on refcount 0 / the old generation). The
         // new holder's handle reaches other threads through their own synchronisation.
         state.store(claimed, Ordering::Relaxed);
-        self.unpoison_slot(index);
-        true
-    }
-
-    /// [`try_claim_by_owner`](Self::try_claim_by_owner) of a free slot whose word (`current`) has
-    /// `W` set or the generation that wraps on this claim.
-    #[cold]
-    #[inline(never)]
-    fn try_claim_by_owner_slow(&self, index: u32, current: SlotState) -> bool {
-        debug_assert!(current.is_free());
-        if current.wraps_on_claim() && self.weak_handles_may_exist() {
-            return false;
-        }
-        // Relaxed: as in `try_claim_by_owner`.
-        self.state(index)
-            .store(current.claimed(), Ordering::Relaxed);
         self.unpoison_slot(index);
         true
     }
@@ -507,8 +492,7 @@ impl Arena {
     }
 
     /// [`try_claim_popped`](Self::try_claim_popped) of a slot whose word (`current`) is not free
-    /// yet (its last drop is still under way), is free with `W` set, or whose generation wraps on
-    /// this claim.
+    /// yet (its last drop is still under way) or whose generation wraps on this claim.
     #[cold]
     #[inline(never)]
     fn try_claim_popped_slow(&self, index: u32, mut current: SlotState) -> bool {
@@ -650,8 +634,8 @@ pub(crate) mod destroyed {
 mod tests {
     use super::*;
 
-    /// Drops leave free words with a zero low half, which the claims' fast paths take; a free word
-    /// with `W` left set (none is made today) is still claimed, by their slow paths.
+    /// A free word with `W` left set (drops clear it; none is made today) is claimed like any
+    /// free word.
     #[test]
     fn a_free_word_with_its_weak_flag_set_is_still_claimed() {
         for kind in [ArenaKind::Local, ArenaKind::Shared] {
