@@ -4,7 +4,11 @@
 //!
 //! `alloc_instructions <mode> <iterations>`; modes: `local`, `shared`, `mimalloc` (allocate, write,
 //! drop), `clone_local`, `clone_shared` (allocate, clone, drop both), `local_k16`, `shared_k16`,
-//! `mimalloc_k16` (allocate 16, then drop them; the count is per 16).
+//! `mimalloc_k16` (allocate 16, then drop them; the count is per 16), `orphan_local`,
+//! `orphan_shared` (allocate every message first, drop the pools, then the messages: their
+//! orphaned drops and the pools' scan; at most 32768 iterations), `cross_local`, `cross_shared`
+//! (allocate batches of 64 on this thread, drop them on another, which never allocates; the
+//! hand-off is a `std::sync::mpsc` channel, whose cost is in the count).
 //!
 //! `Box` with mimalloc is `MiMalloc` used as a plain allocator, as in `benches/alloc.rs`.
 
@@ -127,6 +131,66 @@ fn mimalloc_k(n: u64, held: &mut Vec<*mut Msg64>) {
     }
 }
 
+/// Capacity of the orphan modes' pools (their iterations are all alive at once).
+const ORPHAN_CAPACITY: usize = 65536;
+
+#[inline(never)]
+fn orphan_local(n: u64) {
+    let mut pools =
+        LocalPools::new(PoolConfig::empty().with_capacity(SizeClass::XS, ORPHAN_CAPACITY));
+    let messages: Vec<_> = (0..n)
+        .map(|i| pools.allocate(Msg64 { words: [i; 8] }).unwrap())
+        .collect();
+    drop(pools);
+    drop(black_box(messages));
+}
+
+#[inline(never)]
+fn orphan_shared(n: u64) {
+    let pools = Pools::new(PoolConfig::empty().with_capacity(SizeClass::XS, ORPHAN_CAPACITY));
+    let messages: Vec<_> = (0..n)
+        .map(|i| pools.allocate(Msg64 { words: [i; 8] }).unwrap())
+        .collect();
+    drop(pools);
+    drop(black_box(messages));
+}
+
+/// Batches of 64 allocated here and dropped by a second thread (see the module docs).
+fn cross(n: u64, mut allocate: impl FnMut(u64) -> RingPtr<Msg64>) {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RingPtr<Msg64>>>(4);
+        scope.spawn(move || rx.into_iter().for_each(drop));
+        for batch in 0..n / 64 {
+            tx.send((0..64).map(|i| allocate(batch * 64 + i)).collect())
+                .unwrap();
+        }
+    });
+}
+
+#[inline(never)]
+fn cross_local(pools: &mut LocalPools, n: u64) {
+    cross(n, |i| {
+        loop {
+            if let Ok(p) = pools.allocate(Msg64 { words: [i; 8] }) {
+                break p;
+            }
+            std::thread::yield_now();
+        }
+    });
+}
+
+#[inline(never)]
+fn cross_shared(pools: &Pools, n: u64) {
+    cross(n, |i| {
+        loop {
+            if let Ok(p) = pools.allocate(Msg64 { words: [i; 8] }) {
+                break p;
+            }
+            std::thread::yield_now();
+        }
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(Ok(n))) = (args.get(1), args.get(2).map(|n| n.parse::<u64>())) else {
@@ -136,26 +200,30 @@ fn main() {
     let mut held = Vec::with_capacity(HELD);
     let mut held_raw = Vec::with_capacity(HELD);
     match mode.as_str() {
-        "local" | "clone_local" | "local_k16" => {
+        "local" | "clone_local" | "local_k16" | "cross_local" => {
             let mut pools = LocalPools::new(config());
             for n in [WARM_UP, n] {
                 match mode.as_str() {
                     "local" => local(&mut pools, n),
                     "clone_local" => clone_local(&mut pools, n),
+                    "cross_local" => cross_local(&mut pools, n),
                     _ => local_k(&mut pools, n, &mut held),
                 }
             }
         }
-        "shared" | "clone_shared" | "shared_k16" => {
+        "shared" | "clone_shared" | "shared_k16" | "cross_shared" => {
             let pools = Pools::new(config());
             for n in [WARM_UP, n] {
                 match mode.as_str() {
                     "shared" => shared(&pools, n),
                     "clone_shared" => clone_shared(&pools, n),
+                    "cross_shared" => cross_shared(&pools, n),
                     _ => shared_k(&pools, n, &mut held),
                 }
             }
         }
+        "orphan_local" => [WARM_UP, n].into_iter().for_each(orphan_local),
+        "orphan_shared" => [WARM_UP, n].into_iter().for_each(orphan_shared),
         "mimalloc" => [WARM_UP, n].into_iter().for_each(mimalloc),
         "mimalloc_k16" => [WARM_UP, n]
             .into_iter()
