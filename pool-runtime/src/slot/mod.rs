@@ -58,4 +58,6 @@ mod orphan_loom_tests;
 #[cfg(all(test, not(loom)))]
 mod orphan_tests;
 #[cfg(all(test, loom))]
+mod refused_loom_tests;
+#[cfg(all(test, loom))]
 mod tid_loom_tests;

@@ -61,6 +61,14 @@ loom::thread_local! {
     pub(crate) static TIDY_ORPHANED_WORD: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom negative control: a sole holder's drop that its magazine refused lists and settles
+    /// its slot without step 1's `F` mark, as if the *busy* window it has left were still its
+    /// half of the orphan handshake.
+    pub(crate) static REFUSED_SKIPS_FREEING_MARK: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
 #[inline(always)]
 fn free_store_ordering() -> Ordering {
     #[cfg(loom)]
@@ -371,11 +379,20 @@ unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState
             OwnFree::Refused => {}
         }
     }
-    // Steps 1 to 3, past the magazine.
+    // Steps 1 to 3, past the magazine. Step 1 is needed although the magazine's handshake ran:
+    // its *busy* mark is cleared, so the allocator's drop may have waited it out and read our
+    // word held; the `F` mark, stored before `settle`'s barrier, is our half of the handshake
+    // from here (the scan sees it and waits, or we see `orphaned` and retire).
     // SAFETY: our held slot keeps the arena alive until step 1; not used past it.
     let state = unsafe { arena.as_ref() }.state(index);
     let freeing_word = word.sole_freeing();
-    state.store(freeing_word, Ordering::Relaxed);
+    #[cfg(loom)]
+    let mark = !REFUSED_SKIPS_FREEING_MARK.with(|s| s.get());
+    #[cfg(not(loom))]
+    let mark = true;
+    if mark {
+        state.store(freeing_word, Ordering::Relaxed);
+    }
     // SAFETY: we left the slot `F` (step 1); it is ours, listed nowhere.
     unsafe { free_slot_past_magazine(arena, index, freeing_word) };
 }
