@@ -23,6 +23,13 @@ loom::thread_local! {
     pub(crate) static SKIP_LIGHT_BARRIER: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
 
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom: [`available`] answers false in this model thread, as where `RINGPOOL_NO_MEMBARRIER`
+    /// is set, so a model can build arenas without asymmetric barriers next to the others.
+    pub(crate) static MODEL_NO_MEMBARRIER: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
 /// Orders the light side's earlier stores before its later loads, as seen by a thread that ran
 /// [`heavy`] in between. Costs nothing at run time (a compiler fence).
 #[inline(always)]
@@ -114,7 +121,8 @@ static AVAILABLE: AtomicU8 = AtomicU8::new(UNKNOWN);
 /// Whether [`heavy`] works in this process (registering for it on the first call).
 pub(crate) fn available() -> bool {
     #[cfg(loom)]
-    return std::env::var_os("RINGPOOL_NO_MEMBARRIER").is_none();
+    return !MODEL_NO_MEMBARRIER.with(|no| no.get())
+        && std::env::var_os("RINGPOOL_NO_MEMBARRIER").is_none();
     #[cfg(not(loom))]
     {
         // Relaxed: the answer is the same from every thread; racing first calls both register,

@@ -5,18 +5,23 @@
 //! barrier, an exhaustion check blind to busy owners, a take off the free list for a magazine
 //! outside its owner's *busy* window, an uncounted steal, an untagged free list,
 //! a drop that reads its arena after the decrement that may free it, a last drop without its
-//! side of the orphan handshake, and an allocator's drop that ignores the magazine owners'
-//! *busy* marks (a sole holder's magazine drop frees its word inside that window).
+//! side of the orphan handshake, an allocator's drop that ignores the magazine owners'
+//! *busy* marks (a sole holder's magazine drop frees its word inside that window) or that leaves
+//! the magazines' gate without `ORPHANED`, and, in an
+//! arena built as without asymmetric barriers (`FENCED` in the magazines' gate), an owner or a
+//! magazine drop without the `SeqCst` fence it runs out of line on reading `FENCED`.
 //!
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release -p pool-runtime --lib -- loom`
 
 use bytemuck::{Pod, Zeroable};
 
 use super::arena::destroyed;
-use super::asymmetric::SKIP_LIGHT_BARRIER;
+use super::asymmetric::{MODEL_NO_MEMBARRIER, SKIP_LIGHT_BARRIER};
 use super::free_stack::FreeStack;
 use super::release::{READ_ARENA_AFTER_DECREMENT, WEAKEN_FREE_ORDERING};
-use super::stash::{ORPHAN_SCAN_IGNORES_BUSY, WEAKEN_STASH_FILL};
+use super::stash::{
+    ORPHAN_SCAN_IGNORES_BUSY, SKIP_CLOSE_ORPHANED, SKIP_GATE_FENCE, WEAKEN_STASH_FILL,
+};
 use crate::class::SizeClass;
 use crate::sync::{Arc, thread};
 use crate::{LocalPools, PoolConfig, PooledMessage, Pools, RingPtr};
@@ -289,16 +294,25 @@ fn loom_negative_control_drop_without_barrier_leaks_orphan() {
 
 /// A `Pools` dropped while another thread drops its last message onto that thread's magazine,
 /// where one barrier serves the magazine's handshake and the orphan handshake (see
-/// `release::free_to_own_magazine`): returns whether the arena was freed.
-fn shared_allocator_dropped_while_last_message_drops(drop_skips_barrier: bool) -> bool {
+/// `release::free_to_own_magazine`): returns whether the arena was freed. `fenced`: as in
+/// [`owner_and_thief_race_for_one_slot`] (the drop then stores `F` and pushes through
+/// `Stash::push_own`, reading `ORPHANED` after its out-of-line fence).
+fn shared_allocator_dropped_while_last_message_drops(
+    fenced: bool,
+    drop_skips_barrier: bool,
+    drop_skips_gate_fence: bool,
+) -> bool {
+    MODEL_NO_MEMBARRIER.with(|no| no.set(fenced));
     let shared = Pools::new(one_slot());
     let b = shared.allocate(Msg { value: 2 }).unwrap();
     let id = RingPtr::arena_id(&b);
     let t = thread::spawn(move || {
         SKIP_LIGHT_BARRIER.with(|skip| skip.set(drop_skips_barrier));
+        SKIP_GATE_FENCE.with(|skip| skip.set(drop_skips_gate_fence));
         assert_eq!(b.value, 2);
         drop(b);
         SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
+        SKIP_GATE_FENCE.with(|skip| skip.set(false));
     });
     drop(shared);
     t.join().unwrap();
@@ -309,7 +323,7 @@ fn shared_allocator_dropped_while_last_message_drops(drop_skips_barrier: bool) -
 fn loom_shared_allocator_dropped_while_last_message_drops_onto_a_magazine() {
     model(|| {
         assert!(
-            shared_allocator_dropped_while_last_message_drops(false),
+            shared_allocator_dropped_while_last_message_drops(false, false, false),
             "arena freed by its last user"
         );
     });
@@ -322,7 +336,33 @@ fn loom_shared_allocator_dropped_while_last_message_drops_onto_a_magazine() {
 fn loom_negative_control_magazine_drop_without_barrier_leaks_orphan() {
     model(|| {
         assert!(
-            shared_allocator_dropped_while_last_message_drops(true),
+            shared_allocator_dropped_while_last_message_drops(false, true, false),
+            "arena freed by its last user"
+        );
+    });
+}
+
+/// Without asymmetric barriers (the gate holds `FENCED`), the drop's light barrier modelled as
+/// nothing (see [`loom_shared_fenced_owner_plain_take_races_thief`]): its out-of-line fence
+/// before it reads the gate's `ORPHANED` again is its half of the orphan handshake.
+#[test]
+fn loom_shared_fenced_allocator_dropped_while_last_message_drops_onto_a_magazine() {
+    model(|| {
+        assert!(
+            shared_allocator_dropped_while_last_message_drops(true, true, false),
+            "arena freed by its last user"
+        );
+    });
+}
+
+/// Negative control: the fenced drop without its out-of-line fence reads the gate open while the
+/// allocator's scan reads its word held: the arena leaks, and the model must find that schedule.
+#[test]
+#[should_panic(expected = "arena freed by its last user")]
+fn loom_negative_control_fenced_magazine_drop_without_gate_fence_leaks_orphan() {
+    model(|| {
+        assert!(
+            shared_allocator_dropped_while_last_message_drops(true, true, true),
             "arena freed by its last user"
         );
     });
@@ -337,8 +377,23 @@ fn loom_negative_control_magazine_drop_without_barrier_leaks_orphan() {
 fn loom_negative_control_orphan_scan_ignoring_busy_owners_leaks_orphan() {
     model(|| {
         ORPHAN_SCAN_IGNORES_BUSY.with(|ignore| ignore.set(true));
-        let freed = shared_allocator_dropped_while_last_message_drops(false);
+        let freed = shared_allocator_dropped_while_last_message_drops(false, false, false);
         ORPHAN_SCAN_IGNORES_BUSY.with(|ignore| ignore.set(false));
+        assert!(freed, "arena freed by its last user");
+    });
+}
+
+/// Negative control: the allocator's drop does not set the gate's `ORPHANED` bit, so a sole
+/// holder's drop onto its magazine that read the route `SHARED` before the allocator's drop began,
+/// and runs its window after the scan read its word held, pushes and frees the word: the share
+/// the scan counted is never given up, and the model must find that schedule.
+#[test]
+#[should_panic(expected = "arena freed by its last user")]
+fn loom_negative_control_gate_left_open_by_orphaning_leaks_orphan() {
+    model(|| {
+        SKIP_CLOSE_ORPHANED.with(|skip| skip.set(true));
+        let freed = shared_allocator_dropped_while_last_message_drops(false, false, false);
+        SKIP_CLOSE_ORPHANED.with(|skip| skip.set(false));
         assert!(freed, "arena freed by its last user");
     });
 }
@@ -498,22 +553,34 @@ fn loom_negative_control_relaxed_stash_fill_is_caught() {
 
 /// The owner of a magazine takes its own slot with plain loads and stores while another thread,
 /// finding the free list empty, steals that magazine: the only slot must go to one of
-/// them, never to both.
-fn owner_and_thief_race_for_one_slot(owner_skips_barrier: bool) {
+/// them, never to both. `fenced`: every thread builds and uses the arena as in a process without
+/// asymmetric barriers (the gate holds `FENCED`, the thief's heavy barrier is a `SeqCst` fence).
+fn owner_and_thief_race_for_one_slot(
+    fenced: bool,
+    owner_skips_barrier: bool,
+    owner_skips_gate_fence: bool,
+) {
     model(move || {
+        MODEL_NO_MEMBARRIER.with(|no| no.set(fenced));
         let pools = Arc::new(Pools::new(one_slot()));
         let owner_pools = Arc::clone(&pools);
         let owner = thread::spawn(move || {
+            MODEL_NO_MEMBARRIER.with(|no| no.set(fenced));
             // Allocate and free (if the thief has not got the slot first): the slot lands in this
             // thread's cell.
             drop(owner_pools.allocate(Msg { value: 1 }));
             SKIP_LIGHT_BARRIER.with(|skip| skip.set(owner_skips_barrier));
+            SKIP_GATE_FENCE.with(|skip| skip.set(owner_skips_gate_fence));
             let again = owner_pools.allocate(Msg { value: 2 }).ok();
             SKIP_LIGHT_BARRIER.with(|skip| skip.set(false));
+            SKIP_GATE_FENCE.with(|skip| skip.set(false));
             again
         });
         let thief_pools = Arc::clone(&pools);
-        let thief = thread::spawn(move || thief_pools.allocate(Msg { value: 3 }).ok());
+        let thief = thread::spawn(move || {
+            MODEL_NO_MEMBARRIER.with(|no| no.set(fenced));
+            thief_pools.allocate(Msg { value: 3 }).ok()
+        });
         let mine = owner.join().unwrap();
         let theirs = thief.join().unwrap();
         if let (Some(a), Some(b)) = (&mine, &theirs) {
@@ -535,7 +602,7 @@ fn owner_and_thief_race_for_one_slot(owner_skips_barrier: bool) {
 
 #[test]
 fn loom_shared_owner_plain_take_races_thief() {
-    owner_and_thief_race_for_one_slot(false);
+    owner_and_thief_race_for_one_slot(false, false, false);
 }
 
 /// Negative control: without the owner's barrier the handshake fails and the model must see the
@@ -543,7 +610,24 @@ fn loom_shared_owner_plain_take_races_thief() {
 #[test]
 #[should_panic(expected = "Causality violation")]
 fn loom_negative_control_owner_take_without_barrier_is_caught() {
-    owner_and_thief_race_for_one_slot(true);
+    owner_and_thief_race_for_one_slot(false, true, false);
+}
+
+/// Without asymmetric barriers (the gate holds `FENCED`): the owner's light barrier is modelled as
+/// what it is on hardware, nothing (`SKIP_LIGHT_BARRIER`), so the `SeqCst` fence it runs out of
+/// line on reading `FENCED`, before it reads the gate again, is what keeps it off a magazine the
+/// thief is stealing.
+#[test]
+fn loom_shared_fenced_owner_plain_take_races_thief() {
+    owner_and_thief_race_for_one_slot(true, true, false);
+}
+
+/// Negative control: the fenced owner without its out-of-line fence misses the thief's
+/// registration, and the model must see the slot handed out twice.
+#[test]
+#[should_panic(expected = "Causality violation")]
+fn loom_negative_control_fenced_owner_take_without_gate_fence_is_caught() {
+    owner_and_thief_race_for_one_slot(true, true, true);
 }
 
 /// Magazines: the owner allocates (a fresh chunk of both slots: one claimed, one kept in its

@@ -147,6 +147,20 @@ loom::thread_local! {
 
 #[cfg(loom)]
 loom::thread_local! {
+    /// loom negative control: an owner that reads `FENCED` skips its out-of-line `SeqCst` fence
+    /// before it reads the gate again (see [`Magazines::open_after_fence`]).
+    pub(crate) static SKIP_GATE_FENCE: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    /// loom negative control: the allocator's drop leaves the gate without `ORPHANED` (see
+    /// [`Stash::close_orphaned`]).
+    pub(crate) static SKIP_CLOSE_ORPHANED: core::cell::Cell<bool> = core::cell::Cell::new(false);
+}
+
+#[cfg(loom)]
+loom::thread_local! {
     /// loom negative control: steals are not counted as under way (see [`Stash::steals`]).
     pub(crate) static UNCOUNTED_STEALS: core::cell::Cell<bool> = core::cell::Cell::new(false);
 }
@@ -415,10 +429,11 @@ impl Stash {
     /// (the allocator's drop, see `orphan`; nothing for a stash that is not a `Pools` arena's).
     ///
     /// One clear mark seen per magazine suffices: an owner whose mark the heavy barrier did not
-    /// order before it reads `orphaned` set in that window (the Dekker pair), so its sole-holder
-    /// drop leaves its word held, which the scan counts whenever it reads it. Every one of the
-    /// `MAX_TIDS` magazines is waited on, whether its number's thread has exited (its mark stays
-    /// clear) or the number was given to a new thread (one more short window to wait out).
+    /// order before it reads the gate's `ORPHANED` in that window (the Dekker pair), so its
+    /// sole-holder drop leaves its word held, which the scan counts whenever it reads it. Every
+    /// one of the `MAX_TIDS` magazines is waited on, whether its number's thread has exited (its
+    /// mark stays clear) or the number was given to a new thread (one more short window to wait
+    /// out).
     pub(crate) fn wait_until_owners_idle(&self) {
         #[cfg(loom)]
         if ORPHAN_SCAN_IGNORES_BUSY.with(|i| i.get()) {
@@ -538,6 +553,10 @@ impl Stash {
     /// Closes the gate for good: the allocator is gone (its drop, after its keepalive bias and
     /// before its heavy barrier; see `orphan`). Nothing for a stash that is not a `Pools` arena's.
     pub(crate) fn close_orphaned(&self) {
+        #[cfg(loom)]
+        if SKIP_CLOSE_ORPHANED.with(|skip| skip.get()) {
+            return;
+        }
         if let Some(shared) = self.magazines.as_deref() {
             // Release: the allocator's keepalive bias happens before the decrement of a drop that
             // reads the bit (Acquire).
@@ -626,6 +645,11 @@ impl Magazines {
     fn open_after_fence(&self, gate: usize) -> bool {
         if gate & FENCED == 0 {
             return false;
+        }
+        #[cfg(loom)]
+        if SKIP_GATE_FENCE.with(|skip| skip.get()) {
+            // Acquire: as below.
+            return self.gate.load(Ordering::Acquire) == FENCED;
         }
         crate::sync::fence(Ordering::SeqCst);
         // Acquire: as in `Stash::as_owner`.
