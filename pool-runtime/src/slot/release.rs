@@ -37,7 +37,7 @@ use super::orphan;
 use super::poison;
 use super::stash::{OwnFree, Stash};
 use super::state::{SlotState, StateWord};
-use super::tid;
+use super::tid::{self, RawTid};
 use crate::sync::{AtomicBool, Ordering};
 
 // loom's own thread-locals, so a knob set in one model thread weakens that thread only (std's
@@ -135,11 +135,11 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
     // The thread's number is read here, inline in the caller's crate: a thread-local read out of
     // line in this crate may compile to a `__tls_get_addr` call (relaxed by the linker, but the
     // registers it clobbers are still saved), which costs `free_slot` a stack frame. Passed raw
-    // (one byte load, checked out of line), to keep the inlined drop small.
+    // (one load, checked out of line), to keep the inlined drop small.
     let number = tid::assigned_raw();
     // SAFETY: a sole holder's word as it read it (refcount 1), or the `F` word its last shared
-    // reference's decrement left; the slot is ours until `release_last` ends.
-    unsafe { release_last(arena, index, word, route, number) };
+    // reference's decrement left; the slot is ours until `release_last` ends; a widened `u32`.
+    unsafe { release_last(arena, index as usize, word, route, number) };
 }
 
 /// Steps 2 and 3 of a last drop, which left slot `index` *freeing* as `freeing_word` (any arena
@@ -152,7 +152,7 @@ pub(crate) unsafe fn release_strong(arena: NonNull<Arena>, index: u32) {
 /// The caller's last drop left the slot `F` (`freeing_word`) and never touches the arena again;
 /// `number` is the calling thread's raw number ([`tid::assigned_raw`]).
 #[inline(never)]
-unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, number: usize) {
+unsafe fn free_slot(arena: NonNull<Arena>, index: u32, freeing_word: SlotState, number: RawTid) {
     // SAFETY: the caller's promise.
     if unsafe { free_to_own_magazine(arena, index, freeing_word, number) } {
         return;
@@ -180,7 +180,7 @@ unsafe fn free_to_own_magazine(
     arena: NonNull<Arena>,
     index: u32,
     freeing_word: SlotState,
-    number: usize,
+    number: RawTid,
 ) -> bool {
     // SAFETY: our `F` slot keeps the arena alive until step 3, and this reference is not used
     // past it.
@@ -299,15 +299,20 @@ unsafe fn retire(arena: NonNull<Arena>, state: &StateWord, word: SlotState) {
 /// The caller gave up its strong reference: either the only one (no weak handle this
 /// occupancy; `word` is the word it read, and `route` the arena's, not `LOCAL`) or the last of
 /// several (`word` is the `F` word its decrement left); it never touches the slot or the arena again. `number`
-/// is the calling thread's raw number ([`tid::assigned_raw`]).
+/// is the calling thread's raw number ([`tid::assigned_raw`]). `index` is a `u32`, widened
+/// (passed as a `usize`, it needs no zero-extension here: one instruction per drop).
 #[inline(never)]
 unsafe fn release_last(
     arena: NonNull<Arena>,
-    index: u32,
+    index: usize,
     word: SlotState,
     route: DropRoute,
-    number: usize,
+    number: RawTid,
 ) {
+    // SAFETY: `index` is a `u32` widened (the caller's promise); told to the compiler so that the
+    // narrowing below and the widening for indexing cost no instruction.
+    unsafe { core::hint::assert_unchecked(index <= u32::MAX as usize) };
+    let index = index as u32;
     if route == DropRoute::SHARED {
         // Only a sole holder passes `SHARED` (the last of several references passes `OTHER`).
         // SAFETY: forwarded: a sole holder's held word, in a `Pools` arena with asymmetric
@@ -345,7 +350,7 @@ unsafe fn release_last(
 ///
 /// [`Stash::free_sole_own`]: super::stash::Stash::free_sole_own
 #[inline(always)]
-unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState, number: usize) {
+unsafe fn release_sole_shared(arena: NonNull<Arena>, index: u32, word: SlotState, number: RawTid) {
     if let Some(own) = tid::number_of(number) {
         // SAFETY: our held slot keeps the arena alive; this reference is not used past the call
         // below, which passes the stash on as a raw pointer.

@@ -73,7 +73,7 @@ use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use super::asymmetric;
-use super::tid::MAX_TIDS;
+use super::tid::{MAX_TIDS, Tid};
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, UnsafeCell};
 
 /// The most free slots one thread keeps in one class's magazine (fills two cache lines).
@@ -222,6 +222,17 @@ const ORPHANED: usize = 1 << (usize::BITS - 1);
 /// The gate's bit for a process without asymmetric barriers (see the module docs).
 const FENCED: usize = 1 << (usize::BITS - 2);
 
+impl Magazines {
+    /// The magazine of thread number `tid`.
+    #[inline(always)]
+    fn magazine(&self, tid: Tid) -> &Magazine {
+        debug_assert!(tid.offset() < size_of_val(&self.magazines));
+        // SAFETY: `tid.offset()` is a number below `MAX_TIDS` (the array's length) times the size
+        // of a `Magazine` (`Tid`'s invariant): the start of one of the array's elements.
+        unsafe { &*self.magazines.as_ptr().byte_add(tid.offset()) }
+    }
+}
+
 /// What one look at every magazine saw (see [`Stash::snapshot`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StashSnapshot {
@@ -303,18 +314,15 @@ impl Stash {
             .map_or(&[], |m| m.magazines.as_slice())
     }
 
-    /// The magazine of thread number `number`.
+    /// The magazine of thread number `tid`.
     ///
     /// # Safety
     ///
-    /// `self` is the stash of a `Pools` arena, and `number < MAX_TIDS`.
+    /// `self` is the stash of a `Pools` arena.
     #[inline(always)]
-    unsafe fn magazine(&self, number: usize) -> &Magazine {
+    unsafe fn magazine(&self, tid: Tid) -> &Magazine {
         // SAFETY: the caller's promise (a `Pools` arena's stash).
-        let shared = unsafe { self.shared() };
-        debug_assert!(number < MAX_TIDS);
-        // SAFETY: `number < MAX_TIDS` (caller's promise), the array's length.
-        unsafe { shared.magazines.get_unchecked(number) }
+        unsafe { self.shared() }.magazine(tid)
     }
 
     /// Runs `op` on the magazine of thread number `number` inside the owner's side of the
@@ -327,18 +335,14 @@ impl Stash {
     ///
     /// # Safety
     ///
-    /// `self` is the stash of a `Pools` arena, and `number` is the calling thread's number (below
-    /// `MAX_TIDS`, and no other thread runs an owner's operation on this magazine meanwhile).
+    /// `self` is the stash of a `Pools` arena, and `tid` is the calling thread's number (no other
+    /// thread runs an owner's operation on this magazine meanwhile).
     #[inline(always)]
-    unsafe fn as_owner<R>(
-        &self,
-        number: usize,
-        op: impl FnOnce(&Magazine) -> Option<R>,
-    ) -> Option<R> {
+    unsafe fn as_owner<R>(&self, tid: Tid, op: impl FnOnce(&Magazine) -> Option<R>) -> Option<R> {
         // SAFETY: the caller's promise.
         let shared = unsafe { self.shared() };
         // SAFETY: the caller's promise.
-        let magazine = unsafe { self.magazine(number) };
+        let magazine = unsafe { self.magazine(tid) };
         // Relaxed: the light barrier orders this store before the load of the gate for any thief
         // (or allocator's drop) that runs the heavy barrier (see the module docs).
         magazine.busy.store(true, Ordering::Relaxed);
@@ -365,11 +369,11 @@ impl Stash {
     ///
     /// As [`Stash::as_owner`], and the caller owns slot `index` (listed nowhere).
     #[inline(always)]
-    pub(crate) unsafe fn push_own(&self, number: usize, index: u32) -> bool {
+    pub(crate) unsafe fn push_own(&self, tid: Tid, index: u32) -> bool {
         // No look at the length before the handshake: a push that finds room pays one load less,
         // a full magazine (rare: its owner drops more than it allocates) the handshake.
         // SAFETY: forwarded.
-        unsafe { self.as_owner(number, |magazine| magazine.push(index).then_some(())) }.is_some()
+        unsafe { self.as_owner(tid, |magazine| magazine.push(index).then_some(())) }.is_some()
     }
 
     /// The last drop of a sole holder, whose slot `index` is still held, onto the magazine of
@@ -387,12 +391,12 @@ impl Stash {
     /// # Safety
     ///
     /// `stash` is the stash of a live `Pools` arena whose barrier flag is set, kept alive by the
-    /// caller's held slot; `number` as in [`Stash::as_owner`]; the caller owns slot `index`
+    /// caller's held slot; `tid` as in [`Stash::as_owner`]; the caller owns slot `index`
     /// (held, listed nowhere), and `free` frees exactly that slot.
     #[inline(always)]
     pub(crate) unsafe fn free_sole_own(
         stash: NonNull<Stash>,
-        number: usize,
+        tid: Tid,
         index: u32,
         free: impl FnOnce(),
     ) -> OwnFree {
@@ -400,9 +404,7 @@ impl Stash {
         // past it.
         let shared = unsafe { stash.as_ref().shared() };
         debug_assert!(shared.plain_barrier);
-        debug_assert!(number < MAX_TIDS);
-        // SAFETY: `number < MAX_TIDS` (caller's promise), the array's length.
-        let magazine = unsafe { shared.magazines.get_unchecked(number) };
+        let magazine = shared.magazine(tid);
         // Relaxed, then the light barrier: as in `as_owner` (for thieves and for the allocator's
         // drop alike).
         magazine.busy.store(true, Ordering::Relaxed);
@@ -456,11 +458,11 @@ impl Stash {
     ///
     /// As [`Stash::as_owner`].
     #[inline(always)]
-    pub(crate) unsafe fn pop_own(&self, number: usize) -> Option<u32> {
+    pub(crate) unsafe fn pop_own(&self, tid: Tid) -> Option<u32> {
         // No look at the length before the handshake: a pop that finds a slot pays one load less,
         // an empty magazine (once per refill) the handshake.
         // SAFETY: forwarded.
-        unsafe { self.as_owner(number, Magazine::pop) }
+        unsafe { self.as_owner(tid, Magazine::pop) }
     }
 
     /// Takes a chunk of never-used slots with `take` (given how many it may take, returning the
@@ -474,14 +476,14 @@ impl Stash {
     #[inline]
     pub(crate) unsafe fn take_fresh_chunk(
         &self,
-        number: usize,
+        tid: Tid,
         take: impl FnOnce(u32) -> Option<(u32, u32)>,
     ) -> Option<u32> {
         // SAFETY: forwarded.
         let shared = unsafe { self.shared() };
         // SAFETY: forwarded.
         let taken = unsafe {
-            self.as_owner(number, |magazine| {
+            self.as_owner(tid, |magazine| {
                 let room = MAGAZINE - magazine.len();
                 let (first, taken) = take(room as u32 + 1)?;
                 for index in first + 1..first + taken {
@@ -512,7 +514,7 @@ impl Stash {
     #[inline]
     pub(crate) unsafe fn refill_own(
         &self,
-        number: usize,
+        tid: Tid,
         take: impl FnOnce(&mut [u32]) -> usize,
     ) -> Refill {
         let mut taken = [0; MAGAZINE + 1];
@@ -520,14 +522,14 @@ impl Stash {
         #[cfg(loom)]
         let taken_early = if TAKE_OUTSIDE_BUSY.with(|t| t.get()) {
             // SAFETY: forwarded (a read of the length; the owner is the caller).
-            let room = MAGAZINE - unsafe { self.magazine(number) }.len();
+            let room = MAGAZINE - unsafe { self.magazine(tid) }.len();
             take.take().map(|take| take(&mut taken[..=room]))
         } else {
             None
         };
         // SAFETY: forwarded.
         let ran = unsafe {
-            self.as_owner(number, |magazine| {
+            self.as_owner(tid, |magazine| {
                 let room = MAGAZINE - magazine.len();
                 #[cfg(loom)]
                 let count = match (take.take(), taken_early) {
@@ -837,12 +839,14 @@ mod tests {
         let stash = Stash::for_shared_arena(plain);
         // This test thread is the only owner of every magazine it pushes to or pops from.
         let push = |number: usize, index: u32| {
+            let tid = Tid::of_number(number).unwrap();
             // SAFETY: a stash built by `for_shared_arena`; see above for the owner.
-            unsafe { stash.push_own(number, index) }
+            unsafe { stash.push_own(tid, index) }
         };
         let pop = |number: usize| {
+            let tid = Tid::of_number(number).unwrap();
             // SAFETY: as in `push`.
-            unsafe { stash.pop_own(number) }
+            unsafe { stash.pop_own(tid) }
         };
         for index in 0..MAGAZINE as u32 {
             assert!(push(3, index));
@@ -880,10 +884,11 @@ mod tests {
         // A stash as built where `membarrier` is unavailable: owners read `FENCED`, fence, and
         // go on while nothing else is in the gate.
         let stash = Stash::for_shared_arena(false);
+        let two = Tid::of_number(2).unwrap();
         // SAFETY: a stash built by `for_shared_arena`; this thread is the only owner of magazine 2.
-        let push = |index: u32| unsafe { stash.push_own(2, index) };
+        let push = |index: u32| unsafe { stash.push_own(two, index) };
         // SAFETY: as in `push`.
-        let pop = || unsafe { stash.pop_own(2) };
+        let pop = || unsafe { stash.pop_own(two) };
         assert!(push(7) && push(8));
         assert_eq!(pop(), Some(8));
         let thief = stash.thief();
@@ -905,12 +910,13 @@ mod tests {
     fn a_fresh_chunk_fills_the_magazine() {
         let plain = asymmetric::available();
         let stash = Stash::for_shared_arena(plain);
+        let one = Tid::of_number(1).unwrap();
         // SAFETY: see the test above (magazine 1).
-        let first = unsafe { stash.take_fresh_chunk(1, |max| Some((32, max.min(4)))) };
+        let first = unsafe { stash.take_fresh_chunk(one, |max| Some((32, max.min(4)))) };
         assert_eq!(first, Some(32));
         assert_eq!(stash.fresh_kept(), 3);
         // SAFETY: as above.
-        let popped: Vec<_> = core::iter::from_fn(|| unsafe { stash.pop_own(1) }).collect();
+        let popped: Vec<_> = core::iter::from_fn(|| unsafe { stash.pop_own(one) }).collect();
         assert_eq!(popped, [35, 34, 33]);
     }
 }

@@ -12,6 +12,44 @@
 /// loom, whose models run two or three threads and pay for every atomic cell.
 pub(crate) const MAX_TIDS: usize = if cfg!(loom) { 4 } else { 64 };
 
+/// A thread's number as the byte offset of its magazine in a stash's array (number × the size of
+/// a `Magazine`), so that the magazine's address is one add. Only this module makes one, and only
+/// of a number below [`MAX_TIDS`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Tid(usize);
+
+/// Bytes per number in a [`Tid`]: one magazine.
+const STRIDE: usize = size_of::<super::stash::Magazine>();
+
+impl Tid {
+    /// Number `number`'s, if it is one (below [`MAX_TIDS`]).
+    #[cfg(any(loom, test))]
+    pub(crate) const fn of_number(number: usize) -> Option<Tid> {
+        if number < MAX_TIDS {
+            Some(Tid(number * STRIDE))
+        } else {
+            None
+        }
+    }
+
+    /// The number.
+    #[cfg(test)]
+    pub(crate) const fn number(self) -> usize {
+        self.0 / STRIDE
+    }
+
+    /// The byte offset of the number's magazine: a multiple of the size of a `Magazine`, below
+    /// `MAX_TIDS` of them.
+    #[inline(always)]
+    pub(crate) const fn offset(self) -> usize {
+        self.0
+    }
+}
+
+/// The calling thread's [`Tid`] as read, unchecked (see [`assigned_raw`] and [`number_of`]).
+#[derive(Clone, Copy)]
+pub(crate) struct RawTid(usize);
+
 #[cfg(not(loom))]
 pub(crate) use registry::{assigned, assigned_raw, current};
 
@@ -109,27 +147,28 @@ fn give_back_ordering() -> Ordering {
 mod registry {
     use core::cell::Cell;
 
-    use super::{MAX_TIDS, Registry};
+    use super::{RawTid, Registry, Tid};
 
-    const UNASSIGNED: u8 = u8::MAX;
+    const UNASSIGNED: usize = usize::MAX;
     /// The thread is exiting: it takes no number any more.
-    const EXITING: u8 = u8::MAX - 1;
+    const EXITING: usize = usize::MAX - 1;
     /// Every number was held by another live thread at the last try (see `FULL_SEEN`).
-    const FULL: u8 = u8::MAX - 2;
+    const FULL: usize = usize::MAX - 2;
 
     static REGISTRY: Registry = Registry::new();
 
-    // The number itself lives in a local without a destructor, so the hot path is one thread-local
-    // load (no "initialised / destroyed" state to check), and it stays readable while the thread's
-    // other locals are destroyed (a message dropped by one of their destructors reads it).
+    // The number itself (as its `Tid`'s offset, or one of the values above) lives in a local
+    // without a destructor, so the hot path is one thread-local load (no "initialised /
+    // destroyed" state to check), and it stays readable while the thread's other locals are
+    // destroyed (a message dropped by one of their destructors reads it).
     std::thread_local! {
-        static NUMBER: Cell<u8> = const { Cell::new(UNASSIGNED) };
+        static NUMBER: Cell<usize> = const { Cell::new(UNASSIGNED) };
         /// `Registry::given_back` when this thread last found every number taken.
         static FULL_SEEN: Cell<u64> = const { Cell::new(0) };
     }
 
     /// Gives the thread's number back when the thread exits.
-    struct NumberGuard(u8);
+    struct NumberGuard(usize);
 
     impl Drop for NumberGuard {
         fn drop(&mut self) {
@@ -137,7 +176,7 @@ mod registry {
             // destructor of this thread must not fill a cell whose number a new thread may hold.
             // (`try_with`: loom's mock locals may be destroyed in any order; std's cannot fail.)
             let _ = NUMBER.try_with(|n| n.set(EXITING));
-            REGISTRY.give_back(usize::from(self.0));
+            REGISTRY.give_back(self.0);
         }
     }
 
@@ -147,7 +186,7 @@ mod registry {
 
     #[cold]
     #[inline(never)]
-    fn assign() -> Option<usize> {
+    fn assign() -> Option<Tid> {
         // Register the guard first: if the thread is already exiting (its locals being destroyed),
         // no number is taken, as none could be given back.
         if GUARD.try_with(|_| ()).is_err() {
@@ -158,10 +197,11 @@ mod registry {
         let seen = REGISTRY.given_back();
         match REGISTRY.try_take() {
             Some(free) => {
-                let number = free as u8;
-                GUARD.with(|guard| guard.set(Some(NumberGuard(number))));
-                NUMBER.with(|n| n.set(number));
-                Some(free)
+                // `try_take` gives numbers below `MAX_TIDS`.
+                let tid = Tid(free * super::STRIDE);
+                GUARD.with(|guard| guard.set(Some(NumberGuard(free))));
+                NUMBER.with(|n| n.set(tid.offset()));
+                Some(tid)
             }
             None => {
                 FULL_SEEN.with(|s| s.set(seen));
@@ -174,31 +214,29 @@ mod registry {
     /// The calling thread's number if it has one (a thread gets one at its first `Pools`
     /// allocation; see [`current`]). Kept to a thread-local load: every message drop inlines it.
     #[inline(always)]
-    pub(crate) fn assigned() -> Option<usize> {
+    pub(crate) fn assigned() -> Option<Tid> {
         // A const local without a destructor: always accessible, a plain thread-local load.
-        let number = NUMBER.with(Cell::get);
-        (usize::from(number) < MAX_TIDS).then_some(usize::from(number))
+        super::number_of(assigned_raw())
     }
 
-    /// [`assigned`] as the raw byte, zero-extended (a number is below `MAX_TIDS`; see
-    /// [`number_of`]): one thread-local load and nothing else, for a drop that passes it on to an
-    /// out-of-line step.
+    /// [`assigned`] unchecked (see [`number_of`]): one thread-local load and nothing else, for a
+    /// drop that passes it on to an out-of-line step.
     ///
     /// [`number_of`]: super::number_of
     #[inline(always)]
-    pub(crate) fn assigned_raw() -> usize {
-        usize::from(NUMBER.with(Cell::get))
+    pub(crate) fn assigned_raw() -> RawTid {
+        RawTid(NUMBER.with(Cell::get))
     }
 
     /// The calling thread's number, assigned on first use; `None` while every number is held by
     /// another live thread (tried again after each give-back), or once the thread has begun
     /// exiting.
     #[inline(always)]
-    pub(crate) fn current() -> Option<usize> {
+    pub(crate) fn current() -> Option<Tid> {
         // `try_with`: see `NumberGuard::drop` (for std's const local it compiles to a plain load).
         let number = NUMBER.try_with(Cell::get).unwrap_or(EXITING);
-        if usize::from(number) < MAX_TIDS {
-            Some(usize::from(number))
+        if let Some(tid) = super::number_of(RawTid(number)) {
+            Some(tid)
         } else if number == UNASSIGNED
             || (number == FULL && FULL_SEEN.with(Cell::get) != REGISTRY.given_back())
         {
@@ -209,21 +247,22 @@ mod registry {
     }
 }
 
-/// The number in a raw byte from `assigned_raw`, if it is one.
+/// The [`Tid`] in a value of `assigned_raw`, if it is one (the thread-local holds a `Tid`'s offset
+/// or a value at or above `MAX_TIDS` magazines).
 #[inline(always)]
-pub(crate) fn number_of(raw: usize) -> Option<usize> {
-    (raw < MAX_TIDS).then_some(raw)
+pub(crate) fn number_of(raw: RawTid) -> Option<Tid> {
+    (raw.0 < MAX_TIDS * STRIDE).then_some(Tid(raw.0))
 }
 
 /// Under loom: as [`current`], raw (`usize::MAX` for none).
 #[cfg(loom)]
-pub(crate) fn assigned_raw() -> usize {
-    current().unwrap_or(usize::MAX)
+pub(crate) fn assigned_raw() -> RawTid {
+    RawTid(current().map_or(usize::MAX, Tid::offset))
 }
 
 /// Under loom: as [`current`] (every model thread has its number from the start).
 #[cfg(loom)]
-pub(crate) fn assigned() -> Option<usize> {
+pub(crate) fn assigned() -> Option<Tid> {
     current()
 }
 
@@ -236,7 +275,7 @@ loom::thread_local! {
 /// Under loom: the model thread's index (0 for the model's main thread), unique within an
 /// execution, which is all a model needs; `None` where [`WITHOUT_NUMBER`] is set.
 #[cfg(loom)]
-pub(crate) fn current() -> Option<usize> {
+pub(crate) fn current() -> Option<Tid> {
     if WITHOUT_NUMBER.with(|w| w.get()) {
         return None;
     }
@@ -246,7 +285,7 @@ pub(crate) fn current() -> Option<usize> {
         .trim_end_matches(')')
         .parse()
         .ok()?;
-    (number < MAX_TIDS).then_some(number)
+    Tid::of_number(number)
 }
 
 #[cfg(all(test, not(loom)))]
@@ -287,6 +326,7 @@ mod tests {
         // back, or the later ones would find none.
         for _ in 0..MAX_TIDS + 8 {
             let got = std::thread::spawn(current).join().unwrap();
+            assert!(got.is_some_and(|tid| tid.number() < MAX_TIDS));
             assert!(got.is_some(), "an exited thread's number is reusable");
         }
     }
