@@ -33,7 +33,7 @@ impl Tid {
     }
 
     /// The number.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) const fn number(self) -> usize {
         self.0 / STRIDE
     }

@@ -182,15 +182,14 @@ fn loom_negative_control_join_without_notify_strands_the_writer() {
     join_while_the_writer_waits(true);
 }
 
-/// The symmetric phase of a single-notifier event count: the switch was acknowledged before
-/// the model starts, so the waiter (the model's main thread) runs only its `SeqCst` fence, and
-/// the notifier's light barrier is what it is on hardware: nothing but a compiler fence
-/// (`SKIP_LIGHT_BARRIER`). The notifier's own fence must order its publish before its load.
+/// A publish against a sleep on an event count in the symmetric phase, built by `build`: the
+/// waiter (the model's main thread) runs only its `SeqCst` fence, and the notifier's light
+/// barrier is what it is on hardware: nothing but a compiler fence (`SKIP_LIGHT_BARRIER`). The
+/// notifier's own fence, which the mode bit asks for, must order its publish before its load.
 /// With `ignore_mode`, the notifier treats the event count as asymmetric (no fence).
-fn symmetric_phase_publish_vs_sleep(ignore_mode: bool) {
+fn symmetric_publish_vs_sleep(build: fn() -> EventCount, ignore_mode: bool) {
     loom::model(move || {
-        let notify = Arc::new(EventCount::with_one_notifier());
-        notify.inner.waiters.fetch_or(MODE_MASK, Ordering::Relaxed);
+        let notify = Arc::new(build());
         let flag = Arc::new(AtomicBool::new(false));
         let notifier = {
             let (notify, flag) = (Arc::clone(&notify), Arc::clone(&flag));
@@ -207,9 +206,23 @@ fn symmetric_phase_publish_vs_sleep(ignore_mode: bool) {
     });
 }
 
+/// A single-notifier event count whose switch was acknowledged before the model starts.
+fn switched_to_symmetric() -> EventCount {
+    let notify = EventCount::with_one_notifier();
+    notify.inner.waiters.fetch_or(MODE_MASK, Ordering::Relaxed);
+    notify
+}
+
+/// An event count built without `membarrier` (both barriers `SeqCst` fences): it starts in the
+/// symmetric phase, so its notifier has no branch on how it was built, and only the mode bit
+/// set at construction sends it to the fence.
+fn built_symmetric() -> EventCount {
+    EventCount::build_with(false, false)
+}
+
 #[test]
 fn loom_event_count_symmetric_phase_publish_vs_sleep() {
-    symmetric_phase_publish_vs_sleep(false);
+    symmetric_publish_vs_sleep(switched_to_symmetric, false);
 }
 
 /// Negative control: after the switch the waiter no longer runs `membarrier`, so a notifier
@@ -217,36 +230,12 @@ fn loom_event_count_symmetric_phase_publish_vs_sleep() {
 #[test]
 #[should_panic(expected = "deadlock")]
 fn loom_negative_control_notifier_ignoring_the_switch_loses_the_wake_up() {
-    symmetric_phase_publish_vs_sleep(true);
-}
-
-/// An event count built without `membarrier` (both barriers `SeqCst` fences) starts in the
-/// symmetric phase: its notifier has no branch on how it was built, runs the light barrier
-/// (modelled as what it is on hardware: nothing) and loads `waiters`, and only the mode bit
-/// set at construction sends it to the fence. With `ignore_mode`, the notifier skips that
-/// fence, as a notify without the mode bit would.
-fn built_symmetric_publish_vs_sleep(ignore_mode: bool) {
-    loom::model(move || {
-        let notify = Arc::new(EventCount::build_with(false, false));
-        let flag = Arc::new(AtomicBool::new(false));
-        let notifier = {
-            let (notify, flag) = (Arc::clone(&notify), Arc::clone(&flag));
-            thread::spawn(move || {
-                SKIP_LIGHT_BARRIER.with(|skip| skip.set(true));
-                set_ignore_mode(ignore_mode);
-                // Release: as the ring's publish.
-                flag.store(true, Ordering::Release);
-                notify.notify();
-            })
-        };
-        assert!(notify.sleep_until(|| flag.load(Ordering::Acquire), None));
-        notifier.join().unwrap();
-    });
+    symmetric_publish_vs_sleep(switched_to_symmetric, true);
 }
 
 #[test]
 fn loom_event_count_built_symmetric_publish_vs_sleep() {
-    built_symmetric_publish_vs_sleep(false);
+    symmetric_publish_vs_sleep(built_symmetric, false);
 }
 
 /// Negative control: without the fence its mode bit asks for, the notifier of an event count
@@ -254,7 +243,7 @@ fn loom_event_count_built_symmetric_publish_vs_sleep() {
 #[test]
 #[should_panic(expected = "deadlock")]
 fn loom_negative_control_built_symmetric_notifier_ignoring_the_mode_loses_the_wake_up() {
-    built_symmetric_publish_vs_sleep(true);
+    symmetric_publish_vs_sleep(built_symmetric, true);
 }
 
 /// The switch in flight: the waiter's barriers count as slow, so its first sleep requests the
