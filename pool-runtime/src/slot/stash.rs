@@ -325,7 +325,7 @@ impl Stash {
         unsafe { self.shared() }.magazine(tid)
     }
 
-    /// Runs `op` on the magazine of thread number `number` inside the owner's side of the
+    /// Runs `op` on the magazine of thread `tid` inside the owner's side of the
     /// handshake; `None` (without running it) while the gate is closed: a thief is registered, or
     /// the allocator is gone.
     ///
@@ -361,7 +361,7 @@ impl Stash {
         result
     }
 
-    /// Pushes the free slot `index` onto the magazine of thread number `number`, the caller's own;
+    /// Pushes the free slot `index` onto the magazine of thread `tid`, the caller's own;
     /// `false` (nothing done) when the magazine is full or the gate is closed (a thief is
     /// registered, or the allocator is gone): the caller lists or retires the slot instead.
     ///
@@ -377,7 +377,7 @@ impl Stash {
     }
 
     /// The last drop of a sole holder, whose slot `index` is still held, onto the magazine of
-    /// thread number `number`, the caller's own, in a process with asymmetric barriers. Inside the
+    /// thread `tid`, the caller's own, in a process with asymmetric barriers. Inside the
     /// owner's side of the handshake, after its light barrier: [`OwnFree::Orphaned`] (nothing
     /// done) if the gate says the allocator is gone, else, if there is room, pushes `index`
     /// and runs `free` (the store that frees the slot's word): [`OwnFree::Pushed`].
@@ -451,7 +451,7 @@ impl Stash {
         }
     }
 
-    /// Pops a slot from the magazine of thread number `number`, the caller's own, if any (`None`
+    /// Pops a slot from the magazine of thread `tid`, the caller's own, if any (`None`
     /// also while the gate is closed).
     ///
     /// # Safety
@@ -467,7 +467,7 @@ impl Stash {
 
     /// Takes a chunk of never-used slots with `take` (given how many it may take, returning the
     /// first and how many it took) inside the owner's side of the handshake: returns the first,
-    /// the rest go into the magazine of thread number `number`, the caller's own. `None` if the
+    /// the rest go into the magazine of thread `tid`, the caller's own. `None` if the
     /// magazine has no room, the gate is closed, or `take` found none.
     ///
     /// # Safety
@@ -505,7 +505,7 @@ impl Stash {
 
     /// Takes slots off the free list with `take` (given room for at most `room + 1` indices,
     /// returning how many it wrote, the top first) inside the owner's side of the handshake:
-    /// returns the first, the rest go into the magazine of thread number `number`, the caller's
+    /// returns the first, the rest go into the magazine of thread `tid`, the caller's
     /// own. [`Refill::NotOwner`] (nothing taken) while the gate is closed.
     ///
     /// # Safety
